@@ -1,0 +1,20 @@
+# The two commands a new user needs: `make run` and `make test`. Both set up everything first.
+.PHONY: run stop test setup lint bench-layers clean
+
+run:  ## set up, load the demo city, start web + worker in the background
+	@bash scripts/run.sh
+
+stop:  ## stop what `make run` started
+	@bash scripts/stop.sh
+
+test:  ## set up, then lint, check migrations and run the test suite
+	@bash scripts/test.sh $(ARGS)
+
+setup:  ## install packages and start PostgreSQL/Redis only
+	@bash scripts/provision.sh && bash scripts/services.sh start
+
+lint:
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+clean: stop  ## stop everything and delete local data (database, media, logs)
+	rm -rf .data

@@ -1,0 +1,65 @@
+"""One JSON shape for every API error.
+
+    {"error": {"code": "invalid", "message": "…", "fields": {"lat": ["…"]}}}
+
+``code`` is stable and machine-readable, ``message`` is for people (translated), ``fields``
+names the input that was wrong, when there is one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    error.update(extra)
+    return {"error": error}
+
+
+def _flatten_message(detail: Any) -> str:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            return f"{key}: {_flatten_message(value)}"
+    if isinstance(detail, list) and detail:
+        return _flatten_message(detail[0])
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        message = _("Invalid input. %(detail)s") % {"detail": _flatten_message(fields)}
+        response.data = error_body("invalid", message, fields)
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        extra = getattr(exc, "extra", {}) or {}
+        response.data = error_body(str(code), _flatten_message(detail), **extra)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response.data["error"]["message"] += " " + _("Log in or send 'Authorization: Token <key>'.")
+    return response

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make stop`: stop what `make run` started: web server, worker, and our own Redis and PostgreSQL.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+stop_pidfile() {
+  local name=$1 file=$2
+  pid_alive "$file" || { rm -f "$file"; return 0; }
+  say "stopping $name"
+  kill -TERM "$(cat "$file")"
+  for _ in $(seq 100); do pid_alive "$file" || break; sleep 0.1; done
+  pid_alive "$file" && kill -KILL "$(cat "$file")"
+  rm -f "$file"
+}
+
+stop_pidfile "web server" "$RUN_DIR/web.pid"
+stop_pidfile "Celery worker" "$RUN_DIR/worker.pid"
+bash "$ROOT/scripts/services.sh" stop
