@@ -29,9 +29,7 @@ def check_database(url: str) -> str | None:
     dsn = parts._replace(scheme="postgresql").geturl()
     try:
         with psycopg.connect(dsn, connect_timeout=5) as conn:
-            row = conn.execute(
-                "SELECT extversion FROM pg_extension WHERE extname = 'postgis'"
-            ).fetchone()
+            row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'postgis'").fetchone()
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else exc.__class__.__name__
         return f"cannot connect to the database at {_redact(url)}: {reason}"

@@ -42,10 +42,28 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
     }
     log = open(ROOT / ".data" / "log" / "test-worker.log", "w")  # noqa: SIM115 - lives as long as the worker
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "geoportal", "worker", "--loglevel", "INFO",
-         "--pool", "prefork", "--concurrency", "1", "--hostname", hostname, "--without-gossip",
-         "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "geoportal",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--hostname",
+            hostname,
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

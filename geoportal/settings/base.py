@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "geoportal",
+    "accounts",
     "layers",
     "tiles",
     "ingest",
@@ -79,6 +80,7 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:63790/0")
 CACHES = {
@@ -141,7 +143,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Geoportal API",
     "DESCRIPTION": (
         "Carrier resources (载体), governance grid (网格) and field data as spatial layers. "
-        "Errors share one JSON shape: {\"error\": {\"code\", \"message\", \"fields\"}}."
+        'Errors share one JSON shape: {"error": {"code", "message", "fields"}}.'
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

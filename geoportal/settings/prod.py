@@ -6,8 +6,12 @@ from .base import *  # noqa: F403
 from .env import env_bool
 
 DEBUG = False
-if SECRET_KEY.startswith("insecure-"):  # noqa: F405
-    raise ImproperlyConfigured("Set SECRET_KEY to a long random value for production.")
+# The placeholders shipped in base.py and docker-compose.yml are public, so they are refused.
+if SECRET_KEY.startswith("insecure-") or "change-me" in SECRET_KEY or len(SECRET_KEY) < 32:  # noqa: F405
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a long random value for production, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

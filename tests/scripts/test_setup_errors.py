@@ -44,7 +44,10 @@ def test_run_refuses_a_taken_port():
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        result = run(["bash", "scripts/run.sh"], GEOPORTAL_PORT=str(port),
-                     GEOPORTAL_DATA_DIR=str(ROOT / ".data" / "test-run"))
+        result = run(
+            ["bash", "scripts/run.sh"],
+            GEOPORTAL_PORT=str(port),
+            GEOPORTAL_DATA_DIR=str(ROOT / ".data" / "test-run"),
+        )
     assert result.returncode == 1
     assert f"port {port} is already taken" in result.stderr

@@ -1,0 +1,30 @@
+"""The roles of SPEC section 9, and what each is bound to."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    INVESTOR = "investor", _("注册投资人")
+    GRID_WORKER = "grid_worker", _("网格员")
+    PARK_MANAGER = "park_manager", _("园区管理员")
+    DISTRICT_OFFICER = "district_officer", _("区县投促专员")
+    DISTRICT_LEADER = "district_leader", _("区县领导")
+    CITY_OFFICER = "city_officer", _("市投促专员")
+    CITY_LEADER = "city_leader", _("市领导")
+    ADMIN = "admin", _("系统管理员")
+    DISPLAY = "display", _("大屏展示")
+
+
+# Which binding a role's geographic scope comes from. Roles missing here have no scope of their own:
+# investors see published content, administrators and displays see the whole city.
+SCOPE_BINDING: dict[str, str] = {
+    Role.GRID_WORKER: "grid_cell",
+    Role.PARK_MANAGER: "park",
+    Role.DISTRICT_OFFICER: "division",
+    Role.DISTRICT_LEADER: "division",
+    Role.CITY_OFFICER: "division",
+    Role.CITY_LEADER: "division",
+}
+
+STAFF_ROLES = frozenset(SCOPE_BINDING) | {Role.ADMIN}

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Entrypoint of the `web` service (docker-compose.yml): wait for PostGIS, apply migrations,
+# collect static files, load the demo city when SEED_DEMO=1, then run the given command
+# (gunicorn). The worker service does not use it, so only one container migrates.
+set -eu
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+[ "$#" -gt 0 ] || die "no command given; expected e.g.: gunicorn geoportal.wsgi:application --bind 0.0.0.0:8000"
+
+if [ "${SECRET_KEY:-}" = "change-me-to-a-long-random-value" ]; then
+  die "SECRET_KEY is the placeholder from docker-compose.yml; put a long random value in .env (see README)"
+fi
+
+static_root=${STATIC_ROOT:-/app/static}
+[ -w "$static_root" ] || die "$static_root is not writable by uid $(id -u); fix the ownership of the static volume"
+
+log "waiting for the database (up to ${DB_WAIT_TIMEOUT:-60}s)"
+python - <<'PY' || die "the database did not answer; check the db service and DATABASE_URL"
+import os
+import sys
+import time
+
+import django
+
+django.setup()
+from django.db import connection  # noqa: E402
+
+timeout = float(os.environ.get("DB_WAIT_TIMEOUT", "60"))
+deadline = time.monotonic() + timeout
+while True:
+    try:
+        connection.ensure_connection()
+        break
+    except Exception as exc:
+        if time.monotonic() >= deadline:
+            sys.exit(f"database not reachable after {timeout:.0f}s: {exc}")
+        time.sleep(1)
+PY
+
+log "applying database migrations"
+python manage.py migrate --no-input
+
+log "collecting static files into $static_root"
+python manage.py collectstatic --no-input -v0
+
+case "${SEED_DEMO:-0}" in
+  1 | true | yes | on)
+    log "loading demo data (scale ${DEMO_SCALE:-0.05}; skipped when already loaded)"
+    python manage.py seed_demo --scale "${DEMO_SCALE:-0.05}" --if-empty
+    ;;
+esac
+
+log "starting: $*"
+exec "$@"

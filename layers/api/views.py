@@ -1,0 +1,264 @@
+"""The GeoJSON REST API: one generated viewset per registered layer, plus the catalogue."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from accounts.permissions import (
+    Action,
+    can_create,
+    can_delete,
+    can_update,
+    in_scope,
+    read_filter,
+    role_allows,
+)
+from layers.crs import CRSError, output_crs
+from layers.history import describe, ensure_baseline, history_entries, restore_values
+from layers.registry import LAYERS, LayerSpec
+
+from .filters import filter_queryset
+from .locking import StaleVersion, etag, expected_version
+from .serializers import build_serializer
+
+
+class FeaturePagination(GeoJsonPagination):
+    page_size = 100
+    max_page_size = 1000
+
+
+COMMON_PARAMETERS = [
+    OpenApiParameter("crs", str, description="Output CRS: EPSG:4326 (default), EPSG:4490 or EPSG:3857."),
+]
+LIST_PARAMETERS = [
+    OpenApiParameter("bbox", str, description="min_lon,min_lat,max_lon,max_lat (EPSG:4326)."),
+    OpenApiParameter("division", str, description="12-digit division code; includes everything below it."),
+    OpenApiParameter("ordering", str, description="Comma-separated filter fields, '-' for descending."),
+    OpenApiParameter("page_size", int, description="Features per page, at most 1000."),
+]
+
+
+class LayerViewSet(viewsets.ModelViewSet):
+    """CRUD on one layer's features as GeoJSON. Set ``spec`` on a subclass (see build_viewset)."""
+
+    spec: LayerSpec
+    pagination_class = FeaturePagination
+    lookup_value_regex = r"\d+"
+
+    # --- reading ------------------------------------------------------------------------------
+    def get_queryset(self):
+        qs = self.spec.model.objects.filter(read_filter(self.request.user, self.spec))
+        if self.action == "list":
+            qs = filter_queryset(qs, self.spec, self.request.query_params)
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        try:
+            context["output_crs"] = output_crs(self.request.query_params.get("crs"))
+        except CRSError as exc:
+            raise ValidationError({"crs": [str(exc)]}) from exc
+        return context
+
+    def _feature_response(self, record, status_code: int = status.HTTP_200_OK, warnings=None) -> Response:
+        data = self.get_serializer(record).data
+        if warnings:
+            data["warnings"] = warnings
+        return Response(data, status=status_code, headers={"ETag": etag(record.version)})
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._feature_response(self.get_object())
+
+    # --- writing ------------------------------------------------------------------------------
+    def _locked_record(self):
+        record = self.get_queryset().select_for_update().filter(pk=self.kwargs["pk"]).first()
+        if record is None:
+            raise NotFound()
+        expected, via_header = expected_version(self.request)
+        if expected != record.version:
+            raise StaleVersion(expected, record.version, via_header, self.get_serializer(record).data)
+        return record
+
+    def _deny(self, verb: str) -> None:
+        raise PermissionDenied(
+            _(
+                "You may not %(verb)s this %(layer)s record: it is outside your role or your area. "
+                "Ask an administrator if you need access."
+            )
+            % {"verb": verb, "layer": self.spec.name}
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = self.spec.model(**serializer.validated_data)
+        user = request.user
+        record.derive()
+        if not can_create(user, self.spec, record):
+            self._deny(_("create"))
+        record.created_by = record.updated_by = user
+        if self.spec.name == "field_points":
+            record.reporter = user
+        if self.spec.name == "patrol_tracks" and record.worker_id is None:
+            record.worker = user
+        record._history_user = user
+        with transaction.atomic():
+            record.save()
+        return self._feature_response(record, status.HTTP_201_CREATED, serializer.context.get("warnings"))
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            record = self._locked_record()
+            before = copy.copy(record)
+            serializer = self.get_serializer(record, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            for name, value in serializer.validated_data.items():
+                setattr(record, name, value)
+            record.derive()
+            if not can_update(request.user, self.spec, before, record):
+                self._deny(_("change"))
+            self._save_version(before, record)
+        return self._feature_response(record, warnings=serializer.context.get("warnings"))
+
+    def _save_version(self, before, record, reason: str | None = None) -> None:
+        ensure_baseline(before)
+        record.version = before.version + 1
+        record.updated_by = self.request.user
+        record._history_user = self.request.user
+        if reason:
+            record._change_reason = reason
+        record.save()
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            record = self._locked_record()
+            if not can_delete(request.user, self.spec, record):
+                self._deny(_("delete"))
+            ensure_baseline(record)
+            record._history_user = request.user
+            record.soft_delete(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # --- history ------------------------------------------------------------------------------
+    def _check_history_access(self, record) -> None:
+        if not (
+            role_allows(self.request.user, self.spec, Action.READ)
+            and in_scope(self.request.user, self.spec, record)
+        ):
+            raise PermissionDenied(_("Change history is visible to staff responsible for this record."))
+
+    @extend_schema(
+        summary="Change history: who changed what and when, with field diffs and geometry before/after.",
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        record = self.get_object()
+        self._check_history_access(record)
+        context = self.get_serializer_context()
+        field = self.get_serializer().fields["geom"]
+        field._context = context
+        entries = [describe(row, prev, field.to_representation) for row, prev in history_entries(record)]
+        return Response(
+            {"id": record.pk, "layer": self.spec.name, "version": record.version, "history": entries}
+        )
+
+    @extend_schema(
+        summary="Revert the record to a version from its history (needs If-Match with the current version).",
+        request=inline_serializer("RevertRequest", {"history_id": serializers.IntegerField()}),
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str | None = None) -> Response:
+        history_id = request.data.get("history_id") if isinstance(request.data, dict) else None
+        if not isinstance(history_id, int):
+            raise ValidationError({"history_id": [_("give the history_id of the version to return to.")]})
+        with transaction.atomic():
+            record = self._locked_record()
+            row = record.history.filter(history_id=history_id).first()
+            if row is None:
+                raise ValidationError(
+                    {"history_id": [_("no version %(id)s in this record's history.") % {"id": history_id}]}
+                )
+            before = copy.copy(record)
+            restore_values(record, row)
+            record.derive()
+            if not can_update(request.user, self.spec, before, record):
+                self._deny(_("revert"))
+            self._save_version(before, record, reason=f"revert to history #{history_id}")
+        return self._feature_response(record)
+
+
+def build_viewset(spec: LayerSpec) -> type[LayerViewSet]:
+    serializer = build_serializer(spec)
+    doc = f"{spec.title_zh} / {spec.title_en}: GeoJSON features (RFC 7946)."
+    viewset = type(
+        f"{spec.model.__name__}ViewSet",
+        (LayerViewSet,),
+        {"spec": spec, "serializer_class": serializer, "queryset": spec.model.objects.none(), "__doc__": doc},
+    )
+    return extend_schema(tags=[spec.name], parameters=COMMON_PARAMETERS)(
+        extend_schema(methods=["GET"], parameters=LIST_PARAMETERS)(viewset)
+    )
+
+
+class CatalogueView(APIView):
+    """The layers this user can see: names, titles, geometry, fields and tile URL."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        zh = (get_language() or "zh-hans").startswith("zh")
+        layers = []
+        for spec in LAYERS.values():
+            if not (spec.public or role_allows(request.user, spec, Action.READ)):
+                continue
+            layers.append(
+                {
+                    "name": spec.name,
+                    "title": spec.title_zh if zh else spec.title_en,
+                    "title_zh": spec.title_zh,
+                    "title_en": spec.title_en,
+                    "geometry_type": spec.geometry_type,
+                    "geometry_types": list(spec.geometry_types),
+                    "public": spec.public,
+                    "fields": _fields(spec),
+                    "url": f"/api/{spec.name}/",
+                    "tile_url": f"/tiles/{spec.name}/{{z}}/{{x}}/{{y}}.mvt",
+                    "minzoom": spec.minzoom,
+                    "maxzoom": spec.maxzoom,
+                }
+            )
+        return Response({"layers": layers})
+
+
+def _fields(spec: LayerSpec) -> list[dict[str, Any]]:
+    out = []
+    for f in spec.model._meta.concrete_fields:
+        if f.name in {"geom", "deleted_at"}:
+            continue
+        entry = {
+            "name": f.name,
+            "type": f.get_internal_type(),
+            "title": str(f.verbose_name),
+            "filterable": f.name in spec.filter_fields,
+            "editable": f.editable and f.name != "id",
+        }
+        if f.choices:
+            entry["choices"] = [{"value": k, "label": str(v)} for k, v in f.flatchoices]
+        out.append(entry)
+    return out

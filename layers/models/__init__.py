@@ -1,0 +1,50 @@
+"""Every spatial layer of SPEC section 3; one module per family of layers."""
+
+from .amenities import Amenity, AmenityCategory
+from .base import MU_M2, LayerFeature
+from .carriers import (
+    NON_CONSTRUCTION_USES,
+    Building,
+    BuildingKind,
+    LandParcel,
+    LandUse,
+    Park,
+    ParkLevel,
+    ServicedLevel,
+    SupplyMode,
+    SupplyStatus,
+)
+from .divisions import LEVEL_ORDER, PREFIX_LENGTH, Division, DivisionLevel
+from .grid import EventStatus, FieldPoint, FieldPointCategory, GridCell, PatrolTrack
+from .media import Orthophoto, Panorama
+from .projects import ProjectSite, ProjectStage
+
+__all__ = [
+    "MU_M2",
+    "NON_CONSTRUCTION_USES",
+    "LEVEL_ORDER",
+    "PREFIX_LENGTH",
+    "Amenity",
+    "AmenityCategory",
+    "Building",
+    "BuildingKind",
+    "Division",
+    "DivisionLevel",
+    "EventStatus",
+    "FieldPoint",
+    "FieldPointCategory",
+    "GridCell",
+    "LandParcel",
+    "LandUse",
+    "LayerFeature",
+    "Orthophoto",
+    "Panorama",
+    "Park",
+    "ParkLevel",
+    "PatrolTrack",
+    "ProjectSite",
+    "ProjectStage",
+    "ServicedLevel",
+    "SupplyMode",
+    "SupplyStatus",
+]

@@ -1,0 +1,211 @@
+"""The catalogue of layers: one ``LayerSpec`` per layer, read by the API, permissions and tiles.
+
+Adding a layer means adding a model and one entry here; nothing else keeps its own list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models as dj_models
+from django.utils.translation import gettext_lazy as _
+
+from . import models as m
+
+
+class Family(dj_models.TextChoices):
+    """How a layer's records are scoped and who edits them (see accounts.permissions)."""
+
+    REFERENCE = "reference", _("基础参考")
+    CARRIER = "carrier", _("载体资源")
+    GOVERNANCE = "governance", _("网格治理")
+    PROJECT = "project", _("招商项目")
+    IMAGERY = "imagery", _("影像")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    model: type[m.LayerFeature]
+    title_zh: str
+    title_en: str
+    family: Family
+    public: bool
+    filter_fields: tuple[str, ...]
+    geometry_types: tuple[str, ...]
+    minzoom: int = 0
+    maxzoom: int = 22
+    # Fields holding personal data, masked for roles that may not see it (SPEC 9, privacy).
+    personal_fields: tuple[str, ...] = field(default=())
+
+    @property
+    def has_park(self) -> bool:
+        return any(f.name == "park" for f in self.model._meta.get_fields())
+
+    @property
+    def has_grid_cell(self) -> bool:
+        return any(f.name == "grid_cell" for f in self.model._meta.get_fields())
+
+    @property
+    def geometry_field(self):
+        return self.model._meta.get_field("geom")
+
+    @property
+    def geometry_type(self) -> str:
+        return self.geometry_field.geom_type.title().replace("string", "String").replace("polygon", "Polygon")
+
+
+_POLY = ("Polygon", "MultiPolygon")
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in [
+        LayerSpec(
+            "divisions",
+            m.Division,
+            "行政区划",
+            "Administrative divisions",
+            Family.REFERENCE,
+            True,
+            ("code", "level", "parent", "name"),
+            _POLY,
+        ),
+        LayerSpec(
+            "parks",
+            m.Park,
+            "园区",
+            "Industrial parks",
+            Family.CARRIER,
+            True,
+            ("level", "name", "area_mu", "available_area_m2"),
+            _POLY,
+            personal_fields=("contact_phone",),
+        ),
+        LayerSpec(
+            "parcels",
+            m.LandParcel,
+            "地块",
+            "Land parcels",
+            Family.CARRIER,
+            True,
+            (
+                "code",
+                "land_use",
+                "supply_status",
+                "supply_mode",
+                "park",
+                "area_m2",
+                "area_mu",
+                "price_wan_per_mu",
+                "rent_yuan_m2_month",
+                "serviced_level",
+                "plot_ratio",
+            ),
+            _POLY,
+            minzoom=10,
+        ),
+        LayerSpec(
+            "buildings",
+            m.Building,
+            "楼宇厂房",
+            "Buildings and factories",
+            Family.CARRIER,
+            True,
+            (
+                "kind",
+                "supply_status",
+                "park",
+                "floors",
+                "floor_area_m2",
+                "vacant_area_m2",
+                "floor_load_kg_m2",
+                "clear_height_m",
+                "crane",
+                "rent_yuan_m2_month",
+            ),
+            ("Point", "Polygon", "MultiPolygon"),
+            minzoom=11,
+        ),
+        LayerSpec(
+            "amenities",
+            m.Amenity,
+            "配套设施",
+            "Amenities",
+            Family.REFERENCE,
+            True,
+            ("category", "name"),
+            ("Point",),
+        ),
+        LayerSpec(
+            "grid_cells",
+            m.GridCell,
+            "网格",
+            "Grid cells",
+            Family.GOVERNANCE,
+            False,
+            ("code", "name", "parent"),
+            _POLY,
+        ),
+        LayerSpec(
+            "project_sites",
+            m.ProjectSite,
+            "项目点位",
+            "Project sites",
+            Family.PROJECT,
+            False,
+            ("stage", "industry", "park", "investment_wan"),
+            ("Point", "Polygon", "MultiPolygon"),
+        ),
+        LayerSpec(
+            "field_points",
+            m.FieldPoint,
+            "信息打点",
+            "Field points",
+            Family.GOVERNANCE,
+            False,
+            ("category", "status", "grid_cell", "reporter", "reported_at"),
+            ("Point",),
+        ),
+        LayerSpec(
+            "patrol_tracks",
+            m.PatrolTrack,
+            "巡查轨迹",
+            "Patrol tracks",
+            Family.GOVERNANCE,
+            False,
+            ("worker", "grid_cell", "started_at", "length_m"),
+            ("LineString",),
+        ),
+        LayerSpec(
+            "panoramas",
+            m.Panorama,
+            "全景",
+            "Panoramas",
+            Family.IMAGERY,
+            True,
+            ("parcel", "building", "park", "captured_at"),
+            ("Point",),
+        ),
+        LayerSpec(
+            "orthophotos",
+            m.Orthophoto,
+            "正射影像",
+            "Orthophotos",
+            Family.IMAGERY,
+            True,
+            ("captured_on", "resolution_m"),
+            _POLY,
+        ),
+    ]
+}
+
+
+def get_layer(name: str) -> LayerSpec | None:
+    return LAYERS.get(name)
+
+
+def layer_for_model(model: type) -> LayerSpec:
+    for spec in LAYERS.values():
+        if spec.model is model:
+            return spec
+    raise LookupError(f"{model.__name__} is not a registered layer")

@@ -1,0 +1,148 @@
+"""Every role × every layer × read/create/update/delete, in scope, in a neighbouring county and
+outside the city. The expected table is written out by hand from SPEC section 9, not derived
+from accounts.permissions, so a wrong rule there fails here."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.gis.geos import Point
+
+from accounts.permissions import can_create, can_delete, can_read, can_update, read_filter
+from accounts.roles import Role
+from layers.registry import LAYERS
+from tests.builders import build_city, make_record
+
+ANON = "anonymous"
+PLACES = ("own", "neighbour", "outside")
+
+# role -> layer -> actions allowed on an *unpublished* record in the user's own scope.
+IN_SCOPE: dict[str, dict[str, str]] = {
+    ANON: {},
+    Role.INVESTOR: {},
+    Role.GRID_WORKER: {"grid_cells": "R", "field_points": "RCU", "patrol_tracks": "RC"},
+    Role.PARK_MANAGER: {
+        "parks": "RU",
+        "parcels": "RCUD",
+        "buildings": "RCUD",
+        "project_sites": "R",
+        "panoramas": "RCUD",
+    },
+    Role.DISTRICT_OFFICER: {name: "RCUD" for name in LAYERS if name != "divisions"},
+    Role.DISTRICT_LEADER: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
+    Role.CITY_OFFICER: {name: "RCUD" for name in LAYERS if name != "divisions"},
+    Role.CITY_LEADER: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
+    Role.ADMIN: {name: "RCUD" for name in LAYERS},
+    Role.DISPLAY: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
+}
+# Which places each role's scope covers.
+REACH = {
+    ANON: set(),
+    Role.INVESTOR: set(),
+    Role.GRID_WORKER: {"own"},
+    Role.PARK_MANAGER: {"own"},
+    Role.DISTRICT_OFFICER: {"own"},
+    Role.DISTRICT_LEADER: {"own"},
+    Role.CITY_OFFICER: {"own", "neighbour"},
+    Role.CITY_LEADER: {"own", "neighbour"},
+    Role.ADMIN: set(PLACES),
+    Role.DISPLAY: set(PLACES),
+}
+
+
+def expected(role: str, layer: str, place: str) -> str:
+    return IN_SCOPE[role].get(layer, "") if place in REACH[role] else ""
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The city and one unpublished record per layer and place, built once for the module."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        city = build_city()
+        points = {
+            "own": city.inside(county=0),
+            "neighbour": city.inside(county=1),
+            "outside": Point(113.8, 24.1, srid=4326),
+        }
+        records = {}
+        for layer in LAYERS:
+            for place, where in points.items():
+                # Boundaries are the city's own; a new one at these points would overlap them.
+                if layer == "grid_cells" and place != "outside":
+                    record = city.cells[0] if place == "own" else city.cells[2]
+                elif layer == "divisions":
+                    record = {"own": city.villages[0], "neighbour": city.villages[1]}.get(
+                        place
+                    ) or make_record(layer, city, where, code="441802001001", name="邻市村")
+                elif layer == "parks" and place == "own":
+                    record = city.park
+                else:
+                    record = make_record(layer, city, where)
+                if layer == "field_points" and place == "own":
+                    record.reporter = city.users[Role.GRID_WORKER]
+                record.is_public = False
+                record.save()
+                records[(layer, place)] = record
+        yield city, records
+        transaction.set_rollback(True)
+
+
+CASES = [(role, layer, place) for role in IN_SCOPE for layer in LAYERS for place in PLACES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "layer", "place"), CASES, ids=["-".join(map(str, c)) for c in CASES])
+def test_matrix(world, role, layer, place):
+    city, records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    spec = LAYERS[layer]
+    record = type(records[(layer, place)]).all_objects.get(pk=records[(layer, place)].pk)
+    want = expected(role, layer, place)
+
+    in_db = spec.model.objects.filter(read_filter(user, spec), pk=record.pk).exists()
+    assert can_read(user, spec, record) == ("R" in want)
+    assert in_db == ("R" in want), "the database filter and the record predicate disagree"
+
+    fresh = copy.copy(record)
+    fresh.pk = None
+    assert can_create(user, spec, fresh) == ("C" in want)
+    assert can_update(user, spec, record, copy.copy(record)) == ("U" in want)
+    assert can_delete(user, spec, record) == ("D" in want)
+
+
+@pytest.mark.django_db
+def test_published_public_records_are_readable_by_everyone(world):
+    city, records = world
+    anonymous = AnonymousUser()
+    for layer, spec in LAYERS.items():
+        record = records[(layer, "neighbour")]
+        record.is_public = True
+        assert can_read(anonymous, spec, record) == spec.public
+        assert can_read(city.users[Role.INVESTOR], spec, record) == spec.public
+
+
+@pytest.mark.django_db
+def test_nobody_moves_a_record_out_of_their_scope(world):
+    city, records = world
+    manager = city.users[Role.PARK_MANAGER]
+    parcel = records[("parcels", "own")]
+    moved = copy.copy(parcel)
+    moved.geom = records[("parcels", "neighbour")].geom
+    moved.derive()
+    assert can_update(manager, LAYERS["parcels"], parcel, copy.copy(parcel))
+    assert not can_update(manager, LAYERS["parcels"], parcel, moved)
+
+
+@pytest.mark.django_db
+def test_grid_worker_edits_only_their_own_reports(world):
+    city, records = world
+    worker = city.users[Role.GRID_WORKER]
+    point = records[("field_points", "own")]
+    colleague_point = copy.copy(point)
+    colleague_point.reporter = city.users[Role.CITY_OFFICER]
+    assert can_update(worker, LAYERS["field_points"], point, copy.copy(point))
+    assert not can_update(worker, LAYERS["field_points"], colleague_point, copy.copy(colleague_point))

@@ -1,0 +1,155 @@
+"""Builders for a tiny, fully nested city: two counties, each with one town, one village and
+two grid cells, a park in the first village, and one user per role bound to the right place.
+
+Coordinates are simple squares near Yunfu so that every spatial derivation is easy to predict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from layers import models as m
+
+X0, Y0 = 112.0, 22.9  # south-west corner of the city
+
+
+def square(x: float, y: float, size: float) -> MultiPolygon:
+    return MultiPolygon(Polygon.from_bbox((x, y, x + size, y + size)), srid=4326)
+
+
+def rect(x0: float, y0: float, x1: float, y1: float) -> MultiPolygon:
+    return MultiPolygon(Polygon.from_bbox((x0, y0, x1, y1)), srid=4326)
+
+
+@dataclass
+class City:
+    city: m.Division
+    counties: list[m.Division]
+    towns: list[m.Division]
+    villages: list[m.Division]
+    cells: list[m.GridCell]
+    park: m.Park
+    users: dict[str, User] = field(default_factory=dict)
+
+    def inside(self, county: int = 0, dx: float = 0.01, dy: float = 0.01) -> Point:
+        """A point inside the first grid cell of a county's village (and, for county 0, the park)."""
+        return Point(X0 + county * 0.1 + dx, Y0 + dy, srid=4326)
+
+
+def build_city() -> City:
+    city = m.Division.objects.create(
+        code="445300000000", name="测试市", level="city", geom=rect(X0, Y0, X0 + 0.2, Y0 + 0.1)
+    )
+    counties, towns, villages, cells = [], [], [], []
+    for i in range(2):
+        x = X0 + i * 0.1
+        county = m.Division.objects.create(
+            code=f"44530{i + 2}000000",
+            name=f"测试区{i}",
+            level="county",
+            parent=city,
+            geom=rect(x, Y0, x + 0.1, Y0 + 0.1),
+        )
+        town = m.Division.objects.create(
+            code=f"44530{i + 2}001000",
+            name=f"测试镇{i}",
+            level="town",
+            parent=county,
+            geom=rect(x, Y0, x + 0.1, Y0 + 0.1),
+        )
+        village = m.Division.objects.create(
+            code=f"44530{i + 2}001001",
+            name=f"测试村{i}",
+            level="village",
+            parent=town,
+            geom=rect(x, Y0, x + 0.1, Y0 + 0.1),
+        )
+        for j in range(2):
+            cells.append(
+                m.GridCell.objects.create(
+                    code=f"{village.code}{j + 1:03d}",
+                    name=f"第{j + 1}网格",
+                    geom=rect(x + j * 0.05, Y0, x + (j + 1) * 0.05, Y0 + 0.1),
+                )
+            )
+        counties.append(county)
+        towns.append(town)
+        villages.append(village)
+    park = m.Park.objects.create(
+        name="测试园区",
+        level="provincial",
+        geom=rect(X0, Y0, X0 + 0.04, Y0 + 0.04),
+        contact_phone="13812345678",
+        is_public=True,
+    )
+    c = City(city, counties, towns, villages, cells, park)
+    c.users = build_users(c)
+    return c
+
+
+def build_users(c: City) -> dict[str, User]:
+    bindings: dict[str, dict[str, Any]] = {
+        Role.INVESTOR: {},
+        Role.GRID_WORKER: {"grid_cell": c.cells[0]},
+        Role.PARK_MANAGER: {"park": c.park},
+        Role.DISTRICT_OFFICER: {"division": c.counties[0]},
+        Role.DISTRICT_LEADER: {"division": c.counties[0]},
+        Role.CITY_OFFICER: {"division": c.city},
+        Role.CITY_LEADER: {"division": c.city},
+        Role.ADMIN: {},
+        Role.DISPLAY: {},
+    }
+    return {
+        role: User.objects.create_user(
+            username=f"u-{role}", password="pw-for-tests-only", role=role, **binding
+        )
+        for role, binding in bindings.items()
+    }
+
+
+def make_record(layer: str, c: City, where: Point, **overrides: Any) -> m.LayerFeature:
+    """One saved record of ``layer`` at ``where`` (its derived fields filled by save())."""
+    x, y = where.x, where.y
+    small = rect(x - 0.001, y - 0.001, x + 0.001, y + 0.001)
+    category, _ = m.FieldPointCategory.objects.get_or_create(
+        key="hazard", defaults={"name_zh": "安全隐患", "name_en": "Hazard"}
+    )
+    now = timezone.now()
+    factories = {
+        "divisions": lambda: m.Division(
+            code=f"4453020019{uuid.uuid4().int % 100:02d}",
+            name="新村",
+            level="village",
+            parent=c.towns[0],
+            geom=small,
+        ),
+        "parks": lambda: m.Park(name="新园区", level="municipal", geom=small),
+        "parcels": lambda: m.LandParcel(code=f"T-{uuid.uuid4().hex[:8]}", land_use="industrial", geom=small),
+        "buildings": lambda: m.Building(kind="standard_factory", name="1号厂房", geom=small),
+        "amenities": lambda: m.Amenity(category="hospital", name="人民医院", geom=where),
+        "grid_cells": lambda: m.GridCell(code=f"G{uuid.uuid4().hex[:10]}", name="新网格", geom=small),
+        "project_sites": lambda: m.ProjectSite(
+            project_code=f"P-{uuid.uuid4().hex[:8]}", project_name="新项目", geom=where
+        ),
+        "field_points": lambda: m.FieldPoint(category=category, geom=where),
+        "patrol_tracks": lambda: m.PatrolTrack(
+            started_at=now,
+            ended_at=now,
+            timestamps=[now, now],
+            geom=LineString((x, y), (x + 0.001, y), srid=4326),
+        ),
+        "panoramas": lambda: m.Panorama(title="全景", geom=where),
+        "orthophotos": lambda: m.Orthophoto(title="航飞", geom=small),
+    }
+    record = factories[layer]()
+    for key, value in overrides.items():
+        setattr(record, key, value)
+    record.save()
+    return record
