@@ -1,6 +1,14 @@
 # Geoportal web/worker image. Built by docker-compose.yml; the same image runs
 #   web:    deploy/docker-entrypoint.sh + gunicorn (the default command below)
 #   worker: celery -A geoportal worker
+# Browser libraries come from npm at build time (package-lock.json pins them); nothing loads from a CDN.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund \
+ && mkdir -p static-build/vendor/ol \
+ && cp node_modules/ol/dist/ol.js node_modules/ol/ol.css static-build/vendor/ol/
+
 FROM python:3.11-slim-bookworm
 
 # WEB_CONCURRENCY (workers) and GUNICORN_CMD_ARGS are read by gunicorn itself: override them at
@@ -34,6 +42,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
  && rm /tmp/requirements.txt
 
 COPY . .
+COPY --from=frontend /build/static-build ./static-build
 # The code stays owned by root (read-only for the app); only the data directories are writable.
 # They are created here so that named volumes mounted on them start out owned by the app user.
 RUN pip install --no-cache-dir . \

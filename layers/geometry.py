@@ -39,7 +39,7 @@ def parse_geojson(value: Any) -> BaseGeometry:
         raise GeometryError(_("geometry must be a GeoJSON geometry object with a 'type'."))
     try:
         geom = shape(value)
-    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as exc:
         raise GeometryError(_("geometry is not valid GeoJSON: %(reason)s") % {"reason": exc}) from exc
     if geom.is_empty:
         raise GeometryError(_("geometry is empty: send at least one coordinate."))

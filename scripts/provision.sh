@@ -5,6 +5,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 DEBS=(postgresql-15-postgis-3 gdal-bin libgdal32 redis-server nginx-light)
+# Node.js comes with the machine image; Debian's packages stand in where it does not.
+command -v npm >/dev/null || DEBS+=(nodejs npm)
 
 install_debs() {
   local missing=()
@@ -36,3 +38,4 @@ install_venv() {
 
 install_debs
 install_venv
+bash "$ROOT/scripts/build_frontend.sh"

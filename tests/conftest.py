@@ -81,3 +81,26 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture
+def city(db):
+    """A tiny nested city with one user per role (see tests/builders.py)."""
+    from tests.builders import build_city
+
+    return build_city()
+
+
+@pytest.fixture
+def api():
+    """A DRF client; ``api.as_user(user)`` authenticates it."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+
+    def as_user(user):
+        client.force_authenticate(user)
+        return client
+
+    client.as_user = as_user
+    return client

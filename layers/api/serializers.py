@@ -75,11 +75,17 @@ class FeatureSerializer(GeoFeatureModelSerializer):
                 self.context["input_crs"] = parse_crs(crs)
             except CRSError as exc:
                 raise serializers.ValidationError({"crs": [str(exc)]}) from exc
-        if isinstance(data, dict) and data.get("type") != "Feature":
+        if isinstance(data, dict) and data.get("type", "Feature") != "Feature":
             raise serializers.ValidationError(
                 {"type": [_('send a GeoJSON Feature: {"type": "Feature", "geometry": …, "properties": …}')]}
             )
-        return super().to_internal_value(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            # Clients speak GeoJSON: the geometry is "geometry", not our column name.
+            if isinstance(exc.detail, dict) and "geom" in exc.detail:
+                exc.detail["geometry"] = exc.detail.pop("geom")
+            raise
 
     def to_representation(self, instance):
         feature = super().to_representation(instance)

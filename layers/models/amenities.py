@@ -27,6 +27,11 @@ class Amenity(LayerFeature):
     )
     name = models.CharField(_("名称"), max_length=100, help_text=_("设施名称。"))
     address = models.CharField(_("地址"), max_length=200, blank=True, help_text=_("门牌地址。"))
+    is_public = models.BooleanField(
+        _("公开发布"),
+        default=True,
+        help_text=_("配套设施是公开参考数据，默认发布。"),
+    )
     geom = models.PointField(_("位置"), srid=4326, help_text=_("设施位置（EPSG:4326）。"))
 
     class Meta:

@@ -50,6 +50,11 @@ class Division(LayerFeature):
         related_name="children",
         help_text=_("直接上级；市级为空。"),
     )
+    is_public = models.BooleanField(
+        _("公开发布"),
+        default=True,
+        help_text=_("区划边界是公开参考数据，默认发布。"),
+    )
     geom = models.MultiPolygonField(_("边界"), srid=4326, help_text=_("区划边界多边形（EPSG:4326）。"))
 
     class Meta:

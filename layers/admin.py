@@ -1,0 +1,88 @@
+"""Django admin for every layer, with a map widget that works offline."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.gis import admin as gis_admin
+from django.contrib.gis.forms.widgets import OpenLayersWidget
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import FieldPointCategory
+from .registry import LAYERS
+
+
+class OfflineMapWidget(OpenLayersWidget):
+    template_name = "layers/admin/offline_map.html"
+    default_lon = 112.04
+    default_lat = 22.93
+    default_zoom = 10
+
+    class Media:
+        extend = False  # the parent's Media loads OpenLayers from a CDN
+        css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
+        js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
+
+
+class LayerAdmin(gis_admin.GISModelAdmin, SimpleHistoryAdmin):
+    gis_widget = OfflineMapWidget
+    list_per_page = 50
+    show_full_result_count = False  # counting 200,000 parcels on every page view is wasted work
+    readonly_fields = ("division_code", "version", "created_at", "created_by", "updated_at", "updated_by")
+
+    def get_queryset(self, request):
+        # The admin sees soft-deleted records too, so it can restore them.
+        return self.model.all_objects.all()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        else:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+def _admin_for(spec) -> type[LayerAdmin]:
+    fields = [f.name for f in spec.model._meta.concrete_fields]
+    shown = [
+        name
+        for name in (
+            "id",
+            "code",
+            "name",
+            "title",
+            "project_name",
+            "level",
+            "kind",
+            "category",
+            "land_use",
+            "supply_status",
+            "stage",
+            "status",
+        )
+        if name in fields
+    ][:5]
+    filters = [
+        name
+        for name in ("level", "kind", "land_use", "supply_status", "stage", "status", "category", "is_public")
+        if name in fields
+    ]
+    searchable = [name for name in ("code", "name", "title", "project_name") if name in fields]
+    return type(
+        f"{spec.model.__name__}Admin",
+        (LayerAdmin,),
+        {
+            "list_display": [*shown, "division_code", "is_public", "deleted_at"],
+            "list_filter": filters,
+            "search_fields": searchable,
+        },
+    )
+
+
+for spec in LAYERS.values():
+    admin.site.register(spec.model, _admin_for(spec))
+
+
+@admin.register(FieldPointCategory)
+class FieldPointCategoryAdmin(admin.ModelAdmin):
+    list_display = ("key", "name_zh", "name_en", "active")
