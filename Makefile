@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint bench-layers clean
+.PHONY: run stop test setup lint bench bench-deps bench-layers clean
 
 run:  ## set up, load the demo city, start web + worker in the background
 	@bash scripts/run.sh
@@ -15,6 +15,14 @@ setup:  ## install packages and start PostgreSQL/Redis only
 
 lint:
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench-deps:
+	@.venv/bin/pip install -q -e ".[dev,bench]"
+
+bench-layers: bench-deps  ## p50 of a ~1,000-parcel bbox query vs PostGIS and geopandas (needs `make run`)
+	@.venv/bin/python scripts/bench/layers_bbox.py
+
+bench: bench-layers  ## every benchmark; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data

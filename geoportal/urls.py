@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/spatial/", include("spatial.urls")),
     path("api/", include("layers.api.urls")),
+    path("tiles/", include("tiles.urls")),
 ]

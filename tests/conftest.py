@@ -40,7 +40,8 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
         "DATABASE_URL": _database_url(),
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
-    log = open(ROOT / ".data" / "log" / "test-worker.log", "w")  # noqa: SIM115 - lives as long as the worker
+    log_path = ROOT / ".data" / "log" / f"worker-{settings.TEST_DATABASE_NAME}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the worker
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "geoportal",
     "accounts",
     "layers",
+    "spatial",
     "tiles",
     "ingest",
 ]

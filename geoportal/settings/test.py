@@ -1,11 +1,14 @@
-"""Test runs: a queue of their own so a running `make run` worker never takes a test's task."""
+"""Test runs. The test database and the Celery queue are named per run (TEST_DATABASE_NAME), so
+two suites on one machine, or a running `make run` worker, never take each other's work."""
 
 from .base import *  # noqa: F403
 from .env import env_str
 
+TEST_DATABASE_NAME = env_str("TEST_DATABASE_NAME", "test_geoportal")
+DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "geoportal-test")
-CACHES["default"]["KEY_PREFIX"] = "geoportal-test"  # noqa: F405
-MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", f"geoportal-{TEST_DATABASE_NAME}")
+CACHES["default"]["KEY_PREFIX"] = TEST_DATABASE_NAME  # noqa: F405
+MEDIA_ROOT = DATA_DIR / f"media-{TEST_DATABASE_NAME}"  # noqa: F405
 # Tests never collect static files, and WhiteNoise warns on every request without them.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
