@@ -1,0 +1,90 @@
+"""How each layer is drawn in vector tiles: zoom range, properties, simplification, aggregation.
+
+Below ``detail_minzoom`` a layer with ``aggregate`` set is drawn as one point per division (the
+division's label point) carrying the count of its features, so a low-zoom tile never reads the
+whole table and stays small. The division level follows the zoom (``AGGREGATE_LEVELS``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from layers.registry import LAYERS, LayerSpec
+
+EXTENT = 4096
+BUFFER = 64
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    spec: LayerSpec
+    properties: tuple[str, ...]
+    detail_minzoom: int = 0
+    maxzoom: int = 22
+    aggregate: bool = False
+    # Simplify before transforming: worth it for long rings (boundaries, tracks), not for parcels.
+    simplify: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def minzoom(self) -> int:
+        return 0 if self.aggregate else self.detail_minzoom
+
+
+def aggregate_level(z: int) -> str:
+    """Division level whose label points carry the counts at zoom z."""
+    if z <= 8:
+        return "county"
+    if z <= 10:
+        return "town"
+    return "village"
+
+
+def division_level_for(z: int) -> str:
+    """Which boundaries the divisions layer shows at zoom z."""
+    if z <= 7:
+        return "county"
+    if z <= 10:
+        return "town"
+    return "village"
+
+
+_P = LAYERS
+TILE_LAYERS: dict[str, TileLayer] = {
+    t.name: t
+    for t in [
+        TileLayer(_P["divisions"], ("code", "name", "level"), simplify=True),
+        TileLayer(_P["parks"], ("name", "level", "area_mu", "available_area_m2"), simplify=True),
+        TileLayer(
+            _P["parcels"],
+            ("code", "land_use", "supply_status", "supply_mode", "area_mu", "price_wan_per_mu", "park_id"),
+            detail_minzoom=12,
+            aggregate=True,
+        ),
+        TileLayer(
+            _P["buildings"],
+            ("name", "kind", "supply_status", "floors", "vacant_area_m2", "park_id"),
+            detail_minzoom=13,
+            aggregate=True,
+        ),
+        TileLayer(_P["amenities"], ("name", "category"), detail_minzoom=11, aggregate=True),
+        TileLayer(_P["grid_cells"], ("code", "name"), detail_minzoom=11, simplify=True),
+        TileLayer(
+            _P["project_sites"],
+            ("project_name", "stage", "industry", "investment_wan"),
+            detail_minzoom=10,
+            aggregate=True,
+        ),
+        TileLayer(
+            _P["field_points"], ("category_id", "status", "reported_at"), detail_minzoom=12, aggregate=True
+        ),
+        TileLayer(
+            _P["patrol_tracks"], ("worker_id", "started_at", "length_m"), detail_minzoom=12, simplify=True
+        ),
+        TileLayer(_P["panoramas"], ("title", "heading_deg", "parcel_id", "building_id")),
+        TileLayer(_P["orthophotos"], ("title", "resolution_m", "captured_on"), simplify=True),
+    ]
+}

@@ -1,0 +1,24 @@
+"""Invalidate a layer's tiles when one of its records changes (after the transaction commits)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from layers.registry import LAYERS
+
+from .cache import bump
+
+
+def _changed(layer: str, **kwargs) -> None:
+    # Division boundaries carry every layer's low-zoom counts, so they invalidate everything.
+    transaction.on_commit(partial(bump) if layer == "divisions" else partial(bump, layer))
+
+
+def connect() -> None:
+    for name, spec in LAYERS.items():
+        handler = partial(_changed, name)
+        post_save.connect(handler, sender=spec.model, weak=False, dispatch_uid=f"tiles-save-{name}")
+        post_delete.connect(handler, sender=spec.model, weak=False, dispatch_uid=f"tiles-delete-{name}")

@@ -1,0 +1,99 @@
+"""The SQL behind a vector tile. Two queries, both built on the layer's own table:
+
+- ``detail``: the features themselves, ``ST_AsMVTGeom`` after ``ST_Transform``; the bbox test is
+  ``geom && <tile envelope in 4326>`` so it runs on the GiST index and never transforms the table.
+- ``aggregate``: below a layer's detail zoom, one point per division (its label point) with the
+  number of features, counted by the indexed ``division_code``.
+
+The permission and attribute filters arrive as a compiled WHERE fragment with its parameters (see
+``tiles.render``); nothing a client sends is ever formatted into the SQL text.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import DecimalField
+
+from layers.models import PREFIX_LENGTH
+
+from .config import BUFFER, EXTENT, TileLayer
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _columns(layer: TileLayer) -> str:
+    model = layer.spec.model
+    parts = []
+    for name in layer.properties:
+        field = next(f for f in model._meta.concrete_fields if f.attname == name)
+        column = f"{q(model._meta.db_table)}.{q(field.column)}"
+        # MVT has no decimal type; numerics become doubles rather than strings.
+        parts.append(
+            f"{column}::float8 AS {q(name)}" if isinstance(field, DecimalField) else f"{column} AS {q(name)}"
+        )
+    return ", ".join(parts)
+
+
+def detail(layer: TileLayer, where: str, simplify_tolerance: float | None) -> str:
+    table = q(layer.spec.model._meta.db_table)
+    geom = f"{table}.geom"
+    margin = BUFFER / EXTENT
+    if simplify_tolerance:
+        geom = f"ST_SimplifyPreserveTopology({geom}, %(tolerance)s)"
+    return f"""
+        WITH tile AS (
+            SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
+                   ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {margin}), 4326) AS lonlat
+        )
+        SELECT ST_AsMVT(features, %(name)s, {EXTENT}, 'geom', 'id') FROM (
+            SELECT {table}.id, {_columns(layer)},
+                   ST_AsMVTGeom(ST_Transform({geom}, 3857), tile.merc, {EXTENT}, {BUFFER}, true) AS geom
+            FROM {table}, tile
+            WHERE {table}.geom && tile.lonlat AND ({where})
+        ) features
+        WHERE geom IS NOT NULL
+    """
+
+
+def division_counts(layer: TileLayer, where: str, level: str) -> str:
+    """Features per division at ``level`` over the whole (permission-cut) table, by code prefix."""
+    table = q(layer.spec.model._meta.db_table)
+    n = PREFIX_LENGTH[level]
+    return f"""
+        SELECT left({table}.division_code, {n}) AS code, count(*) AS count
+        FROM {table}
+        WHERE {table}.division_code <> '' AND ({where})
+        GROUP BY 1
+    """
+
+
+def aggregate(level: str) -> str:
+    """Given counts per division code, one point per division whose label point is in the tile.
+
+    Each division is drawn only in the tile holding its label point, so counts are never doubled
+    across tiles.
+    """
+    n = PREFIX_LENGTH[level]
+    return f"""
+        WITH tile AS (
+            SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
+                   ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS lonlat
+        ),
+        counts AS (
+            SELECT * FROM unnest(%(codes)s::text[], %(counts)s::bigint[]) AS c(code, count)
+        ),
+        shown AS (
+            SELECT d.id, d.code, d.name, ST_PointOnSurface(d.geom) AS label
+            FROM layers_division d, tile
+            WHERE d.level = %(level)s AND d.deleted_at IS NULL AND d.geom && tile.lonlat
+        )
+        SELECT ST_AsMVT(features, %(name)s, {EXTENT}, 'geom', 'id') FROM (
+            SELECT shown.id, shown.code, shown.name, counts.count, true AS aggregated,
+                   ST_AsMVTGeom(ST_Transform(shown.label, 3857), tile.merc, {EXTENT}, {BUFFER}, true) AS geom
+            FROM shown JOIN counts ON counts.code = left(shown.code, {n}), tile
+            WHERE ST_Intersects(shown.label, tile.lonlat)
+        ) features
+        WHERE geom IS NOT NULL
+    """

@@ -1,0 +1,121 @@
+"""Vector tile endpoints: tiles, TileJSON and a MapLibre style.
+
+These are plain Django views rather than DRF views: a tile is the hottest path in the platform,
+and the work per request is a cache lookup or one SQL statement.
+"""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+
+from accounts.permissions import Action, role_allows
+from geoportal.api.errors import error_body
+from layers.api.filters import attribute_filters
+
+from .cache import TILE_TTL, tile_key
+from .config import TILE_LAYERS, TileLayer
+from .render import render
+from .style import city_bounds, maplibre_style, tilejson
+
+MVT = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 22
+
+
+def _error(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status)
+
+
+def tile_user(request: HttpRequest) -> Any:
+    """Session or ``Authorization: Token …``, like the REST API."""
+    result = TokenAuthentication().authenticate(request)
+    return result[0] if result else request.user
+
+
+def _layers(names: str) -> list[TileLayer] | None:
+    wanted = names.split(",")
+    if len(set(wanted)) != len(wanted) or any(name not in TILE_LAYERS for name in wanted):
+        return None
+    return [TILE_LAYERS[name] for name in wanted]
+
+
+def _visible(user: Any, layer: TileLayer) -> bool:
+    return layer.spec.public or role_allows(user, layer.spec, Action.READ)
+
+
+def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int) -> HttpResponse:
+    chosen = _layers(layers)
+    if chosen is None:
+        return _error(
+            404,
+            "unknown_layer",
+            _("Unknown layer in %(layers)s; GET /api/layers/ lists them.") % {"layers": layers},
+        )
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        return _error(
+            400,
+            "tile_out_of_range",
+            _("Tile %(z)s/%(x)s/%(y)s does not exist: z is 0–22 and x, y are 0 to 2^z − 1.")
+            % {"z": z, "x": x, "y": y},
+        )
+    try:
+        user = tile_user(request)
+    except AuthenticationFailed as exc:
+        return _error(401, "authentication_failed", str(exc.detail))
+    if not all(_visible(user, layer) for layer in chosen):
+        status = 401 if not user.is_authenticated else 403
+        return _error(
+            status,
+            "not_authenticated" if status == 401 else "permission_denied",
+            _("This layer is internal: log in with a role that may see it."),
+        )
+
+    filters = dict(request.GET.items())
+    try:
+        for layer in chosen:
+            attribute_filters(layer.spec, filters)
+    except ValidationError as exc:
+        return _error(400, "invalid", _("Invalid tile filter."), exc.detail)
+
+    names = [layer.name for layer in chosen]
+    key = tile_key(names, z, x, y, user, filters)
+    etag = f'"{key.rsplit(":", 1)[1]}"'
+    headers = {
+        "ETag": etag,
+        # Revalidate every time: the ETag makes that a cheap 304, and an edit shows at once.
+        "Cache-Control": "public, no-cache" if not user.is_authenticated else "private, no-cache",
+        "Vary": "Authorization, Cookie, Accept-Encoding",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304, headers=headers)
+
+    body = cache.get(key)
+    if body is None:
+        raw = b"".join(render(layer, z, x, y, user, filters) for layer in chosen)
+        body = gzip.compress(raw, compresslevel=6) if raw else b""
+        cache.set(key, body, timeout=TILE_TTL)
+    if not body:
+        return HttpResponse(status=204, headers=headers)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body = gzip.decompress(body)
+    return HttpResponse(body, content_type=MVT, headers=headers)
+
+
+def tilejson_view(request: HttpRequest, layer: str) -> HttpResponse:
+    chosen = _layers(layer)
+    if chosen is None:
+        return _error(404, "unknown_layer", _("Unknown layer %(layers)s.") % {"layers": layer})
+    return JsonResponse(tilejson(request, chosen, city_bounds()))
+
+
+def style_view(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(maplibre_style(request, city_bounds()))
