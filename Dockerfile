@@ -7,7 +7,7 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund \
  && mkdir -p static-build/vendor/ol \
- && cp node_modules/ol/dist/ol.js node_modules/ol/ol.css static-build/vendor/ol/
+ && cp node_modules/ol/dist/ol.js node_modules/ol/dist/ol.js.map node_modules/ol/ol.css static-build/vendor/ol/
 
 FROM python:3.11-slim-bookworm
 

@@ -15,5 +15,5 @@ say "installing browser libraries from npm"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/vendor/ol"
-cp "$ROOT/node_modules/ol/dist/ol.js" "$ROOT/node_modules/ol/ol.css" "$OUT/vendor/ol/"
+cp "$ROOT"/node_modules/ol/dist/ol.js{,.map} "$ROOT/node_modules/ol/ol.css" "$OUT/vendor/ol/"
 echo "$hash" >"$stamp"

@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-DEBS=(postgresql-15-postgis-3 gdal-bin libgdal32 redis-server nginx-light)
+DEBS=(postgresql-15-postgis-3 gdal-bin libgdal32 redis-server nginx-light gettext)
 # Node.js comes with the machine image; Debian's packages stand in where it does not.
 command -v npm >/dev/null || DEBS+=(nodejs npm)
 
@@ -39,3 +39,4 @@ install_venv() {
 install_debs
 install_venv
 bash "$ROOT/scripts/build_frontend.sh"
+bash "$ROOT/scripts/compile_messages.sh"

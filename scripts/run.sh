@@ -7,6 +7,8 @@ source "$(dirname "$0")/lib.sh"
 URL="http://$WEB_HOST:$WEB_PORT"
 WEB_PID=$RUN_DIR/web.pid
 WORKER_PID=$RUN_DIR/worker.pid
+NGINX_PID=$RUN_DIR/nginx.pid
+APP_PORT=${GEOPORTAL_APP_PORT:-$((WEB_PORT + 1))}
 
 if pid_alive "$WEB_PID"; then
   say "the platform is already running at $URL (pid $(cat "$WEB_PID")); 'make stop' stops it"
@@ -14,6 +16,9 @@ if pid_alive "$WEB_PID"; then
 fi
 if port_busy "$WEB_PORT"; then
   die "port $WEB_PORT is already taken by another program; stop it or set GEOPORTAL_PORT"
+fi
+if port_busy "$APP_PORT"; then
+  die "port $APP_PORT (the app server behind nginx) is already taken; free it or set GEOPORTAL_APP_PORT"
 fi
 
 bash "$ROOT/scripts/provision.sh"
@@ -38,11 +43,25 @@ say "starting the Celery worker"
 "$VENV/bin/celery" -A geoportal worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
   --hostname "geoportal@%h" --pidfile "$WORKER_PID" --logfile "$LOG_DIR/worker.log" --detach
 
-say "starting the web server (gunicorn) on $URL"
-"$VENV/bin/gunicorn" geoportal.wsgi:application --bind "$WEB_HOST:$WEB_PORT" \
+say "starting the app server (gunicorn) on 127.0.0.1:$APP_PORT"
+"$VENV/bin/gunicorn" geoportal.wsgi:application --bind "127.0.0.1:$APP_PORT" \
   --workers "${WEB_WORKERS:-4}" --worker-class gthread --threads "${WEB_THREADS:-16}" \
   --backlog 2048 --timeout 120 --pid "$WEB_PID" --daemon \
   --access-logfile "$LOG_DIR/access.log" --error-logfile "$LOG_DIR/web.log"
+
+say "starting nginx on $URL"
+mapfile -t roots < <("$PY" -c 'from django.conf import settings; print(settings.STATIC_ROOT); print(settings.MEDIA_ROOT)')
+STATIC_ROOT=${roots[0]} MEDIA_ROOT=${roots[1]}
+mkdir -p "$DATA_DIR/nginx" "$MEDIA_ROOT"
+# Workers drop to www-data where it can read the files; a checkout in a private home needs root.
+NGINX_USER=www-data
+runuser -u www-data -- test -r "$STATIC_ROOT" 2>/dev/null || NGINX_USER=root
+sed -e "s#@NGINX_USER@#$NGINX_USER#; s#@RUN_DIR@#$RUN_DIR#; s#@LOG_DIR@#$LOG_DIR#g; s#@DATA_DIR@#$DATA_DIR#g" \
+    -e "s#@APP_ADDR@#127.0.0.1:$APP_PORT#; s#@WEB_HOST@#$WEB_HOST#; s#@WEB_PORT@#$WEB_PORT#" \
+    -e "s#@STATIC_ROOT@#$STATIC_ROOT#; s#@MEDIA_ROOT@#$MEDIA_ROOT#" \
+    "$ROOT/deploy/nginx.local.conf" >"$RUN_DIR/nginx.conf"
+nginx -t -q -c "$RUN_DIR/nginx.conf" 2>"$LOG_DIR/nginx-test.log" || die "the nginx configuration is invalid; see $LOG_DIR/nginx-test.log"
+nginx -c "$RUN_DIR/nginx.conf" || die "nginx did not start; see $LOG_DIR/nginx-error.log"
 
 for _ in $(seq 120); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz" || true)

@@ -13,6 +13,7 @@ stop_pidfile() {
   rm -f "$file"
 }
 
-stop_pidfile "web server" "$RUN_DIR/web.pid"
+stop_pidfile "nginx" "$RUN_DIR/nginx.pid"
+stop_pidfile "app server" "$RUN_DIR/web.pid"
 stop_pidfile "Celery worker" "$RUN_DIR/worker.pid"
 bash "$ROOT/scripts/services.sh" stop

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import QuerySet
@@ -14,7 +16,7 @@ from accounts.permissions import read_filter
 from layers.api.filters import attribute_filters
 
 from . import sql
-from .cache import cached_counts
+from .cache import TILE_TTL, cached_counts
 from .config import EXTENT, TileLayer, aggregate_level, division_level_for
 
 _PLACEHOLDER = re.compile(r"(?<!%)%s")
@@ -78,3 +80,15 @@ def _count(layer: TileLayer, where: str, params: dict[str, Any], level: str) -> 
     with connection.cursor() as cursor:
         cursor.execute(sql.division_counts(layer, where, level), params)
         return dict(cursor.fetchall())
+
+
+def cached_tile(
+    key: str, layers: list[TileLayer], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]
+) -> bytes:
+    """The gzipped tile for ``key`` from the cache, rendering and storing it on a miss."""
+    body = cache.get(key)
+    if body is None:
+        raw = b"".join(render(layer, z, x, y, user, filters) for layer in layers)
+        body = gzip.compress(raw, compresslevel=6) if raw else b""
+        cache.set(key, body, timeout=TILE_TTL)
+    return body

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
@@ -19,9 +18,9 @@ from accounts.permissions import Action, role_allows
 from geoportal.api.errors import error_body
 from layers.api.filters import attribute_filters
 
-from .cache import TILE_TTL, tile_key
+from .cache import tile_key
 from .config import TILE_LAYERS, TileLayer
-from .render import render
+from .render import cached_tile
 from .style import city_bounds, maplibre_style, tilejson
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -96,11 +95,7 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int) -> Ht
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers=headers)
 
-    body = cache.get(key)
-    if body is None:
-        raw = b"".join(render(layer, z, x, y, user, filters) for layer in chosen)
-        body = gzip.compress(raw, compresslevel=6) if raw else b""
-        cache.set(key, body, timeout=TILE_TTL)
+    body = cached_tile(key, chosen, z, x, y, user, filters)
     if not body:
         return HttpResponse(status=204, headers=headers)
     if "gzip" in request.headers.get("Accept-Encoding", ""):

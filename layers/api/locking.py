@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -18,7 +19,9 @@ from rest_framework.request import Request
 class VersionRequired(APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_code = "version_required"
-    default_detail = _('State the version you read: send If-Match: "<version>" or properties.version.')
+    default_detail = gettext_lazy(
+        'State the version you read: send If-Match: "<version>" or properties.version.'
+    )
 
 
 class StaleVersion(APIException):

@@ -93,14 +93,13 @@ class LayerViewSet(viewsets.ModelViewSet):
             raise StaleVersion(expected, record.version, via_header, self.get_serializer(record).data)
         return record
 
-    def _deny(self, verb: str) -> None:
-        raise PermissionDenied(
-            _(
-                "You may not %(verb)s this %(layer)s record: it is outside your role or your area. "
-                "Ask an administrator if you need access."
-            )
-            % {"verb": verb, "layer": self.spec.name}
-        )
+    def _deny(self, action: Action) -> None:
+        messages = {
+            Action.CREATE: _("You may not create this record: it is outside your role or your area."),
+            Action.UPDATE: _("You may not change this record: it is outside your role or your area."),
+            Action.DELETE: _("You may not delete this record: it is outside your role or your area."),
+        }
+        raise PermissionDenied(f"{messages[action]} {_('Ask an administrator if you need access.')}")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -109,7 +108,7 @@ class LayerViewSet(viewsets.ModelViewSet):
         user = request.user
         record.derive()
         if not can_create(user, self.spec, record):
-            self._deny(_("create"))
+            self._deny(Action.CREATE)
         record.created_by = record.updated_by = user
         if self.spec.name == "field_points":
             record.reporter = user
@@ -131,7 +130,7 @@ class LayerViewSet(viewsets.ModelViewSet):
                 setattr(record, name, value)
             record.derive()
             if not can_update(request.user, self.spec, before, record):
-                self._deny(_("change"))
+                self._deny(Action.UPDATE)
             self._save_version(before, record)
         return self._feature_response(record, warnings=serializer.context.get("warnings"))
 
@@ -148,7 +147,7 @@ class LayerViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             record = self._locked_record()
             if not can_delete(request.user, self.spec, record):
-                self._deny(_("delete"))
+                self._deny(Action.DELETE)
             ensure_baseline(record)
             record._history_user = request.user
             record.soft_delete(request.user)
@@ -199,7 +198,7 @@ class LayerViewSet(viewsets.ModelViewSet):
             restore_values(record, row)
             record.derive()
             if not can_update(request.user, self.spec, before, record):
-                self._deny(_("revert"))
+                self._deny(Action.UPDATE)
             self._save_version(before, record, reason=f"revert to history #{history_id}")
         return self._feature_response(record)
 

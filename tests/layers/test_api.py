@@ -179,7 +179,7 @@ def test_self_intersecting_polygon_is_refused_and_a_small_defect_is_repaired_wit
         400,
         "geometry",
     )
-    assert "self-intersecting" in str(error["fields"]["geometry"])
+    assert "自相交" in str(error["fields"]["geometry"]), "Chinese is the default language"
     spike = {
         "type": "Polygon",
         "coordinates": [
@@ -195,7 +195,12 @@ def test_self_intersecting_polygon_is_refused_and_a_small_defect_is_repaired_wit
             ]
         ],
     }
-    response = client.post("/api/parcels/", feature(spike, code="S", land_use="industrial"), format="json")
+    response = client.post(
+        "/api/parcels/",
+        feature(spike, code="S", land_use="industrial"),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 201, response.content
     assert "repaired" in response.json()["warnings"][0]
 
