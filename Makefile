@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint bench bench-deps bench-layers clean
+.PHONY: run stop test setup lint bench bench-deps bench-layers bench-tiles clean
 
 run:  ## set up, load the demo city, start web + worker in the background
 	@bash scripts/run.sh
@@ -18,11 +18,15 @@ lint:
 
 bench-deps:
 	@.venv/bin/pip install -q -e ".[dev,bench]"
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 bench-layers: bench-deps  ## p50 of a ~1,000-parcel bbox query vs PostGIS and geopandas (needs `make run`)
 	@.venv/bin/python scripts/bench/layers_bbox.py
 
-bench: bench-layers  ## every benchmark; run `DEMO_SCALE=1 make run` first for the reference numbers
+bench-tiles: bench-deps  ## tiles: uncached vs SQL, vs django-vectortiles, low zoom, cached vs nginx, 400 connections
+	@.venv/bin/python scripts/bench/tiles.py
+
+bench: bench-layers bench-tiles  ## every benchmark; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data

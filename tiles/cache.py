@@ -4,6 +4,9 @@ Every layer has a version token in Redis; saving or deleting one of its records 
 (``bump``), so every cached tile of that layer is orphaned at once and the next request renders
 the edit. The scope part of the key is a digest of the permission filter itself, so two users
 share a cached tile only when the platform would show them exactly the same rows.
+
+Tile bodies and version tokens go to Redis as raw bytes through the cache backend's own client:
+they are on the hottest path, and Django's cache API would pickle every value.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 
 from accounts.permissions import read_filter
@@ -22,22 +26,38 @@ TILE_TTL = 24 * 3600
 VERSION_PREFIX = "tiles:version:"
 
 
+def _redis():
+    return cache._cache.get_client(write=True)
+
+
+def _key(suffix: str) -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:{suffix}"
+
+
 def versions(names: Iterable[str]) -> dict[str, str]:
-    keys = {name: VERSION_PREFIX + name for name in names}
-    found = cache.get_many(keys.values())
-    out = {}
-    for name, key in keys.items():
-        token = found.get(key)
-        if token is None:
-            # First use, or Redis was flushed: a fresh token can never match a stale tile.
-            cache.add(key, uuid.uuid4().hex, timeout=None)
-            token = cache.get(key)
-        out[name] = token
-    return out
+    names = list(names)
+    keys = [_key(VERSION_PREFIX + name) for name in names]
+    client = _redis()
+    found = client.mget(keys)
+    if None in found:
+        # First use, or Redis was flushed: a fresh token can never match a stale tile.
+        for key, token in zip(keys, found, strict=True):
+            if token is None:
+                client.set(key, uuid.uuid4().hex, nx=True)
+        found = client.mget(keys)
+    return {name: token.decode() for name, token in zip(names, found, strict=True)}
 
 
 def bump(*names: str) -> None:
-    cache.set_many({VERSION_PREFIX + name: uuid.uuid4().hex for name in (names or LAYERS)}, timeout=None)
+    _redis().mset({_key(VERSION_PREFIX + name): uuid.uuid4().hex for name in (names or LAYERS)})
+
+
+def get_tile(key: str) -> bytes | None:
+    return _redis().get(_key(key))
+
+
+def set_tile(key: str, body: bytes) -> None:
+    _redis().set(_key(key), body, ex=TILE_TTL)
 
 
 def scope_digest(user: Any, names: Iterable[str]) -> str:

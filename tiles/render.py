@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import QuerySet
@@ -16,7 +16,7 @@ from accounts.permissions import read_filter
 from layers.api.filters import attribute_filters
 
 from . import sql
-from .cache import TILE_TTL, cached_counts
+from .cache import cached_counts, get_tile, set_tile
 from .config import EXTENT, TileLayer, aggregate_level, division_level_for
 
 _PLACEHOLDER = re.compile(r"(?<!%)%s")
@@ -86,9 +86,9 @@ def cached_tile(
     key: str, layers: list[TileLayer], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]
 ) -> bytes:
     """The gzipped tile for ``key`` from the cache, rendering and storing it on a miss."""
-    body = cache.get(key)
+    body = get_tile(key) if settings.TILES_CACHE else None
     if body is None:
         raw = b"".join(render(layer, z, x, y, user, filters) for layer in layers)
-        body = gzip.compress(raw, compresslevel=6) if raw else b""
-        cache.set(key, body, timeout=TILE_TTL)
+        body = gzip.compress(raw, compresslevel=5) if raw else b""
+        set_tile(key, body)
     return body

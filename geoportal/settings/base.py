@@ -162,6 +162,8 @@ LOGGING = {
 }
 
 HEALTH_WORKER_TIMEOUT = float(env_str("HEALTH_WORKER_TIMEOUT", "1.0"))
+# Rendered tiles are kept in the cache; off only to measure or debug rendering itself.
+TILES_CACHE = env_bool("TILES_CACHE", True)
 
 # Debian bookworm ships GDAL 3.6, which cannot block file/network access from spatial
 # references. User input never reaches GDAL as an SRS string: CRS names go through the

@@ -21,6 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django(settings: str = "geoportal.settings.dev") -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    # The servers the benchmarks start beside `make run` use the key it generated.
+    key_file = ROOT / ".data" / "secret_key"
+    if "SECRET_KEY" not in os.environ and key_file.exists():
+        os.environ["SECRET_KEY"] = key_file.read_text().strip()
     import django
 
     django.setup()
@@ -54,3 +58,120 @@ def ratio(ours: dict[str, float], other: dict[str, float]) -> float:
 
 def report(name: str, data: dict[str, Any]) -> None:
     print(json.dumps({"benchmark": name, **data}, ensure_ascii=False, indent=2, default=str))
+
+
+# --- load generation and helper servers ------------------------------------------------------
+
+WRK_SCRIPT = """
+local paths = {%s}
+local counter = 0
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  errors = 0
+  requests_done = 0
+end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Accept-Encoding"] = "gzip"})
+end
+function response(status, headers, body)
+  requests_done = requests_done + 1
+  if status >= 400 then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local errs = 0
+  for _, t in ipairs(threads) do errs = errs + t:get("errors") end
+  io.write(string.format(
+    'WRKJSON {"requests": %%d, "seconds": %%.3f, "rps": %%.1f, "p50_ms": %%.2f, "p95_ms": %%.2f, ' ..
+    '"p99_ms": %%.2f, "http_errors": %%d, "socket_errors": %%d}\\n',
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    errs, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk(base_url: str, paths: list[str], connections: int, seconds: int, threads: int = 2) -> dict[str, Any]:
+    """Run wrk against ``base_url`` cycling over ``paths``; returns rps, p50/p95/p99 and errors."""
+    import subprocess
+    import tempfile
+
+    script = WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            f.name,
+            base_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    line = next((ln for ln in out.splitlines() if ln.startswith("WRKJSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    return json.loads(line.removeprefix("WRKJSON "))
+
+
+def start_gunicorn(port: int, env: dict[str, str], pythonpath: str = "") -> Any:
+    import subprocess
+
+    full_env = {**os.environ, **env}
+    if pythonpath:
+        full_env["PYTHONPATH"] = f"{pythonpath}:{full_env.get('PYTHONPATH', '')}"
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "geoportal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "16",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_http(f"http://127.0.0.1:{port}/healthz", accept_any_status=True)
+    return proc
+
+
+def wait_http(url: str, timeout: float = 60, accept_any_status: bool = False) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            if accept_any_status:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
