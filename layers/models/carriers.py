@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from .base import LayerFeature, division_prefix_index
+from .fields import derived_link_field, money_field, photos_field, rent_field
 
 
 class ParkLevel(models.TextChoices):
@@ -66,9 +67,14 @@ class BuildingKind(models.TextChoices):
     OTHER = "other", _("其他楼宇")
 
 
-def _photos_field() -> models.JSONField:
-    return models.JSONField(
-        _("照片"), default=list, blank=True, help_text=_("照片地址列表（媒体库中的相对路径或URL）。")
+def supply_status_field() -> models.CharField:
+    return models.CharField(
+        _("供应状态"),
+        max_length=16,
+        choices=SupplyStatus.choices,
+        default=SupplyStatus.AVAILABLE,
+        db_index=True,
+        help_text=_("可供、预留、已租、已出让、已使用或控制。"),
     )
 
 
@@ -121,7 +127,7 @@ class Park(LayerFeature):
     intro_video = models.CharField(
         _("宣传视频"), max_length=300, blank=True, help_text=_("园区介绍视频地址。")
     )
-    photos = _photos_field()
+    photos = photos_field()
     geom = models.MultiPolygonField(_("园区范围"), srid=4326, help_text=_("园区边界（EPSG:4326）。"))
 
     class Meta:
@@ -138,16 +144,7 @@ class LandParcel(LayerFeature):
 
     code = models.CharField(_("地块编号"), max_length=40, unique=True, help_text=_("地块唯一编号。"))
     name = models.CharField(_("地块名称"), max_length=100, blank=True, help_text=_("地块通俗名称或坐落。"))
-    park = models.ForeignKey(
-        Park,
-        verbose_name=_("所属园区"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="parcels",
-        editable=False,
-        help_text=_("按位置自动判定；园区外为空。"),
-    )
+    park = derived_link_field("layers.Park", _("所属园区"), "parcels", _("按位置自动判定；园区外为空。"))
     area_m2 = models.FloatField(
         _("面积（㎡）"), default=0, editable=False, db_index=True, help_text=_("按边界椭球面积自动计算。")
     )
@@ -159,14 +156,8 @@ class LandParcel(LayerFeature):
         db_index=True,
         help_text=_("GB/T 21010 一级类。"),
     )
-    supply_status = models.CharField(
-        _("供应状态"),
-        max_length=16,
-        choices=SupplyStatus.choices,
-        default=SupplyStatus.AVAILABLE,
-        db_index=True,
-        help_text=_("可供、预留、已租、已出让、已使用或控制。"),
-    )
+    supply_status = supply_status_field()
+
     supply_mode = models.CharField(
         _("供应方式"),
         max_length=16,
@@ -174,24 +165,8 @@ class LandParcel(LayerFeature):
         default=SupplyMode.TRANSFER,
         help_text=_("出让或租赁。"),
     )
-    price_wan_per_mu = models.DecimalField(
-        _("出让价格（万元/亩）"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-        help_text=_("出让单价。"),
-    )
-    rent_yuan_m2_month = models.DecimalField(
-        _("租金（元/㎡·月）"),
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-        help_text=_("租赁单价。"),
-    )
+    price_wan_per_mu = money_field(_("出让价格（万元/亩）"), _("出让单价。"))
+    rent_yuan_m2_month = rent_field()
     term_years = models.PositiveSmallIntegerField(
         _("年限（年）"),
         null=True,
@@ -224,7 +199,7 @@ class LandParcel(LayerFeature):
         related_name="+",
         help_text=_("占用此地块的招商项目点位。"),
     )
-    photos = _photos_field()
+    photos = photos_field()
     geom = models.MultiPolygonField(_("地块范围"), srid=4326, help_text=_("地块边界（EPSG:4326）。"))
 
     class Meta:
@@ -247,24 +222,9 @@ class Building(LayerFeature):
         help_text=_("标准厂房、写字楼、孵化器等。"),
     )
     name = models.CharField(_("名称"), max_length=100, help_text=_("楼宇名称。"))
-    park = models.ForeignKey(
-        Park,
-        verbose_name=_("所属园区"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="buildings",
-        editable=False,
-        help_text=_("按位置自动判定；园区外为空。"),
-    )
-    supply_status = models.CharField(
-        _("供应状态"),
-        max_length=16,
-        choices=SupplyStatus.choices,
-        default=SupplyStatus.AVAILABLE,
-        db_index=True,
-        help_text=_("可供、预留、已租、已出让、已使用或控制。"),
-    )
+    park = derived_link_field("layers.Park", _("所属园区"), "buildings", _("按位置自动判定；园区外为空。"))
+    supply_status = supply_status_field()
+
     floors = models.PositiveSmallIntegerField(
         _("层数"), null=True, blank=True, validators=[MaxValueValidator(200)], help_text=_("地上层数。")
     )
@@ -306,24 +266,8 @@ class Building(LayerFeature):
     power_kva = models.PositiveIntegerField(
         _("供电容量（kVA）"), null=True, blank=True, help_text=_("配电容量。")
     )
-    rent_yuan_m2_month = models.DecimalField(
-        _("租金（元/㎡·月）"),
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-        help_text=_("租赁单价。"),
-    )
-    sale_price_yuan_m2 = models.DecimalField(
-        _("售价（元/㎡）"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-        help_text=_("出售单价。"),
-    )
+    rent_yuan_m2_month = rent_field()
+    sale_price_yuan_m2 = money_field(_("售价（元/㎡）"), _("出售单价。"))
     occupants = ArrayField(
         models.CharField(max_length=100),
         verbose_name=_("入驻企业"),
@@ -331,7 +275,7 @@ class Building(LayerFeature):
         blank=True,
         help_text=_("当前入驻企业名称列表。"),
     )
-    photos = _photos_field()
+    photos = photos_field()
     geom = models.GeometryField(_("位置"), srid=4326, help_text=_("楼宇轮廓多边形或点（EPSG:4326）。"))
 
     class Meta:

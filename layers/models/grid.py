@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .base import LayerFeature, division_prefix_index
+from .fields import derived_link_field
 
 
 class GridCell(LayerFeature):
@@ -99,16 +100,7 @@ class FieldPoint(LayerFeature):
         db_index=True,
         help_text=_("网格事件处理状态。"),
     )
-    grid_cell = models.ForeignKey(
-        GridCell,
-        verbose_name=_("所在网格"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="field_points",
-        editable=False,
-        help_text=_("按位置自动判定。"),
-    )
+    grid_cell = derived_link_field("layers.GridCell", _("所在网格"), "field_points", _("按位置自动判定。"))
     geom = models.PointField(_("位置"), srid=4326, help_text=_("打点位置（EPSG:4326）。"))
 
     class Meta:
@@ -145,16 +137,7 @@ class PatrolTrack(LayerFeature):
     checklist_results = models.JSONField(
         _("检查项结果"), default=dict, blank=True, help_text=_("标准检查项及其结果。")
     )
-    grid_cell = models.ForeignKey(
-        GridCell,
-        verbose_name=_("所在网格"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="patrol_tracks",
-        editable=False,
-        help_text=_("按起点自动判定。"),
-    )
+    grid_cell = derived_link_field("layers.GridCell", _("所在网格"), "patrol_tracks", _("按起点自动判定。"))
     geom = models.LineStringField(_("轨迹"), srid=4326, help_text=_("巡查轨迹线（EPSG:4326）。"))
 
     class Meta:

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from .base import LayerFeature, division_prefix_index
+from .fields import derived_park_field, link_field
 
 
 class Panorama(LayerFeature):
@@ -27,34 +28,9 @@ class Panorama(LayerFeature):
     tiles_path = models.CharField(
         _("切片目录"), max_length=300, blank=True, help_text=_("供手机端全景查看器加载的切片目录。")
     )
-    parcel = models.ForeignKey(
-        "layers.LandParcel",
-        verbose_name=_("关联地块"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="panoramas",
-        help_text=_("容差范围内最近的地块。"),
-    )
-    building = models.ForeignKey(
-        "layers.Building",
-        verbose_name=_("关联楼宇"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="panoramas",
-        help_text=_("容差范围内最近的楼宇。"),
-    )
-    park = models.ForeignKey(
-        "layers.Park",
-        verbose_name=_("所属园区"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="panoramas",
-        editable=False,
-        help_text=_("按位置自动判定。"),
-    )
+    parcel = link_field("layers.LandParcel", _("关联地块"), "panoramas", _("容差范围内最近的地块。"))
+    building = link_field("layers.Building", _("关联楼宇"), "panoramas", _("容差范围内最近的楼宇。"))
+    park = derived_park_field("panoramas")
     geom = models.PointField(_("拍摄位置"), srid=4326, help_text=_("全景拍摄点（EPSG:4326）。"))
 
     class Meta:

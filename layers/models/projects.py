@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from .base import LayerFeature, division_prefix_index
+from .fields import derived_park_field, link_field
 
 
 class ProjectStage(models.TextChoices):
@@ -43,34 +44,9 @@ class ProjectSite(LayerFeature):
         validators=[MinValueValidator(0)],
         help_text=_("计划总投资额。"),
     )
-    parcel = models.ForeignKey(
-        "layers.LandParcel",
-        verbose_name=_("占用地块"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("项目落地的地块。"),
-    )
-    building = models.ForeignKey(
-        "layers.Building",
-        verbose_name=_("占用楼宇"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("项目入驻的楼宇。"),
-    )
-    park = models.ForeignKey(
-        "layers.Park",
-        verbose_name=_("所属园区"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="project_sites",
-        editable=False,
-        help_text=_("按位置自动判定。"),
-    )
+    parcel = link_field("layers.LandParcel", _("占用地块"), "+", _("项目落地的地块。"))
+    building = link_field("layers.Building", _("占用楼宇"), "+", _("项目入驻的楼宇。"))
+    park = derived_park_field("project_sites")
     geom = models.GeometryField(_("位置"), srid=4326, help_text=_("项目点位或范围（EPSG:4326）。"))
 
     class Meta:
