@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db.models import F
 from pyproj import Geod
 
 from .base import MU_M2
@@ -53,8 +54,12 @@ def park_at(point: Point):
 def grid_cell_at(point: Point):
     from .grid import GridCell
 
-    # The smallest cell wins, so a point in a sub-cell (组) is filed there rather than in its parent.
-    return GridCell.objects.filter(geom__intersects=point).order_by("parent_id", "-id").first()
+    # A sub-cell (组, with a parent) wins over the cell it subdivides, so the point is filed there.
+    return (
+        GridCell.objects.filter(geom__intersects=point)
+        .order_by(F("parent_id").asc(nulls_last=True), "-id")
+        .first()
+    )
 
 
 def derive_location(record: LayerFeature) -> None:

@@ -1,0 +1,398 @@
+"""Write a generated City into the database, and remove it again (``flush_demo``).
+
+Big tables go through layers.demo.bulk (COPY + set-based derived fields); the handful of
+panoramas go through the ORM, whose save() stores their images and derives their fields.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import shapely
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, models, transaction
+from django.db.models import Q
+
+from accounts.roles import Role
+from layers import models as m
+
+from . import vocab
+from .accounts import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_USERNAMES,
+    WORKER_PASSWORD_MARK,
+    WORKER_USERNAME_PREFIX,
+)
+from .bulk import bulk_load, next_ids
+from .city import City, person_name, phone_number
+from .geo import as_multipolygons
+from .images import panorama_jpeg
+
+Say = Callable[[str], None]
+LAYER_MODELS: list[type[m.LayerFeature]] = [
+    m.Division,
+    m.GridCell,
+    m.Park,
+    m.LandParcel,
+    m.Building,
+    m.ProjectSite,
+    m.Amenity,
+    m.FieldPoint,
+    m.PatrolTrack,
+    m.Panorama,
+    m.Orthophoto,
+]
+# Referenced by accounts_user, so they cannot be TRUNCATEd; they are small enough to DELETE.
+REFERENCED_BY_USERS = (m.Division, m.GridCell, m.Park)
+
+
+class Stage:
+    """Times one step of the load and reports it as a progress line."""
+
+    def __init__(self, say: Say, name: str) -> None:
+        self.say, self.name, self.rows, self.detail = say, name, 0, ""
+
+    def __enter__(self) -> Stage:
+        self.start = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            rows = f"{self.rows:>9,} rows" if self.rows else " " * 14
+            line = f"  {self.name:<16} {rows} {time.monotonic() - self.start:>7.1f} s"
+            self.say(f"{line}  ({self.detail})" if self.detail else line)
+
+
+def demo_users() -> models.QuerySet:
+    return get_user_model().objects.filter(
+        Q(username__in=DEMO_USERNAMES)
+        | Q(
+            role=Role.GRID_WORKER,
+            password=WORKER_PASSWORD_MARK,
+            username__regex=rf"^{WORKER_USERNAME_PREFIX}\d{{15}}$",
+        )
+    )
+
+
+def has_demo_data() -> bool:
+    return any(model.all_objects.exists() for model in LAYER_MODELS) or demo_users().exists()
+
+
+def flush_demo(say: Say) -> None:
+    """Delete every layer record (and its history) and the demo users. Call inside a transaction."""
+    with Stage(say, "flush") as stage:
+        files = [
+            name for pair in m.Panorama.all_objects.values_list("image", "thumbnail") for name in pair if name
+        ]
+        big = [model for model in LAYER_MODELS if model not in REFERENCED_BY_USERS]
+        tables = [model._meta.db_table for model in big]
+        tables += [model.history.model._meta.db_table for model in LAYER_MODELS]
+        kept = [model._meta.db_table for model in REFERENCED_BY_USERS]
+        extra = dependent_tables(tables + kept)
+        if extra:
+            say(f"  flush also empties {', '.join(extra)}: they point at layer records")
+        with connection.cursor() as cur:
+            # TRUNCATE refuses tables with deferred FK checks still queued (rows inserted earlier in
+            # this transaction, e.g. a test that seeds twice): run those checks now.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+            cur.execute(f"TRUNCATE {', '.join(tables + extra)} RESTART IDENTITY")
+            stage.rows, _ = demo_users().delete()
+            # Other users bound to a division, park or grid cell that is about to go lose the binding.
+            get_user_model().objects.filter(
+                Q(division__isnull=False) | Q(park__isnull=False) | Q(grid_cell__isnull=False)
+            ).update(division=None, park=None, grid_cell=None)
+            for model in (m.GridCell, m.Park, m.Division):
+                cur.execute(f"DELETE FROM {model._meta.db_table}")
+                stage.rows += cur.rowcount
+        transaction.on_commit(lambda: _delete_orphans(files))
+
+
+def dependent_tables(tables: list[str]) -> list[str]:
+    """Other apps' tables whose foreign keys lead into `tables` (say, reports naming a parcel); they
+    must be emptied with them. The user table is not followed: users are deleted one by one."""
+    users = get_user_model()._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            "WITH RECURSIVE dep(rel) AS ("
+            " SELECT conrelid FROM pg_constraint WHERE contype = 'f' AND confrelid = ANY(%s::regclass[])"
+            " UNION SELECT c.conrelid FROM pg_constraint c JOIN dep ON c.confrelid = dep.rel"
+            " WHERE c.contype = 'f' AND dep.rel <> %s::regclass)"
+            " SELECT DISTINCT rel::regclass::text FROM dep",
+            [tables, users],
+        )
+        found = {name for (name,) in cur.fetchall()}
+    return sorted(found - set(tables) - {users})
+
+
+def _delete_orphans(files: list[str]) -> None:
+    """Delete the flushed panoramas' files, unless a reload in the same transaction reused the name."""
+    in_use = m.Panorama.all_objects.filter(Q(image__in=files) | Q(thumbnail__in=files))
+    kept = {name for pair in in_use.values_list("image", "thumbnail") for name in pair}
+    for name in files:
+        if name not in kept:
+            default_storage.delete(name)
+
+
+def _check_choices(model: type[models.Model], values: dict[str, object]) -> None:
+    """A vocabulary value that is not a valid choice is a bug in vocab.py; fail before writing."""
+    for f in model._meta.concrete_fields:
+        column = values.get(f.name)
+        if f.choices and isinstance(column, np.ndarray):
+            bad = set(np.unique(column.astype(str))) - {str(k) for k, _ in f.flatchoices} - {""}
+            if bad:
+                raise ValueError(f"{model.__name__}.{f.name}: not a choice: {sorted(bad)[:5]}")
+
+
+def _load(
+    say: Say,
+    name: str,
+    model: type[models.Model],
+    values: dict[str, object],
+    n: int,
+    ids: np.ndarray | None = None,
+) -> np.ndarray:
+    _check_choices(model, values)
+    with Stage(say, name) as stage:
+        ids = next_ids(model, n) if ids is None else ids
+        times = bulk_load(model, ids, values)
+        stage.rows = n
+        stage.detail = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in times.items())
+    return ids
+
+
+def _analyze(*tables: str) -> None:
+    with connection.cursor() as cur:
+        for table in tables:
+            cur.execute(f"ANALYZE {table}")
+
+
+def _ids_or_none(ids: np.ndarray, index: np.ndarray) -> np.ndarray:
+    return np.array([int(ids[i]) if i >= 0 else None for i in index], dtype=object)
+
+
+def load_city(city: City, say: Say) -> dict[str, int]:
+    """Insert everything; the caller owns the transaction. Returns row counts per layer."""
+    c = city.to_lonlat()
+    for key, (zh, en, _share) in vocab.FIELD_POINT_CATEGORIES.items():
+        m.FieldPointCategory.objects.get_or_create(key=key, defaults={"name_zh": zh, "name_en": en})
+
+    div_ids = next_ids(m.Division, len(c.divisions))
+    div_id = dict(zip([d.code for d in c.divisions], div_ids.tolist(), strict=True))
+    _load(
+        say,
+        "divisions",
+        m.Division,
+        {
+            "code": np.array([d.code for d in c.divisions], dtype=object),
+            "name": np.array([d.name for d in c.divisions], dtype=object),
+            "level": np.array([d.level for d in c.divisions], dtype=object),
+            # Parents can be named before they exist: ids are chosen in advance and the FK is deferred.
+            "parent": np.array([div_id[d.parent] if d.parent else None for d in c.divisions], dtype=object),
+            "geom": np.array([d.geom for d in c.divisions], dtype=object),
+            "is_public": True,
+        },
+        len(c.divisions),
+        div_ids,
+    )
+    cell_ids = _load(
+        say,
+        "grid cells",
+        m.GridCell,
+        {
+            "code": np.array([g.code for g in c.grid_cells], dtype=object),
+            "name": np.array([g.name for g in c.grid_cells], dtype=object),
+            "geom": np.array([g.geom for g in c.grid_cells], dtype=object),
+        },
+        len(c.grid_cells),
+    )
+    cell_id = dict(zip([g.code for g in c.grid_cells], cell_ids.tolist(), strict=True))
+    park_ids = _load(
+        say,
+        "parks",
+        m.Park,
+        {
+            "name": np.array([p.name for p in c.parks], dtype=object),
+            "level": np.array([p.level for p in c.parks], dtype=object),
+            "leading_industries": _objects([p.industries for p in c.parks]),
+            "contact_name": np.array([p.contact_name for p in c.parks], dtype=object),
+            "contact_phone": np.array([p.contact_phone for p in c.parks], dtype=object),
+            "policies": np.array([p.policies for p in c.parks], dtype=object),
+            "geom": as_multipolygons([p.geom for p in c.parks]),
+            "is_public": True,
+        },
+        len(c.parks),
+    )
+    _analyze("layers_division", "layers_gridcell", "layers_park")
+
+    p = c.parcels
+    parcel_ids = _load(say, "land parcels", m.LandParcel, {**p.attrs, "geom": p.geom}, len(p))
+    b = c.buildings
+    building_ids = _load(
+        say,
+        "buildings",
+        m.Building,
+        {k: v for k, v in b.items() if k not in ("parcel", "planted")},
+        len(b["geom"]),
+    )
+    pr = c.projects
+    project_ids = _load(
+        say,
+        "project sites",
+        m.ProjectSite,
+        {
+            **{
+                k: pr[k]
+                for k in ("project_code", "project_name", "industry", "stage", "investment_wan", "geom")
+            },
+            "parcel_id": _ids_or_none(parcel_ids, pr["parcel"]),
+            "building_id": _ids_or_none(building_ids, pr["building"]),
+            "is_public": False,
+        },
+        len(pr["geom"]),
+    )
+    with connection.cursor() as cur:
+        occ = pr["occupies"]
+        cur.execute(
+            "UPDATE layers_landparcel p SET occupant_project_id = v.project"
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS v(parcel, project) WHERE p.id = v.parcel",
+            [parcel_ids[pr["parcel"][occ]].tolist(), project_ids[occ].tolist()],
+        )
+        cur.execute(
+            "UPDATE layers_park k SET available_area_m2 = COALESCE((SELECT round(sum(p.area_m2)::numeric, 2)"
+            " FROM layers_landparcel p WHERE p.park_id = k.id AND p.supply_status = 'available'"
+            " AND p.deleted_at IS NULL), 0)"
+        )
+    _load(say, "amenities", m.Amenity, {**c.amenities, "is_public": True}, len(c.amenities["geom"]))
+    category_id = dict(m.FieldPointCategory.objects.values_list("key", "id"))
+    fp = c.field_points
+    _load(
+        say,
+        "field points",
+        m.FieldPoint,
+        {
+            **{k: v for k, v in fp.items() if k != "category"},
+            "category_id": np.array([category_id[k] for k in fp["category"]]),
+            "created_at": fp["reported_at"],
+        },
+        len(fp["geom"]),
+    )
+    tr = c.tracks
+    _load(
+        say,
+        "patrol tracks",
+        m.PatrolTrack,
+        {
+            **{k: v for k, v in tr.items() if k != "cell"},
+            "created_at": tr["ended_at"],
+        },
+        len(tr["geom"]),
+    )
+    users = _load_users(c, say, div_id, cell_id, park_ids)
+    _load_panoramas(c, say, parcel_ids)
+    with Stage(say, "analyze"):
+        _analyze(*[model._meta.db_table for model in LAYER_MODELS], "accounts_user")
+    return {
+        "divisions": len(c.divisions),
+        "grid cells": len(c.grid_cells),
+        "parks": len(c.parks),
+        "land parcels": len(p),
+        "buildings": len(b["geom"]),
+        "project sites": len(pr["geom"]),
+        "amenities": len(c.amenities["geom"]),
+        "field points": len(fp["geom"]),
+        "patrol tracks": len(tr["geom"]),
+        "panoramas": len(c.panoramas["geom"]),
+        "users": users,
+    }
+
+
+def _objects(items: list) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _load_users(
+    c: City, say: Say, div_id: dict[str, int], cell_id: dict[str, int], park_ids: np.ndarray
+) -> int:
+    """The demo accounts, a grid worker for every other grid cell, and who reported what."""
+    User = get_user_model()
+    rng = np.random.default_rng([c.seed, 7])
+    with Stage(say, "users") as stage:
+        password = make_password(DEMO_PASSWORD)  # hashed once: PBKDF2 takes ~0.5 s per call
+        binding = {
+            "grid_cell": {"grid_cell_id": cell_id[c.demo_cell]},
+            "park": {"park_id": int(park_ids[c.demo_park])} if len(park_ids) else {},
+            "county": {"division_id": div_id[c.demo_county]},
+            "city": {"division_id": div_id[c.divisions[0].code]},
+            "": {},
+        }
+        for account in DEMO_ACCOUNTS:
+            name = person_name(rng)
+            User.objects.create(
+                username=account.username,
+                password=password,
+                role=account.role,
+                is_superuser=account.superuser,
+                is_staff=account.superuser,
+                last_name=name[0],
+                first_name=name[1:],
+                phone=phone_number(rng),
+                **binding[account.binding],
+            )
+        cells = [g.code for g in c.grid_cells if g.code != c.demo_cell]
+        names = [person_name(rng) for _ in cells]
+        ids = next_ids(User, len(cells))
+        bulk_load(
+            User,
+            ids,
+            {
+                "username": np.array([WORKER_USERNAME_PREFIX + code for code in cells], dtype=object),
+                "password": WORKER_PASSWORD_MARK,
+                "role": Role.GRID_WORKER.value,
+                "grid_cell_id": np.array([cell_id[code] for code in cells]),
+                "last_name": np.array([n[0] for n in names], dtype=object),
+                "first_name": np.array([n[1:] for n in names], dtype=object),
+            },
+        )
+        with connection.cursor() as cur:
+            for table, column in (("layers_fieldpoint", "reporter_id"), ("layers_patroltrack", "worker_id")):
+                cur.execute(
+                    f"UPDATE {table} t SET {column} = u.id FROM accounts_user u"
+                    " WHERE u.role = %s AND u.grid_cell_id = t.grid_cell_id",
+                    [Role.GRID_WORKER.value],
+                )
+        stage.rows = len(DEMO_ACCOUNTS) + len(cells)
+    return stage.rows
+
+
+def _load_panoramas(c: City, say: Say, parcel_ids: np.ndarray) -> None:
+    pano = c.panoramas
+    with Stage(say, "panoramas") as stage:
+        for i in range(len(pano["geom"])):
+            image, thumb = panorama_jpeg(int(pano["image_seed"][i]))
+            names = []
+            for folder, data in (("panoramas", image), ("panoramas/thumbs", thumb)):
+                name = f"{folder}/demo-{c.seed}-{i + 1}.jpg"
+                if default_storage.exists(name):  # keep the name stable across reloads
+                    default_storage.delete(name)
+                names.append(default_storage.save(name, ContentFile(data)))
+            m.Panorama(
+                title=pano["title"][i],
+                heading_deg=float(pano["heading_deg"][i]),
+                captured_at=pano["captured_at"][i],
+                image=names[0],
+                thumbnail=names[1],
+                parcel_id=int(parcel_ids[pano["parcel"][i]]),
+                is_public=True,
+                geom=GEOSGeometry(shapely.to_wkb(pano["geom"][i], hex=True), srid=4326),
+            ).save()
+            stage.rows += 1
