@@ -14,8 +14,13 @@ WEB_HOST=${GEOPORTAL_HOST:-127.0.0.1}
 WEB_PORT=${GEOPORTAL_PORT:-8000}
 
 # An externally given DATABASE_URL / REDIS_URL means "use that server, do not start our own".
-if [ -n "${DATABASE_URL:-}" ]; then LOCAL_PG=0; else LOCAL_PG=1; fi
-if [ -n "${REDIS_URL:-}" ]; then LOCAL_REDIS=0; else LOCAL_REDIS=1; fi
+# Decided once, by the first script, and exported: the URLs below are exported too, and a child
+# script must not mistake our own default for one the user gave.
+if [ -z "${GEOPORTAL_SERVICES_DECIDED:-}" ]; then
+  if [ -n "${DATABASE_URL:-}" ]; then LOCAL_PG=0; else LOCAL_PG=1; fi
+  if [ -n "${REDIS_URL:-}" ]; then LOCAL_REDIS=0; else LOCAL_REDIS=1; fi
+  export LOCAL_PG LOCAL_REDIS GEOPORTAL_SERVICES_DECIDED=1
+fi
 export DATABASE_URL=${DATABASE_URL:-postgis://geoportal:geoportal@127.0.0.1:$PG_PORT/geoportal}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}
 export PYTHONPATH=$ROOT${PYTHONPATH:+:$PYTHONPATH}
