@@ -14,7 +14,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/spatial/", include("spatial.urls")),
     path("api/ingest/", include("ingest.urls")),
+    path("api/pipeline/", include("pipeline.urls")),
     path("api/", include("layers.api.urls")),
     path("tiles/raster/", include("ingest.raster_urls")),
     path("tiles/", include("tiles.urls")),
+    path("", include("web.urls")),
 ]

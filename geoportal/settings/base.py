@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "spatial",
     "tiles",
     "ingest",
+    "pipeline",
+    "web",
 ]
 
 MIDDLEWARE = [
