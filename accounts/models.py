@@ -60,4 +60,5 @@ class User(AbstractUser):
         super().clean()
         binding = SCOPE_BINDING.get(self.role)
         if binding and getattr(self, f"{binding}_id") is None:
-            raise ValidationError({binding: _("此角色必须绑定%(what)s。") % {"what": binding}})
+            what = self._meta.get_field(binding).verbose_name
+            raise ValidationError({binding: _("此角色必须绑定%(what)s。") % {"what": what}})

@@ -146,3 +146,15 @@ def test_grid_worker_edits_only_their_own_reports(world):
     colleague_point.reporter = city.users[Role.CITY_OFFICER]
     assert can_update(worker, LAYERS["field_points"], point, copy.copy(point))
     assert not can_update(worker, LAYERS["field_points"], colleague_point, copy.copy(colleague_point))
+
+
+@pytest.mark.django_db
+def test_a_scoped_role_must_be_bound(world):
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import User
+
+    unbound = User(username="u-unbound", role=Role.PARK_MANAGER)
+    with pytest.raises(ValidationError) as caught:
+        unbound.full_clean(exclude=["password"])
+    assert "所属园区" in str(caught.value.message_dict["park"])
