@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint bench bench-deps bench-layers bench-tiles clean
+.PHONY: run stop test setup lint bench bench-deps bench-layers bench-spatial bench-tiles clean
 
 run:  ## set up, load the demo city, start web + worker in the background
 	@bash scripts/run.sh
@@ -26,7 +26,11 @@ bench-layers: bench-deps  ## p50 of a ~1,000-parcel bbox query vs PostGIS and ge
 bench-tiles: bench-deps  ## tiles: uncached vs SQL, vs django-vectortiles, low zoom, cached vs nginx, 400 connections
 	@.venv/bin/python scripts/bench/tiles.py
 
-bench: bench-layers bench-tiles  ## every benchmark; run `DEMO_SCALE=1 make run` first for the reference numbers
+bench-spatial: bench-deps  ## locate, nearby, query, rollup, match vs SQL floor and geopandas; 400 connections on locate
+	@.venv/bin/python scripts/bench/spatial.py
+	@.venv/bin/python scripts/bench/spatial_load.py
+
+bench: bench-layers bench-spatial bench-tiles  ## every benchmark; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data
