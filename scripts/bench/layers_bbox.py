@@ -114,7 +114,7 @@ def main() -> None:
 
     def peer() -> None:
         frame = geopandas.read_postgis(peer_sql, engine, geom_col="geom", params=box)
-        frame.to_json()
+        frame.to_json(default=str)
 
     peer_stats = summary(timed(peer, max(10, args.runs // 5)))
     report(
