@@ -127,7 +127,16 @@ def wrk(base_url: str, paths: list[str], connections: int, seconds: int, threads
     return json.loads(line.removeprefix("WRKJSON "))
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def start_gunicorn(port: int, env: dict[str, str], pythonpath: str = "") -> Any:
+    """A gunicorn like make run's on ``port``; raises if it exits instead of serving."""
     import subprocess
 
     full_env = {**os.environ, **env}
@@ -156,6 +165,8 @@ def start_gunicorn(port: int, env: dict[str, str], pythonpath: str = "") -> Any:
         stderr=subprocess.DEVNULL,
     )
     wait_http(f"http://127.0.0.1:{port}/healthz", accept_any_status=True)
+    if proc.poll() is not None:
+        raise RuntimeError(f"gunicorn on port {port} exited (is the port taken?)")
     return proc
 
 

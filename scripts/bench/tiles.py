@@ -23,11 +23,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT, report, setup_django, start_gunicorn, summary, wait_http, wrk
+from common import ROOT, free_port, report, setup_django, start_gunicorn, summary, wait_http, wrk
+
+# Ports of the helper servers this benchmark starts, chosen free at start-up.
+PEER_PORT, UNCACHED_PORT, STATIC_PORT = free_port(), free_port(), free_port()
 
 APP = "http://127.0.0.1:8001"  # gunicorn behind nginx, as make run starts it
 FRONT = "http://127.0.0.1:8000"  # nginx
-PEER_PORT, UNCACHED_PORT, STATIC_PORT = 8010, 8011, 8090
 LIMIT_BYTES = 500 * 1024
 
 
