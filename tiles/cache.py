@@ -11,6 +11,7 @@ they are on the hottest path, and Django's cache API would pickle every value.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +27,10 @@ TILE_TTL = 24 * 3600
 VERSION_PREFIX = "tiles:version:"
 
 
+@functools.cache
 def _redis():
+    # The backend builds a new client object on every get_client(); one per process is enough
+    # (its connection pool is thread-safe).
     return cache._cache.get_client(write=True)
 
 
