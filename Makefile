@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint bench bench-deps bench-layers bench-spatial bench-tiles clean
+.PHONY: run stop test setup lint bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest clean
 
 run:  ## set up, load the demo city, start web + worker in the background
 	@bash scripts/run.sh
@@ -30,7 +30,10 @@ bench-spatial: bench-deps  ## locate, nearby, query, rollup, match vs SQL floor 
 	@.venv/bin/python scripts/bench/spatial.py
 	@.venv/bin/python scripts/bench/spatial_load.py
 
-bench: bench-layers bench-spatial bench-tiles  ## every benchmark; run `DEMO_SCALE=1 make run` first for the reference numbers
+bench-ingest: bench-deps  ## orthophoto COG vs gdal_translate, GPX points/s vs COPY, 8K panoramas/s, raster tiles vs rio-tiler
+	@.venv/bin/python scripts/bench/ingest.py
+
+bench: bench-layers bench-spatial bench-tiles bench-ingest  ## every benchmark; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data

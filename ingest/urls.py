@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import JobViewSet
+
+router = SimpleRouter()
+router.register("jobs", JobViewSet, basename="ingest-job")
+
+urlpatterns = router.urls

@@ -22,29 +22,14 @@ from django.db import connection, models
 from django.utils import timezone
 
 from layers.models import Division, LayerFeature
+from layers.models.lookups import grid_cell_id_sql, park_id_sql, village_code_sql
 
 MU_SQL = "(2000.0 / 3)"  # layers.models.base.MU_M2
 POINT = "s._pt"  # the representative point: ST_PointOnSurface, which is the point itself for points
 
 
-def _village_code(point: str) -> str:
-    return (
-        "COALESCE((SELECT d.code FROM layers_division d WHERE d.level = 'village' AND d.deleted_at IS NULL"
-        f" AND ST_Intersects(d.geom, {point}) ORDER BY d.code LIMIT 1), '')"
-    )
-
-
-PARK_SQL = (
-    "(SELECT p.id FROM layers_park p WHERE p.deleted_at IS NULL AND ST_Intersects(p.geom, s._pt)"
-    " ORDER BY p.area_m2, p.id LIMIT 1)"
-)
-# Patrol tracks are filed by their start point; grid_cell_at orders by ("parent_id", "-id"), and
-# PostgreSQL sorts NULLs last in ascending order, so sub-cells win over their parent.
-GRID_CELL_SQL = (
-    "(SELECT g.id FROM layers_gridcell g WHERE g.deleted_at IS NULL AND ST_Intersects(g.geom,"
-    " CASE WHEN GeometryType(s.geom) = 'LINESTRING' THEN ST_StartPoint(s.geom) ELSE s._pt END)"
-    " ORDER BY g.parent_id ASC NULLS LAST, g.id DESC LIMIT 1)"
-)
+# Patrol tracks are filed by their start point.
+START = "CASE WHEN GeometryType(s.geom) = 'LINESTRING' THEN ST_StartPoint(s.geom) ELSE s._pt END"
 POLYGONAL = "GeometryType(s.geom) IN ('POLYGON', 'MULTIPOLYGON')"
 AREA_SQL = f"CASE WHEN {POLYGONAL} THEN round(ST_Area(s.geom::geography)::numeric, 2)::float8 ELSE 0 END"
 AREA_MU_SQL = (
@@ -64,11 +49,11 @@ def derived_sql(model: type[models.Model]) -> dict[str, str]:
     if issubclass(model, Division):
         return {"division_code": "s.code"}  # Division.derive
     names = {f.name for f in model._meta.concrete_fields}
-    out = {"division_code": _village_code(POINT)}
+    out = {"division_code": village_code_sql(POINT)}
     if model.derive_park:
-        out["park_id"] = PARK_SQL
+        out["park_id"] = park_id_sql(POINT)
     if model.derive_grid_cell:
-        out["grid_cell_id"] = GRID_CELL_SQL
+        out["grid_cell_id"] = grid_cell_id_sql(START)
     if "area_m2" in names:
         out["area_m2"] = AREA_SQL
         if "area_mu" in names:

@@ -62,6 +62,30 @@ def grid_cell_at(point: Point):
     )
 
 
+# The same three lookups as set-based SQL, for loads of many records at once (layers.demo.bulk,
+# ingest.writer). ``point`` is an SQL expression for the record's point; the filters and the
+# tie-breaking match the functions above (PostgreSQL sorts NULLs last ascending, as nulls_last).
+def village_code_sql(point: str) -> str:
+    return (
+        "COALESCE((SELECT d.code FROM layers_division d WHERE d.level = 'village' AND d.deleted_at IS NULL"
+        f" AND ST_Intersects(d.geom, {point}) ORDER BY d.code LIMIT 1), '')"
+    )
+
+
+def park_id_sql(point: str) -> str:
+    return (
+        f"(SELECT p.id FROM layers_park p WHERE p.deleted_at IS NULL AND ST_Intersects(p.geom, {point})"
+        " ORDER BY p.area_m2, p.id LIMIT 1)"
+    )
+
+
+def grid_cell_id_sql(point: str) -> str:
+    return (
+        f"(SELECT g.id FROM layers_gridcell g WHERE g.deleted_at IS NULL AND ST_Intersects(g.geom, {point})"
+        " ORDER BY g.parent_id ASC NULLS LAST, g.id DESC LIMIT 1)"
+    )
+
+
 def derive_location(record: LayerFeature) -> None:
     geom = record.geom
     if geom.srid is None:

@@ -1,0 +1,127 @@
+"""Raster tiles of orthophotos: XYZ PNG/WebP through rio-tiler, and TileJSON.
+
+The same permission cut as the layer API (``read_filter``): anonymous viewers get published
+orthophotos, a logged-in viewer (session or ``Authorization: Token …``) also those in their scope;
+anything else is a 404, so the existence of an internal orthophoto is not revealed. A tile outside
+the image, or wholly transparent, is a 204.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from rasterio.errors import RasterioIOError
+from rest_framework.exceptions import AuthenticationFailed
+from rio_tiler.errors import TileOutsideBounds
+from rio_tiler.io import Reader
+
+from accounts.permissions import read_filter
+from geoportal.api.errors import error_body
+from layers.models import Orthophoto
+from layers.registry import LAYERS
+from tiles.views import tile_user
+
+MAX_ZOOM = 24
+FORMATS = {"png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp")}
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status)
+
+
+def _orthophoto(request: HttpRequest, pk: int) -> tuple[Any, Orthophoto | None, JsonResponse | None]:
+    try:
+        user = tile_user(request)
+    except AuthenticationFailed as exc:
+        return None, None, _error(401, "authentication_failed", str(exc.detail))
+    ortho = (
+        Orthophoto.objects.filter(read_filter(user, LAYERS["orthophotos"]), pk=pk)
+        .only("pk", "title", "cog", "version", "is_public", "resolution_m", "captured_on")
+        .first()
+    )
+    if ortho is None or not ortho.cog:
+        return (
+            user,
+            None,
+            _error(
+                404,
+                "not_found",
+                _("No orthophoto %(id)s that you may see; GET /api/orthophotos/ lists them.") % {"id": pk},
+            ),
+        )
+    return user, ortho, None
+
+
+def _headers(user: Any, etag: str) -> dict[str, str]:
+    return {
+        "ETag": etag,
+        "Cache-Control": "private, no-cache" if user.is_authenticated else "public, no-cache",
+        "Vary": "Authorization, Cookie",
+        "Access-Control-Allow-Origin": "*",
+    }
+
+
+def raster_tile(request: HttpRequest, pk: int, z: int, x: int, y: int, ext: str) -> HttpResponse:
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        return _error(
+            400,
+            "tile_out_of_range",
+            _("Tile %(z)s/%(x)s/%(y)s does not exist: z is 0–24 and x, y are 0 to 2^z − 1.")
+            % {"z": z, "x": x, "y": y},
+        )
+    user, ortho, error = _orthophoto(request, pk)
+    if error:
+        return error
+    etag = f'"o{ortho.pk}v{ortho.version}-{z}-{x}-{y}.{ext}"'
+    headers = _headers(user, etag)
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304, headers=headers)
+    try:
+        with Reader(default_storage.path(ortho.cog.name)) as src:
+            img = src.tile(x, y, z)
+    except TileOutsideBounds:
+        return HttpResponse(status=204, headers=headers)
+    except RasterioIOError:
+        return _error(404, "not_found", _("The orthophoto's image file is missing; ask an administrator."))
+    if img.mask is not None and not img.mask.any():
+        return HttpResponse(status=204, headers=headers)
+    driver, content_type = FORMATS[ext]
+    body = img.render(img_format=driver, add_mask=True)
+    return HttpResponse(body, content_type=content_type, headers=headers)
+
+
+def tilejson(request: HttpRequest, pk: int) -> HttpResponse:
+    user, ortho, error = _orthophoto(request, pk)
+    if error:
+        return error
+    try:
+        with Reader(default_storage.path(ortho.cog.name)) as src:
+            west, south, east, north = src.get_geographic_bounds(src.tms.rasterio_geographic_crs)
+            minzoom, maxzoom = src.minzoom, src.maxzoom
+    except RasterioIOError:
+        return _error(404, "not_found", _("The orthophoto's image file is missing; ask an administrator."))
+    base = request.build_absolute_uri(f"/tiles/raster/{ortho.pk}/")
+    doc = {
+        "tilejson": "3.0.0",
+        "name": ortho.title,
+        "description": _("Orthophoto, %(res)s m per pixel") % {"res": ortho.resolution_m},
+        "version": str(ortho.version),
+        "scheme": "xyz",
+        "format": "png",
+        "tiles": [base + "{z}/{x}/{y}.png"],
+        "webp_tiles": [base + "{z}/{x}/{y}.webp"],
+        "tileSize": 256,
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": [round(v, 7) for v in (west, south, east, north)],
+        "center": [
+            round((west + east) / 2, 7),
+            round((south + north) / 2, 7),
+            max(minzoom, min(maxzoom, 16)),
+        ],
+        "captured_on": ortho.captured_on.isoformat() if ortho.captured_on else None,
+    }
+    return JsonResponse(doc, headers=_headers(user, f'"o{ortho.pk}v{ortho.version}"'))

@@ -1,0 +1,77 @@
+"""Real Celery worker processes for tests: the session's shared worker and the ones a test kills."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def session_database_url() -> str:
+    """The URL of the database this test session really uses (the test database)."""
+    db = settings.DATABASES["default"]
+    auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
+    return f"postgis://{auth}{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+class CeleryWorker:
+    """A worker on the test database and one queue, in a process group of its own so that a kill
+    takes the parent and its pool children together. Starting waits until it answers a ping."""
+
+    def __init__(self, queue: str, log: Path, name: str = "test", **env: str) -> None:
+        from geoportal.celery import app
+
+        self.hostname = f"{name}-{uuid.uuid4().hex[:8]}@localhost"
+        self.log = open(log, "a")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "geoportal", "worker", "--loglevel", "INFO"]
+            + ["--pool", "prefork", "--concurrency", "1", "--hostname", self.hostname]
+            + ["--without-gossip", "--without-mingle", "--queues", queue],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "geoportal.settings.test",
+                "DATABASE_URL": session_database_url(),
+                "CELERY_QUEUE": queue,
+                **env,
+            },
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.log.close()
+                raise RuntimeError(f"the Celery worker exited early; see {log}")
+            if self.hostname in (app.control.inspect(destination=[self.hostname], timeout=0.5).ping() or {}):
+                return
+        self.kill()
+        raise RuntimeError(f"the Celery worker did not answer within 60 s; see {log}")
+
+    def kill(self) -> None:
+        """kill -9 the whole worker: parent and pool children, no chance to clean up."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if not self.log.closed:
+            self.log.close()
