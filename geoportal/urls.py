@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from .health import healthz
+from .media import serve_media
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/ingest/", include("ingest.urls")),
     path("api/pipeline/", include("pipeline.urls")),
     path("api/", include("layers.api.urls")),
+    re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
     path("tiles/raster/", include("ingest.raster_urls")),
     path("tiles/", include("tiles.urls")),
     path("", include("web.urls")),

@@ -30,7 +30,7 @@ FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED
 
 
 def upload_to(job: IngestJob, filename: str) -> str:
-    # An unguessable folder: media files are served without a permission check.
+    # A folder per job; geoportal.media serves the file only to those who may see the job.
     return f"ingest/uploads/{job.token.hex}/{filename}"
 
 

@@ -44,7 +44,8 @@ say "starting the Celery worker"
   --hostname "geoportal@%h" --pidfile "$WORKER_PID" --logfile "$LOG_DIR/worker.log" --detach
 
 say "starting the app server (gunicorn) on 127.0.0.1:$APP_PORT"
-"$VENV/bin/gunicorn" geoportal.wsgi:application --bind "127.0.0.1:$APP_PORT" \
+# nginx sends the media files the app has allowed (deploy/nginx.local.conf).
+MEDIA_ACCEL_REDIRECT=/_protected_media/ "$VENV/bin/gunicorn" geoportal.wsgi:application --bind "127.0.0.1:$APP_PORT" \
   --workers "${WEB_WORKERS:-4}" --worker-class gthread --threads "${WEB_THREADS:-16}" \
   --backlog 2048 --timeout 120 --pid "$WEB_PID" --daemon \
   --access-logfile "$LOG_DIR/access.log" --error-logfile "$LOG_DIR/web.log"
