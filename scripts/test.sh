@@ -10,7 +10,7 @@ cd "$ROOT"
 export DJANGO_SETTINGS_MODULE=geoportal.settings.test
 
 say "ruff"
-"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check .
 say "migrations are up to date"
 "$PY" manage.py makemigrations --check --dry-run -v0 || die "models changed without a migration: run 'python manage.py makemigrations'"
 say "pytest"
