@@ -76,7 +76,9 @@ class IngestJob(models.Model):
     )
     size_bytes = models.BigIntegerField(_("文件大小（字节）"), default=0, help_text=_("上传文件的字节数。"))
     sha256 = models.CharField(
-        _("SHA-256"), max_length=64, help_text=_("文件内容的SHA-256摘要；同一文件导入同一图层只执行一次。")
+        _("文件摘要（SHA-256）"),
+        max_length=64,
+        help_text=_("文件内容的SHA-256摘要；同一文件导入同一图层只执行一次。"),
     )
     detected_type = models.CharField(
         _("识别的格式"), max_length=20, blank=True, help_text=_("按文件内容（而非扩展名）识别出的格式。")

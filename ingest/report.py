@@ -9,7 +9,21 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from . import conf
+
+# What a report's row numbers count, for messages (the report itself keeps the plain key).
+UNITS = {
+    "row": (_("row"), _("rows")),
+    "feature": (_("feature"), _("features")),
+    "track": (_("track"), _("tracks")),
+}
+
+
+def unit_name(unit: str, plural: bool = False) -> str:
+    names = UNITS.get(unit)
+    return str(names[plural]) if names else unit
 
 
 class IngestError(Exception):

@@ -89,20 +89,17 @@ def claim(job_id: int, owner: str) -> IngestJob | Busy | None:
             and job.lease_expires_at > now
         ):
             return Busy((job.lease_expires_at - now).total_seconds() + 1)
-        if job.cancel_requested:
-            _finish(job, JobStatus.CANCELLED, error=_("Cancelled before it started; nothing was written."))
-            return None
-        if job.attempts >= conf.max_attempts():
-            _finish(
-                job,
-                JobStatus.FAILED,
-                error=_(
-                    "The job was interrupted %(n)s times: the worker processing it stopped each time (out of "
-                    "memory?). Nothing was written. Split the file, or ask an administrator to check the "
-                    "workers."
-                )
-                % {"n": job.attempts},
-            )
+        if job.cancel_requested or job.attempts >= conf.max_attempts():
+            with translation.override(job.language or settings.LANGUAGE_CODE):
+                if job.cancel_requested:
+                    message = _("Cancelled before it started; nothing was written.")
+                else:
+                    message = _(
+                        "The job was interrupted %(n)s times: the worker processing it stopped each "
+                        "time (out of memory?). Nothing was written. Split the file, or ask an "
+                        "administrator to check the workers."
+                    ) % {"n": job.attempts}
+            _finish(job, JobStatus.CANCELLED if job.cancel_requested else JobStatus.FAILED, error=message)
             return None
         job.status = JobStatus.RUNNING
         job.lease_owner = owner

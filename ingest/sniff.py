@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from .report import IngestError
 from .xmlsafe import root_tag
@@ -41,25 +42,25 @@ class FileType(StrEnum):
 
 
 LABELS = {
-    FileType.TIFF: "TIFF image",
-    FileType.JPEG: "JPEG image",
-    FileType.PNG: "PNG image",
-    FileType.PDF: "PDF document",
-    FileType.SHAPEFILE: "zipped Shapefile",
-    FileType.KMZ: "KMZ (zipped KML)",
-    FileType.XLSX: "Excel workbook (XLSX)",
-    FileType.ZIP: "zip archive",
-    FileType.GPKG: "GeoPackage",
-    FileType.SQLITE: "SQLite database",
-    FileType.GPX: "GPX file",
-    FileType.KML: "KML file",
-    FileType.XML: "XML document",
-    FileType.GEOJSON: "GeoJSON file",
-    FileType.JSON: "JSON document",
-    FileType.NMEA: "NMEA log",
-    FileType.CSV: "CSV table",
-    FileType.EMPTY: "empty file",
-    FileType.UNKNOWN: "file of an unknown type",
+    FileType.TIFF: _l("TIFF image"),
+    FileType.JPEG: _l("JPEG image"),
+    FileType.PNG: _l("PNG image"),
+    FileType.PDF: _l("PDF document"),
+    FileType.SHAPEFILE: _l("zipped Shapefile"),
+    FileType.KMZ: _l("KMZ (zipped KML)"),
+    FileType.XLSX: _l("Excel workbook (XLSX)"),
+    FileType.ZIP: _l("zip archive"),
+    FileType.GPKG: _l("GeoPackage"),
+    FileType.SQLITE: _l("SQLite database"),
+    FileType.GPX: _l("GPX file"),
+    FileType.KML: _l("KML file"),
+    FileType.XML: _l("XML document"),
+    FileType.GEOJSON: _l("GeoJSON file"),
+    FileType.JSON: _l("JSON document"),
+    FileType.NMEA: _l("NMEA log"),
+    FileType.CSV: _l("CSV table"),
+    FileType.EMPTY: _l("empty file"),
+    FileType.UNKNOWN: _l("file of an unknown type"),
 }
 
 # Which job kinds take which content types.
@@ -80,10 +81,10 @@ KIND_TYPES: dict[str, frozenset[FileType]] = {
     ),
 }
 KIND_NEEDS = {
-    "orthophoto": "a GeoTIFF",
-    "panorama": "a 360° JPEG photo",
-    "gps": "a GPX file, an NMEA log or a CSV with lon, lat and time columns",
-    "vector": "GeoJSON, a zipped Shapefile, KML/KMZ, a GeoPackage, or CSV/XLSX with coordinate columns",
+    "orthophoto": _l("a GeoTIFF"),
+    "panorama": _l("a 360° JPEG photo"),
+    "gps": _l("a GPX file, an NMEA log or a CSV with lon, lat and time columns"),
+    "vector": _l("GeoJSON, a zipped Shapefile, KML/KMZ, a GeoPackage, or CSV/XLSX with coordinate columns"),
 }
 
 NMEA_LINE = re.compile(rb"^\$(GP|GN|GL|GA|GB|BD|QZ)[A-Z]{3},")
@@ -101,7 +102,7 @@ class Sniffed:
 
     @property
     def label(self) -> str:
-        return LABELS[self.type]
+        return str(LABELS[self.type])
 
 
 def sniff(path: str | Path) -> Sniffed:

@@ -37,7 +37,7 @@ from layers.geometry import GeometryError, clean_geometry, to_geojson
 from layers.models import FieldPointCategory, LayerFeature
 from layers.registry import LayerSpec
 
-from .report import IngestError, Report
+from .report import IngestError, Report, unit_name
 from .sniff import LABELS, Sniffed
 from .sources import Source, SourceFeature, open_source
 from .tabular import normalise
@@ -329,8 +329,8 @@ def clean_feature_geometry(spec: LayerSpec, geometry: dict[str, Any], crs: CRS) 
 
 def _no_data(unit: str) -> IngestError:
     return IngestError(
-        _("The file holds no %(unit)ss, so there is nothing to import. Check you sent the right file.")
-        % {"unit": unit},
+        _("The file holds no %(units)s, so there is nothing to import. Check you sent the right file.")
+        % {"units": unit_name(unit, plural=True)},
         code="no_data",
     )
 
@@ -456,7 +456,7 @@ def _check_unique(
             if value in seen:
                 report.error(
                     _("%(field)s %(value)s is also in %(unit)s %(first)s; it must be unique")
-                    % {"field": f.name, "value": value, "unit": unit, "first": seen[value]},
+                    % {"field": f.name, "value": value, "unit": unit_name(unit), "first": seen[value]},
                     row,
                     unit,
                     f.name,
@@ -549,7 +549,7 @@ def preview(
         )
     return {
         "type": sniffed.type.value,
-        "type_label": LABELS[sniffed.type],
+        "type_label": str(LABELS[sniffed.type]),
         "layer": spec.name,
         "layers": source.layers,
         "layer_name": source.layer,

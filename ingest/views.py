@@ -148,7 +148,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             job = IngestJob.objects.select_for_update().get(pk=job.pk)
             if job.finished:
                 raise Rejected(
-                    _("The job has already %(status)s; there is nothing to cancel.") % {"status": job.status},
+                    _("The job has already ended (%(status)s); there is nothing to cancel.")
+                    % {"status": job.get_status_display()},
                     "already_finished",
                     status_code=status.HTTP_409_CONFLICT,
                 )

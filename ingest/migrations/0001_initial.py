@@ -123,7 +123,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         help_text="文件内容的SHA-256摘要；同一文件导入同一图层只执行一次。",
                         max_length=64,
-                        verbose_name="SHA-256",
+                        verbose_name="文件摘要（SHA-256）",
                     ),
                 ),
                 (

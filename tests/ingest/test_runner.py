@@ -29,7 +29,7 @@ def test_finished_jobs_are_not_claimed_and_too_many_attempts_fail(db, settings):
     done = _job(sha256="done", status=JobStatus.SUCCEEDED)
     assert claim(done.pk, "a") is None
     settings.INGEST_MAX_ATTEMPTS = 2
-    tired = _job(sha256="tired", attempts=2)
+    tired = _job(sha256="tired", attempts=2, language="en")
     assert claim(tired.pk, "a") is None
     tired.refresh_from_db()
     assert tired.status == JobStatus.FAILED and "interrupted 2 times" in tired.error

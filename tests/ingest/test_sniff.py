@@ -5,11 +5,19 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from django.utils import translation
 
 from fixtures import ingest_inputs as fx
 from ingest import safezip
 from ingest.report import IngestError
 from ingest.sniff import FileType, check_kind, sniff
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These call the checks directly, outside a request: the messages asserted are the English ones."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
