@@ -2,12 +2,15 @@
 #   web:    deploy/docker-entrypoint.sh + gunicorn (the default command below)
 #   worker: celery -A geoportal worker
 # Browser libraries come from npm at build time (package-lock.json pins them); nothing loads from a CDN.
+# The same steps as scripts/build_frontend.sh: vendor copies, then the pages bundled by esbuild.
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund \
  && mkdir -p static-build/vendor/ol \
  && cp node_modules/ol/dist/ol.js node_modules/ol/dist/ol.js.map node_modules/ol/ol.css static-build/vendor/ol/
+COPY frontend ./frontend
+RUN node frontend/build.mjs
 
 FROM python:3.11-slim-bookworm
 

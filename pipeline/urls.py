@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import LeadViewSet
+
+router = SimpleRouter()
+router.register("leads", LeadViewSet, basename="lead")
+
+urlpatterns = router.urls

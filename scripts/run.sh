@@ -74,6 +74,8 @@ done
 cat <<MSG
 
   Geoportal is running at $URL
+    map        $URL/  (the public investment map)
+    wall       $("$PY" manage.py wall_token --base-url "$URL" 2>/dev/null || echo "$URL/wall/ (log in as city_leader)")
     health     $URL/healthz
     API docs   $URL/api/docs/
     admin      $URL/admin/

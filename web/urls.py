@@ -1,1 +1,14 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.investment_map, name="map"),
+    path("wall/", views.wall, name="wall"),
+    path("api/search/", views.SearchView.as_view(), name="search"),
+    path("api/wall/summary/", views.WallSummaryView.as_view(), name="wall-summary"),
+    path("api/wall/points/", views.WallPointsView.as_view(), name="wall-points"),
+    path("api/stream/field-points/", views.field_point_stream, name="stream-field-points"),
+]

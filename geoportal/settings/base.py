@@ -169,6 +169,13 @@ HEALTH_WORKER_TIMEOUT = float(env_str("HEALTH_WORKER_TIMEOUT", "1.0"))
 # Rendered tiles are kept in the cache; off only to measure or debug rendering itself.
 TILES_CACHE = env_bool("TILES_CACHE", True)
 
+# The wall's live feed (web.stream). An open stream holds one gunicorn thread, so a process serves
+# at most WEB_STREAM_SLOTS of them (of WEB_THREADS, default 16) and each one ends after
+# WEB_STREAM_LIFETIME seconds (the browser reconnects and misses nothing).
+WEB_STREAM_SLOTS = env_int("WEB_STREAM_SLOTS", 8)
+WEB_STREAM_LIFETIME = env_int("WEB_STREAM_LIFETIME", 600)
+WEB_STREAM_KEEPALIVE = env_int("WEB_STREAM_KEEPALIVE", 15)
+
 # Debian bookworm ships GDAL 3.6, which cannot block file/network access from spatial
 # references. User input never reaches GDAL as an SRS string: CRS names go through the
 # allowlist in layers.crs, so the check's risk does not apply.

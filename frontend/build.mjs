@@ -1,0 +1,42 @@
+// Bundles the pages' own code with MapLibre GL JS and ECharts (from node_modules) into
+// static-build/web/, and copies Pannellum (loaded on demand) into static-build/vendor/.
+// Run by scripts/build_frontend.sh; `node frontend/build.mjs --watch` rebuilds while you edit.
+import { build, context } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'static-build');
+const watch = process.argv.includes('--watch');
+
+const options = {
+  entryPoints: {
+    'web/map': join(root, 'frontend/src/map/main.js'),
+    'web/wall': join(root, 'frontend/src/wall/main.js'),
+    'web/wall-charts': join(root, 'frontend/src/wall/charts.js'),
+  },
+  outdir: out,
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  logLevel: 'warning',
+  loader: { '.svg': 'dataurl', '.png': 'dataurl' },
+  define: { 'process.env.NODE_ENV': '"production"' },
+};
+
+mkdirSync(join(out, 'vendor/pannellum'), { recursive: true });
+for (const file of ['pannellum.js', 'pannellum.css']) {
+  copyFileSync(join(root, 'node_modules/pannellum/build', file), join(out, 'vendor/pannellum', file));
+}
+
+if (watch) {
+  const ctx = await context(options);
+  await ctx.watch();
+  console.log('watching frontend/ ...');
+} else {
+  await build(options);
+}

@@ -1,0 +1,55 @@
+// Numbers the way a Chinese reader expects them, with English one switch away.
+
+export const MU_M2 = 2000 / 3;
+
+export function makeFormat(lang) {
+  const locale = lang === 'en' ? 'en-US' : 'zh-CN';
+  const nf = (digits) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits });
+  const num = (v, digits = 2) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? '—' : nf(digits).format(Number(v)));
+  return {
+    num,
+    area(m2) {
+      if (m2 === null || m2 === undefined) return '—';
+      return `${num(m2, 0)} m² / ${num(m2 / MU_M2, 2)} ${lang === 'en' ? 'mu' : '亩'}`;
+    },
+    distance(m) {
+      if (m === null || m === undefined) return '—';
+      return m >= 1000 ? `${num(m / 1000, 2)} km` : `${num(m, 0)} m`;
+    },
+    count(n) {
+      if (n >= 10000 && lang !== 'en') return `${nf(1).format(n / 10000)}万`;
+      if (n >= 1000 && lang === 'en') return `${nf(1).format(n / 1000)}k`;
+      return String(n);
+    },
+    time(iso) {
+      // Today's events by the clock; older ones (a replay after a night off) with their date.
+      const d = new Date(iso);
+      if (d.toDateString() === new Date().toDateString()) {
+        return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+      }
+      return d.toLocaleString(locale, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+    },
+    date(iso) {
+      if (!iso) return '—';
+      return new Date(iso).toLocaleDateString(locale);
+    },
+  };
+}
+
+export function esc(s) {
+  return String(s === null || s === undefined ? '' : s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+export function bboxOf(geometry) {
+  let minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      if (c[0] < minx) minx = c[0];
+      if (c[0] > maxx) maxx = c[0];
+      if (c[1] < miny) miny = c[1];
+      if (c[1] > maxy) maxy = c[1];
+    } else c.forEach(walk);
+  };
+  if (geometry && geometry.coordinates) walk(geometry.coordinates);
+  return Number.isFinite(minx) ? [minx, miny, maxx, maxy] : null;
+}

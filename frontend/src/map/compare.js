@@ -1,0 +1,89 @@
+// Compare up to three carriers side by side.
+import { esc } from '../common/format.js';
+
+const MAX = 3;
+
+export function setupCompare(ctx) {
+  const { t, L, fmt, state } = ctx;
+  const panel = document.getElementById('compare');
+  const body = document.getElementById('compare-body');
+  const count = document.getElementById('compare-count');
+
+  const unit = (v, u, d = 2) => (v === null || v === undefined || v === '' ? '—' : `${fmt.num(v, d)} ${u}`);
+  const ROWS = [
+    ['kind', (l, p) => (l === 'parcels' ? t('parcels') : L('kind', p.kind))],
+    ['code', (l, p) => p.code || '—'],
+    ['area', (l, p) => fmt.area(l === 'parcels' ? p.area_m2 : p.vacant_area_m2 || p.leasable_area_m2 || p.floor_area_m2)],
+    ['land_use', (l, p) => (l === 'parcels' ? L('land_use', p.land_use) : '—')],
+    ['status', (l, p) => L('supply_status', p.supply_status)],
+    ['price', (l, p) => unit(p.price_wan_per_mu, t('wan_per_mu'))],
+    ['rent', (l, p) => unit(p.rent_yuan_m2_month, t('yuan_m2_month'))],
+    ['sale_price', (l, p) => unit(p.sale_price_yuan_m2, t('yuan_m2'), 0)],
+    ['plot_ratio', (l, p) => unit(p.plot_ratio, '')],
+    ['serviced_level', (l, p) => (p.serviced_level ? L('serviced_level', p.serviced_level) : '—')],
+    ['floors', (l, p) => unit(p.floors, t('floors_unit'), 0)],
+    ['floor_load', (l, p) => unit(p.floor_load_kg_m2, t('kg_m2'), 0)],
+    ['clear_height', (l, p) => unit(p.clear_height_m, t('metres'), 1)],
+    ['term', (l, p) => unit(p.term_years, t('years'), 0)],
+  ];
+
+  function badge() {
+    count.textContent = String(state.cmp.length);
+  }
+
+  async function render() {
+    badge();
+    if (!state.cmp.length) {
+      body.innerHTML = `<p class="hint">${esc(t('compare_empty'))}</p>`;
+      return;
+    }
+    const features = await Promise.all(
+      state.cmp.map((ref) => {
+        const [layer, id] = ref.split(':');
+        return ctx.fetchFeature(layer, Number(id)).then((f) => ({ ref, layer, f })).catch(() => ({ ref, layer, f: null }));
+      }),
+    );
+    const head = features
+      .map(({ ref, f }) => `<th><button type="button" class="link" data-open="${ref}">${esc(f ? f.properties.name || f.properties.code : ref)}</button>
+        <button type="button" class="btn btn-small" data-remove="${ref}">${esc(t('remove'))}</button></th>`)
+      .join('');
+    const rows = ROWS.map(([key, get]) => `<tr><th>${esc(t(key))}</th>${features.map(({ layer, f }) => `<td>${esc(f ? get(layer, f.properties) : '—')}</td>`).join('')}</tr>`).join('');
+    body.innerHTML = `<div class="table-wrap"><table class="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+  }
+
+  ctx.addCompare = (ref) => {
+    if (state.cmp.includes(ref)) return true;
+    if (state.cmp.length >= MAX) {
+      window.alert(t('compare_full'));
+      return false;
+    }
+    state.cmp = [...state.cmp, ref];
+    ctx.save();
+    badge();
+    if (!panel.hidden) render();
+    return true;
+  };
+
+  body.addEventListener('click', (e) => {
+    const rm = e.target.closest('[data-remove]');
+    if (rm) {
+      state.cmp = state.cmp.filter((r) => r !== rm.dataset.remove);
+      ctx.save();
+      render();
+      return;
+    }
+    const open = e.target.closest('[data-open]');
+    if (open) {
+      const [layer, id] = open.dataset.open.split(':');
+      ctx.openDetail(layer, Number(id));
+    }
+  });
+  document.getElementById('compare-open').addEventListener('click', () => {
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) render();
+  });
+  document.getElementById('compare-close').addEventListener('click', () => {
+    panel.hidden = true;
+  });
+  badge();
+}

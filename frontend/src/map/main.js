@@ -1,0 +1,359 @@
+// The public investment map (招商地图): MapLibre over the platform's own vector tiles.
+import maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import '../../css/map.css';
+
+import { makeApi, withParams } from '../common/api.js';
+import { makeFormat } from '../common/format.js';
+import { applyI18n, makeT } from '../common/i18n.js';
+import { makeLabel } from '../common/labels.js';
+import { setupCompare } from './compare.js';
+import { DICT } from './dict.js';
+import { setupDrawer } from './drawer.js';
+import { setupInterest } from './interest.js';
+import { setupMatch } from './match.js';
+import { setupPanels } from './panels.js';
+import { setupSearch } from './search.js';
+import { ALL_LAYERS, readState, tileFilters, writeState } from './state.js';
+
+performance.mark('geoportal:script-start');
+// Start MapLibre's tile workers now: booting them is most of the wait for the first tile.
+maplibregl.setWorkerCount(2);
+maplibregl.prewarm();
+const cfg = JSON.parse(document.getElementById('page-config').textContent);
+const lang = cfg.lang === 'en' ? 'en' : 'zh';
+const t = makeT(DICT, lang);
+const L = makeLabel(lang);
+const fmt = makeFormat(lang);
+const api = makeApi({ lang });
+const state = readState();
+if (!state.lang && new URLSearchParams(window.location.search).has('lang')) state.lang = lang;
+
+applyI18n(document, t);
+const langLink = document.getElementById('lang-switch');
+langLink.textContent = t('lang_switch');
+langLink.addEventListener('click', (e) => {
+  e.preventDefault();
+  state.lang = lang === 'en' ? 'zh' : 'en';
+  writeState(state);
+  window.location.reload();
+});
+
+const ORIGIN = window.location.origin;
+// Carrier layers that carry counts below their detail zoom (the tiles' clustering).
+const AGGREGATED = { parcels: 12, buildings: 13, amenities: 11 };
+const CLICKABLE = ['parcels-fill', 'buildings-fill', 'buildings-points', 'parks-fill', 'amenities-points', 'panoramas-points'];
+const FILTERED = ['parcels', 'buildings'];
+const REF = 'ref';
+export const sourceOf = (layer) => (FILTERED.includes(layer) ? layer : REF);
+const DATA_LAYERS = ['parcels-aggregates', 'parcels-fill', 'buildings-aggregates', 'buildings-fill', 'buildings-points', 'parks-fill'];
+
+let saveTimer = null;
+function save() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => writeState(state), 150);
+}
+
+function tileUrl(layer) {
+  return withParams(`${ORIGIN}/tiles/${layer}/{z}/{x}/{y}.mvt`, tileFilters(state.f, layer))
+    .replace('%7Bz%7D', '{z}')
+    .replace('%7Bx%7D', '{x}')
+    .replace('%7By%7D', '{y}');
+}
+
+function adaptStyle(style) {
+  // Tiles with the current filters; the selection and the district mask use feature-state/filters.
+  // Parcels and buildings keep sources of their own (the filters go on their tile URLs); the
+  // reference layers share one composite source, so a view needs a third of the tile requests.
+  const ref = [];
+  let bounds = null;
+  for (const [name, source] of Object.entries(style.sources)) {
+    if (source.type !== 'vector') continue;
+    bounds = bounds || source.bounds;
+    // The tiles carry the record id as the MVT feature id (not as a property), which is what
+    // MapLibre uses when promoteId is absent; with promoteId "id" every id would be undefined.
+    delete source.promoteId;
+    if (FILTERED.includes(name)) {
+      source.tiles = [tileUrl(name)];
+    } else {
+      ref.push(name);
+      delete style.sources[name];
+    }
+  }
+  if (ref.length) {
+    style.sources[REF] = {
+      type: 'vector',
+      tiles: [`${ORIGIN}/tiles/${ref.join(',')}/{z}/{x}/{y}.mvt`],
+      minzoom: 0,
+      maxzoom: 16,
+      bounds: bounds || undefined,
+    };
+    for (const layer of style.layers) {
+      if (ref.includes(layer.source)) layer.source = REF;
+    }
+  }
+  const selected = ['boolean', ['feature-state', 'selected'], false];
+  for (const layer of style.layers) {
+    const source = layer['source-layer'] || layer.source;
+    if (layer.id.endsWith('-aggregates') && source === 'buildings') {
+      layer.paint['circle-translate'] = [16, -12];
+      layer.paint['circle-radius'] = ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, 5, 100, 22];
+    }
+    if (layer.id.endsWith('-aggregates')) {
+      layer.paint['circle-stroke-width'] = 2;
+      layer.paint['circle-opacity'] = 0.85;
+    }
+    if ((source === 'parcels' || source === 'buildings' || source === 'parks') && layer.type === 'line') {
+      layer.paint['line-width'] = ['case', selected, 4, layer.paint['line-width'] || 1];
+      layer.paint['line-color'] = ['case', selected, '#d7263d', layer.paint['line-color']];
+    }
+    if ((source === 'parcels' || source === 'buildings') && layer.type === 'fill') {
+      layer.paint['fill-opacity'] = ['case', selected, 0.75, 0.5];
+    }
+    if (source === 'divisions' && layer.type === 'fill') layer.paint['fill-opacity'] = 0.03;
+    layer.layout = { ...(layer.layout || {}), visibility: state.layers.includes(source) ? 'visible' : 'none' };
+  }
+  style.sources.nearby = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
+  style.sources.matches = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
+  style.layers.push(
+    {
+      id: 'district-mask',
+      type: 'fill',
+      source: REF,
+      'source-layer': 'divisions',
+      filter: ['==', ['get', 'code'], '__none__'],
+      paint: { 'fill-color': '#3b4252', 'fill-opacity': 0.35 },
+    },
+    {
+      id: 'district-outline',
+      type: 'line',
+      source: REF,
+      'source-layer': 'divisions',
+      filter: ['==', ['get', 'code'], '__none__'],
+      paint: { 'line-color': '#d7263d', 'line-width': 2.5 },
+    },
+    {
+      id: 'matches-fill',
+      type: 'fill',
+      source: 'matches',
+      filter: ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]],
+      paint: { 'fill-color': '#0b7a75', 'fill-opacity': 0.35 },
+    },
+    {
+      id: 'matches-line',
+      type: 'line',
+      source: 'matches',
+      paint: { 'line-color': '#0b7a75', 'line-width': 2.5 },
+    },
+    {
+      id: 'nearby-points',
+      type: 'circle',
+      source: 'nearby',
+      paint: {
+        'circle-radius': 6,
+        'circle-color': '#1f78b4',
+        'circle-stroke-color': '#fff',
+        'circle-stroke-width': 2,
+      },
+    },
+  );
+  return style;
+}
+
+async function start() {
+  const status = document.getElementById('map-status');
+  let style;
+  try {
+    const res = await fetch(cfg.styleUrl, { credentials: 'same-origin' });
+    style = adaptStyle(await res.json());
+  } catch (err) {
+    status.hidden = false;
+    status.textContent = t('load_failed', { msg: err.message });
+    return;
+  }
+  const bounds = style.sources.parcels && style.sources.parcels.bounds;
+  const view = state.view || { center: style.center, zoom: style.zoom || 9, bearing: 0 };
+  const map = new maplibregl.Map({
+    container: 'map',
+    style,
+    center: view.center,
+    zoom: view.zoom,
+    bearing: view.bearing || 0,
+    // With no view in the URL, open on the whole city.
+    bounds: !state.view && bounds ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
+    fitBoundsOptions: { padding: 24 },
+    maxBounds: bounds ? [[bounds[0] - 1, bounds[1] - 1], [bounds[2] + 1, bounds[3] + 1]] : undefined,
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    fadeDuration: 0,
+  });
+  map.touchZoomRotate.disableRotation();
+  performance.mark('geoportal:map-created');
+  map.once('styledata', () => performance.mark('geoportal:style-loaded'));
+  map.once('sourcedataloading', () => performance.mark('geoportal:first-tile-request'));
+  const onTile = (e) => {
+    if (e.tile) {
+      performance.mark('geoportal:first-tile-loaded');
+      map.off('data', onTile);
+    }
+  };
+  map.on('data', onTile);
+  map.once('idle', () => performance.mark('geoportal:idle'));
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  map.on('moveend', () => {
+    const c = map.getCenter();
+    state.view = { center: [c.lng, c.lat], zoom: map.getZoom(), bearing: map.getBearing() };
+    save();
+  });
+
+  const ctx = { map, api, t, L, fmt, state, cfg, lang, save, maplibregl, bounds, sourceOf };
+  window.__geoportal = { map, ctx, firstDataRender: null };
+  instrumentFirstRender(map);
+  setupClusters(ctx);
+
+  ctx.refreshFilters = () => {
+    for (const name of ['parcels', 'buildings']) {
+      const source = map.getSource(name);
+      if (source) source.setTiles([tileUrl(name)]);
+    }
+    applyDistrictMask(ctx);
+    save();
+  };
+  ctx.setLayerVisible = (name, on) => {
+    state.layers = on ? [...new Set([...state.layers, name])] : state.layers.filter((l) => l !== name);
+    state.layers.sort((a, b) => ALL_LAYERS.indexOf(a) - ALL_LAYERS.indexOf(b));
+    for (const layer of map.getStyle().layers) {
+      if ((layer['source-layer'] || layer.source) === name && !layer.id.startsWith('district-')) {
+        map.setLayoutProperty(layer.id, 'visibility', on ? 'visible' : 'none');
+      }
+    }
+    save();
+  };
+
+  setupDrawer(ctx);
+  setupCompare(ctx);
+  setupInterest(ctx);
+  setupMatch(ctx);
+  setupPanels(ctx);
+  setupSearch(ctx);
+
+  map.on('mousemove', (e) => {
+    const hit = map.queryRenderedFeatures(e.point, { layers: clickableLayers(map) });
+    map.getCanvas().style.cursor = hit.length ? 'pointer' : '';
+  });
+  map.on('click', (e) => onClick(ctx, e));
+  map.once('load', () => {
+    applyDistrictMask(ctx);
+    if (state.sel) {
+      const [layer, id] = state.sel.split(':');
+      ctx.openDetail(layer, Number(id), { fly: !state.view });
+    }
+  });
+}
+
+function clickableLayers(map) {
+  return [...CLICKABLE, ...Object.keys(AGGREGATED).map((n) => `${n}-aggregates`)].filter((id) => map.getLayer(id));
+}
+
+function onClick(ctx, e) {
+  const { map } = ctx;
+  const hits = map.queryRenderedFeatures(e.point, { layers: clickableLayers(map) });
+  if (!hits.length) return;
+  const priority = ['parcels', 'buildings', 'panoramas', 'amenities', 'parks'];
+  hits.sort((a, b) => priority.indexOf(a.sourceLayer) - priority.indexOf(b.sourceLayer));
+  const f = hits[0];
+  const layer = f.sourceLayer;
+  if (f.properties.aggregated) {
+    const detail = AGGREGATED[layer] || 12;
+    const zoom = Math.min(detail, map.getZoom() + 2.5);
+    map.easeTo({ center: f.geometry.coordinates, zoom });
+    return;
+  }
+  if (layer === 'amenities') {
+    new ctx.maplibregl.Popup({ closeButton: false })
+      .setLngLat(e.lngLat)
+      .setText(`${f.properties.name} · ${ctx.L('category', f.properties.category)}`)
+      .addTo(map);
+    return;
+  }
+  if (layer === 'panoramas') {
+    ctx.openPanorama(f.id ?? f.properties.id);
+    return;
+  }
+  ctx.openDetail(layer, Number(f.id ?? f.properties.id));
+}
+
+function applyDistrictMask(ctx) {
+  const { map, state } = ctx;
+  if (!map.isStyleLoaded() && !map.getLayer('district-mask')) return;
+  const code = state.f.district;
+  const prefix = code ? code.slice(0, 6) : null;
+  const inDistrict = prefix ? ['==', ['slice', ['to-string', ['get', 'code']], 0, 6], prefix] : null;
+  map.setFilter('district-mask', prefix ? ['!', inDistrict] : ['==', ['get', 'code'], '__none__']);
+  map.setFilter('district-outline', prefix ? ['==', ['get', 'code'], code] : ['==', ['get', 'code'], '__none__']);
+  // Below the detail zoom the carriers are counts per division: keep the chosen district's only.
+  for (const name of Object.keys(AGGREGATED)) {
+    const id = `${name}-aggregates`;
+    if (!map.getLayer(id)) continue;
+    const base = ['==', ['get', 'aggregated'], true];
+    map.setFilter(id, prefix ? ['all', base, inDistrict] : base);
+  }
+  ctx.updateClusters && ctx.updateClusters();
+}
+
+function instrumentFirstRender(map) {
+  let last = 0;
+  const check = () => {
+    const now = performance.now();
+    if (now - last < 40) return;
+    last = now;
+    const layers = DATA_LAYERS.filter((id) => map.getLayer(id));
+    if (map.queryRenderedFeatures({ layers }).length) {
+      window.__geoportal.firstDataRender = now;
+      performance.mark('geoportal:first-data-render');
+      document.documentElement.dataset.mapReady = '1';
+      map.off('render', check);
+    }
+  };
+  map.on('render', check);
+}
+
+// Count labels on the low-zoom aggregates (no glyphs offline, so HTML markers).
+function setupClusters(ctx) {
+  const { map, fmt } = ctx;
+  const pool = new Map();
+  const update = () => {
+    const layers = Object.keys(AGGREGATED)
+      .map((n) => `${n}-aggregates`)
+      .filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+    const seen = new Set();
+    const features = layers.length ? map.queryRenderedFeatures({ layers }) : [];
+    for (const f of features.slice(0, 400)) {
+      const key = `${f.sourceLayer}:${f.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let marker = pool.get(key);
+      if (!marker) {
+        const el = document.createElement('div');
+        el.className = `cluster-label cluster-${f.sourceLayer}`;
+        marker = new ctx.maplibregl.Marker({ element: el, offset: f.sourceLayer === 'buildings' ? [16, -12] : [0, 0] });
+        marker.setLngLat(f.geometry.coordinates).addTo(map);
+        pool.set(key, marker);
+      }
+      marker.getElement().textContent = fmt.count(f.properties.count);
+      marker.getElement().title = `${f.properties.name}: ${f.properties.count}`;
+    }
+    for (const [key, marker] of pool) {
+      if (!seen.has(key)) {
+        marker.remove();
+        pool.delete(key);
+      }
+    }
+  };
+  ctx.updateClusters = update;
+  map.on('idle', update);
+}
+
+start();

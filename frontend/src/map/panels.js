@@ -1,0 +1,119 @@
+// The side panel: filters, layer switcher with legend, and (in match.js) site matching.
+import { activeFilterCount } from './state.js';
+
+const LAND_USES = ['industrial', 'warehouse', 'commercial', 'mixed', 'residential', 'public'];
+const STATUSES = ['available', 'reserved', 'leased', 'sold', 'in_use'];
+const LAYER_KEYS = ['parcels', 'buildings', 'parks', 'amenities', 'panoramas', 'divisions', 'orthophotos'];
+const SWATCH = {
+  parcels: '#d98c3a', buildings: '#7a5cc2', parks: '#2e8b57', amenities: '#1f78b4', panoramas: '#e31a1c', divisions: '#5b6b84', orthophotos: '#999999',
+};
+const LAND_COLOURS = { industrial: '#c8815a', warehouse: '#b39b6b', commercial: '#e15759', mixed: '#f1a340', residential: '#f6d55c', public: '#76b7b2' };
+
+export function chips(container, values, selected, label, name) {
+  container.innerHTML = values
+    .map((v) => `<label class="chip"><input type="checkbox" name="${name}" value="${v}" ${selected.includes(v) ? 'checked' : ''}><span>${label(v)}</span></label>`)
+    .join('');
+}
+
+export function setupPanels(ctx) {
+  const { t, L, state, api, map } = ctx;
+  const panel = document.getElementById('panel');
+  const panelTitle = document.getElementById('panel-title');
+
+  function show(name) {
+    state.panel = name;
+    panel.hidden = !name;
+    document.body.classList.toggle('panel-open', Boolean(name));
+    panel.querySelectorAll('[data-panel-body]').forEach((s) => {
+      s.hidden = s.dataset.panelBody !== name;
+    });
+    document.querySelectorAll('[data-panel]').forEach((b) => b.classList.toggle('active', b.dataset.panel === name));
+    if (name) panelTitle.textContent = t(name);
+    ctx.save();
+  }
+  ctx.showPanel = show;
+  document.querySelectorAll('[data-panel]').forEach((b) =>
+    b.addEventListener('click', () => show(state.panel === b.dataset.panel ? null : b.dataset.panel)),
+  );
+  document.getElementById('panel-close').addEventListener('click', () => show(null));
+
+  // --- filters ---
+  const form = document.getElementById('filter-form');
+  chips(document.getElementById('f-land-use'), LAND_USES, state.f.land_use, (v) => L('land_use', v), 'land_use');
+  chips(document.getElementById('f-status'), STATUSES, state.f.status, (v) => L('supply_status', v), 'status');
+  for (const k of ['area_min', 'area_max', 'price_min', 'price_max']) {
+    if (state.f[k] !== null) form.elements[k].value = state.f[k];
+  }
+  const summary = document.getElementById('filter-summary');
+  const districtSelect = document.getElementById('f-district');
+  const parkSelect = document.getElementById('f-park');
+  ctx.counties = [];
+
+  api.get('/api/divisions/', { level: 'county', page_size: 100, ordering: 'code' }).then((fc) => {
+    ctx.counties = fc.features.map((f) => ({ code: f.properties.code, name: f.properties.name, geometry: f.geometry }));
+    for (const c of ctx.counties) districtSelect.add(new Option(c.name, c.code, false, c.code === state.f.district));
+    ctx.onCounties && ctx.onCounties(ctx.counties);
+  }).catch(() => {});
+  api.get('/api/parks/', { page_size: 200, ordering: 'name' }).then((fc) => {
+    for (const f of fc.features) parkSelect.add(new Option(f.properties.name, String(f.id), false, String(f.id) === state.f.park));
+  }).catch(() => {});
+
+  const readNumber = (v) => (v === '' || Number.isNaN(Number(v)) ? null : Number(v));
+  function fromForm() {
+    const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+    const before = state.f.district;
+    state.f = {
+      land_use: checked('land_use'),
+      status: checked('status'),
+      area_min: readNumber(form.elements.area_min.value),
+      area_max: readNumber(form.elements.area_max.value),
+      price_min: readNumber(form.elements.price_min.value),
+      price_max: readNumber(form.elements.price_max.value),
+      district: districtSelect.value,
+      park: parkSelect.value,
+    };
+    renderSummary();
+    ctx.refreshFilters();
+    if (state.f.district && state.f.district !== before) zoomToDistrict(state.f.district);
+  }
+  function renderSummary() {
+    const n = activeFilterCount(state.f);
+    summary.textContent = n ? t('filter_summary', { n }) : t('filter_none');
+    document.querySelector('[data-panel="filters"]').classList.toggle('has-filters', n > 0);
+  }
+  function zoomToDistrict(code) {
+    const c = ctx.counties.find((x) => x.code === code);
+    if (!c) return;
+    let minx = 180, miny = 90, maxx = -180, maxy = -90;
+    const walk = (a) => (typeof a[0] === 'number' ? ((minx = Math.min(minx, a[0])), (maxx = Math.max(maxx, a[0])), (miny = Math.min(miny, a[1])), (maxy = Math.max(maxy, a[1]))) : a.forEach(walk));
+    walk(c.geometry.coordinates);
+    map.fitBounds([[minx, miny], [maxx, maxy]], { padding: 40, duration: 600 });
+  }
+  let timer = null;
+  form.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(fromForm, 350);
+  });
+  form.addEventListener('change', () => {
+    clearTimeout(timer);
+    fromForm();
+  });
+  form.addEventListener('submit', (e) => e.preventDefault());
+  form.addEventListener('reset', () => setTimeout(() => {
+    form.querySelectorAll('input[type=checkbox]').forEach((i) => { i.checked = false; });
+    fromForm();
+  }, 0));
+  renderSummary();
+
+  // --- layers ---
+  const list = document.getElementById('layer-list');
+  list.innerHTML = LAYER_KEYS.map(
+    (k) => `<label class="layer-row"><input type="checkbox" value="${k}" ${state.layers.includes(k) ? 'checked' : ''}><i style="background:${SWATCH[k]}"></i><span>${t(k)}</span></label>`,
+  ).join('');
+  list.addEventListener('change', (e) => ctx.setLayerVisible(e.target.value, e.target.checked));
+  document.getElementById('legend').innerHTML = `<h3>${t('land_use')}</h3>${Object.entries(LAND_COLOURS)
+    .map(([k, c]) => `<div class="legend-row"><i style="background:${c}"></i>${L('land_use', k)}</div>`)
+    .join('')}`;
+
+  show(state.panel);
+}

@@ -1,0 +1,564 @@
+// The big-screen wall (大屏): a dark city map with heat map and clusters, counts by county, the
+// project funnel and a live feed of field points pushed by the server (SSE). Themes rotate by
+// themselves. Everything is reused across rotations (map layers, chart instances, DOM nodes), and
+// every list is capped, so it can run for days without reloading or growing.
+import maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import '../../css/wall.css';
+
+import { makeApi } from '../common/api.js';
+import { esc, makeFormat } from '../common/format.js';
+import { applyI18n, makeT } from '../common/i18n.js';
+import { STAGES, makeLabel } from '../common/labels.js';
+import { WALL_DICT } from './dict.js';
+
+
+performance.mark('geoportal:script-start');
+// Start MapLibre's tile workers now: booting them is most of the wait for the first tile.
+maplibregl.setWorkerCount(2);
+maplibregl.prewarm();
+const cfg = JSON.parse(document.getElementById('page-config').textContent);
+const lang = cfg.lang === 'en' ? 'en' : 'zh';
+const t = makeT(WALL_DICT, lang);
+const L = makeLabel(lang);
+const fmt = makeFormat(lang);
+const api = makeApi({ lang, token: cfg.token });
+const ORIGIN = window.location.origin;
+const FEED_MAX = 30;
+const LIVE_MAX = 300;
+const HEAT_MAX = 6000;
+const STAGE_COLOURS = ['#5eead4', '#2dd4bf', '#14b8a6', '#0ea5e9', '#3b82f6', '#6366f1', '#8b5cf6', '#a855f7', '#d946ef', '#f43f5e'];
+
+applyI18n(document, t);
+
+const THEMES = [
+  {
+    key: 'carriers',
+    layers: ['parcels-aggregates', 'parcels-fill', 'buildings-aggregates', 'parks-fill', 'parks-line'],
+    data: ['parcels-aggregates', 'parcels-fill', 'buildings-aggregates'],
+    rollup: { layer: 'parcels', supply_status: 'available' },
+    metric: 'area_mu',
+  },
+  {
+    key: 'governance',
+    layers: ['heat', 'field_points-aggregates', 'field_points-points', 'live-points'],
+    data: ['field_points-aggregates', 'field_points-points', 'heat'],
+    rollup: { layer: 'field_points' },
+    metric: 'count',
+  },
+  {
+    key: 'projects',
+    layers: ['project_sites-aggregates', 'project_sites-points', 'parks-line'],
+    data: ['project_sites-aggregates', 'project_sites-points'],
+    rollup: { layer: 'project_sites' },
+    metric: 'count',
+  },
+];
+const ALL_THEME_LAYERS = [...new Set(THEMES.flatMap((th) => th.layers))];
+
+const state = { theme: 0, summary: null, categories: {}, counties: {}, heat: [], live: [], feed: 0, timers: [] };
+window.__geoportal = { firstDataRender: null, events: 0, lastEventAt: null, theme: null, rotations: 0 };
+
+// One composite source: a tile of every layer the themes draw comes in one request.
+const TILE_LAYERS = ['divisions', 'parks', 'parcels', 'buildings', 'project_sites', 'field_points'];
+
+// The map's sizes are in CSS pixels; the wall is laid out in rem (1/160 of the width), so map
+// sizes scale with it too: as designed at 1920 wide, doubled on a 3840 × 2160 wall.
+const SCALE = window.innerWidth / 1920;
+const px = (n) => Math.round(n * SCALE * 10) / 10;
+const BUILDINGS_SHIFT = [px(22), px(-16)]; // building counts sit beside the parcel counts
+
+function darkStyle(bounds, first) {
+  // The first theme's layers are visible from the start, so their tiles load with the style.
+  const shown = (id) => ({ visibility: THEMES[first].layers.includes(id) ? 'visible' : 'none' });
+
+  const aggregates = (name, colour, maxzoom) => ({
+    id: `${name}-aggregates`,
+    type: 'circle',
+    source: 'city',
+    'source-layer': name,
+    maxzoom,
+    filter: ['==', ['get', 'aggregated'], true],
+    layout: shown(`${name}-aggregates`),
+    paint: {
+      'circle-color': colour,
+      'circle-opacity': 0.55,
+      'circle-blur': 0.15,
+      'circle-stroke-color': colour,
+      'circle-stroke-width': px(2),
+      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(5), 30, px(18), 100, px(36)],
+    },
+  });
+  const stageColour = ['match', ['get', 'stage'], ...STAGES.flatMap((s, i) => [s, STAGE_COLOURS[i]]), '#94a3b8'];
+  return {
+    version: 8,
+    sources: {
+      city: { type: 'vector', tiles: [`${ORIGIN}/tiles/${TILE_LAYERS.join(',')}/{z}/{x}/{y}.mvt`], bounds, maxzoom: 16 },
+      heat: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      live: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#050d1a' } },
+      { id: 'divisions-fill', type: 'fill', source: 'city', 'source-layer': 'divisions', paint: { 'fill-color': '#0b1e35', 'fill-opacity': 0.9 } },
+      { id: 'divisions-line', type: 'line', source: 'city', 'source-layer': 'divisions', paint: { 'line-color': '#1d5fa8', 'line-width': px(1.2), 'line-opacity': 0.8 } },
+      { id: 'parks-fill', type: 'fill', source: 'city', 'source-layer': 'parks', layout: shown('parks-fill'), paint: { 'fill-color': '#14b8a6', 'fill-opacity': 0.25 } },
+      { id: 'parks-line', type: 'line', source: 'city', 'source-layer': 'parks', layout: shown('parks-line'), paint: { 'line-color': '#2dd4bf', 'line-width': px(1.5) } },
+      { id: 'parcels-fill', type: 'fill', source: 'city', 'source-layer': 'parcels', minzoom: 12, layout: shown('parcels-fill'), paint: { 'fill-color': '#f59e0b', 'fill-opacity': 0.5 } },
+      {
+        id: 'heat',
+        type: 'heatmap',
+        source: 'heat',
+        layout: shown('heat'),
+        paint: {
+          'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, px(10), 12, px(28)],
+          // A month of points over a city: a low weight each, so only true hot spots turn red.
+          'heatmap-weight': 0.35,
+          'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 8, 0.6, 13, 1.5],
+          'heatmap-opacity': 0.85,
+          'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(0,0,0,0)', 0.2, '#1e3a8a', 0.4, '#0891b2', 0.6, '#22c55e', 0.8, '#facc15', 1, '#ef4444'],
+        },
+      },
+      aggregates('parcels', '#f59e0b', 12),
+      { ...aggregates('buildings', '#a78bfa', 13), paint: { ...aggregates('buildings', '#a78bfa', 13).paint, 'circle-translate': BUILDINGS_SHIFT, 'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(4), 30, px(16), 100, px(30)] } },
+      aggregates('field_points', '#fb923c', 12),
+      { id: 'field_points-points', type: 'circle', source: 'city', 'source-layer': 'field_points', minzoom: 12, filter: ['!=', ['get', 'aggregated'], true], layout: shown('field_points-points'), paint: { 'circle-color': '#fb923c', 'circle-radius': px(4) } },
+      aggregates('project_sites', '#e879f9', 10),
+      { id: 'project_sites-points', type: 'circle', source: 'city', 'source-layer': 'project_sites', minzoom: 10, filter: ['!=', ['get', 'aggregated'], true], layout: shown('project_sites-points'), paint: { 'circle-color': stageColour, 'circle-radius': px(7), 'circle-stroke-color': '#fff', 'circle-stroke-width': px(1) } },
+      { id: 'live-points', type: 'circle', source: 'live', layout: shown('live-points'), paint: { 'circle-color': '#f43f5e', 'circle-radius': px(5), 'circle-stroke-color': '#fff', 'circle-stroke-width': px(1.5) } },
+    ],
+  };
+}
+
+// --- map ----------------------------------------------------------------------------------------
+
+let map;
+function startMap() {
+  const bounds = cfg.bounds || [111.3, 22.3, 112.9, 23.4];
+  state.bounds = bounds;
+  map = new maplibregl.Map({
+    container: 'map',
+    pixelRatio: mapPixelRatio(),
+    style: darkStyle(bounds, 0),
+    bounds: [[bounds[0], bounds[1]], [bounds[2], bounds[3]]],
+    fitBoundsOptions: { padding: framePadding() },
+    attributionControl: false,
+    interactive: false,
+    fadeDuration: 0,
+    transformRequest: (url) => (cfg.token && url.startsWith(ORIGIN) ? { url, headers: { Authorization: `Token ${cfg.token}` } } : { url }),
+  });
+  window.__geoportal.map = map;
+  performance.mark('geoportal:map-created');
+  map.once('styledata', () => performance.mark('geoportal:style-loaded'));
+  map.once('sourcedataloading', () => performance.mark('geoportal:first-tile-request'));
+  const onTile = (e) => {
+    if (e.tile) {
+      performance.mark('geoportal:first-tile-loaded');
+      map.off('data', onTile);
+    }
+  };
+  map.on('data', onTile);
+  map.once('idle', () => performance.mark('geoportal:idle'));
+  map.on('load', () => showTheme(0));
+  let last = 0;
+  const check = () => {
+    const now = performance.now();
+    if (now - last < 40) return;
+    last = now;
+    const layers = THEMES[state.theme].data.filter((id) => map.getLayer(id));
+    if (map.queryRenderedFeatures({ layers }).length) {
+      window.__geoportal.firstDataRender = now;
+      performance.mark('geoportal:first-data-render');
+      document.documentElement.dataset.mapReady = '1';
+      map.off('render', check);
+      afterFirstRender();
+    }
+  };
+  map.on('render', check);
+  map.on('idle', updateClusterLabels);
+  window.addEventListener('resize', () => map.fitBounds(cityBox(), { padding: framePadding(), duration: 0 }));
+}
+
+// Counts on the cluster bubbles of the theme on screen. There are no map fonts offline (no glyph
+// server), so they are DOM markers, kept in a pool and reused: after hours of rotation there are
+// never more than the bubbles currently drawn.
+const labels = new Map();
+function updateClusterLabels() {
+  const layers = THEMES[state.theme].layers.filter((id) => id.endsWith('-aggregates') && map.getLayer(id));
+  const seen = new Set();
+  for (const f of layers.length ? map.queryRenderedFeatures({ layers }).slice(0, 300) : []) {
+    const key = `${f.sourceLayer}:${f.id}`;
+    if (seen.has(key)) continue; // a bubble on a tile edge comes once per tile
+    seen.add(key);
+    let marker = labels.get(key);
+    if (!marker) {
+      const el = document.createElement('div');
+      el.className = 'cluster-label';
+      const offset = f.sourceLayer === 'buildings' ? BUILDINGS_SHIFT : [0, 0];
+      marker = new maplibregl.Marker({ element: el, offset }).setLngLat(f.geometry.coordinates).addTo(map);
+      labels.set(key, marker);
+    }
+    marker.getElement().textContent = fmt.count(f.properties.count);
+  }
+  for (const [key, marker] of labels) {
+    if (!seen.has(key)) {
+      marker.remove();
+      labels.delete(key);
+    }
+  }
+}
+
+// With software WebGL (a wall PC without a working GPU driver; headless Chromium) every frame is
+// drawn and read back on the CPU: at 3840 × 2160 that is over half a second a frame, so the first
+// picture comes late and the theme animations stutter. There the map is drawn at about 1920 × 1080
+// and scaled up; the panels and text stay sharp. ?pixelratio= on the wall's URL overrides this.
+const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software/i;
+const SOFTWARE_MAX_PIXELS = 1920 * 1080;
+
+function mapPixelRatio() {
+  if (cfg.pixelRatio) return cfg.pixelRatio;
+  const dpr = window.devicePixelRatio || 1;
+  const pixels = window.innerWidth * window.innerHeight * dpr * dpr;
+  if (pixels <= SOFTWARE_MAX_PIXELS * 1.2 || !softwareRenderer()) return dpr;
+  return dpr * Math.sqrt(SOFTWARE_MAX_PIXELS / pixels);
+}
+
+function softwareRenderer() {
+  const gl = document.createElement('canvas').getContext('webgl');
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  const lose = gl.getExtension('WEBGL_lose_context');
+  if (lose) lose.loseContext(); // give the context back: browsers allow only a few at a time
+  window.__geoportal.renderer = name;
+  return SOFTWARE_GL.test(name);
+}
+
+function cityBox() {
+  const b = state.bounds;
+  return [[b[0], b[1]], [b[2], b[3]]];
+}
+
+function framePadding() {
+  const w = window.innerWidth;
+  const h = window.innerHeight;
+  return { top: h * 0.09, bottom: h * 0.06, left: w * 0.24, right: w * 0.27 };
+}
+
+async function loadHeat() {
+  try {
+    const data = await api.get('/api/wall/points/', { days: 30, limit: 5000 });
+    state.heat = data.points;
+    pushHeat();
+  } catch (_e) {
+    /* the heat map stays empty; the clusters still show */
+  }
+}
+
+let heatTimer = null;
+function pushHeat() {
+  // Events that come in a burst share one setData (the worker re-indexes the whole source each time).
+  if (heatTimer) return;
+  heatTimer = setTimeout(() => {
+    heatTimer = null;
+    if (!map || !map.getSource('heat')) return;
+    map.getSource('heat').setData({ type: 'FeatureCollection', features: state.heat.map((c) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: c }, properties: {} })) });
+    map.getSource('live').setData({ type: 'FeatureCollection', features: state.live.map((c) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: c }, properties: {} })) });
+  }, 300);
+}
+
+// --- themes -------------------------------------------------------------------------------------
+
+const dots = document.getElementById('theme-dots');
+dots.innerHTML = THEMES.map((th, i) => `<span data-i="${i}">${esc(t(`theme_${th.key}`))}</span>`).join('');
+const progress = document.getElementById('theme-progress');
+
+function showTheme(i) {
+  if (!map || !map.getLayer('heat')) return;
+  state.theme = i;
+  const theme = THEMES[i];
+  window.__geoportal.theme = theme.key;
+  document.getElementById('theme-name').textContent = t(`theme_${theme.key}`);
+  dots.querySelectorAll('span').forEach((d, j) => d.classList.toggle('on', j === i));
+  document.body.dataset.theme = theme.key;
+  for (const id of ALL_THEME_LAYERS) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', theme.layers.includes(id) ? 'visible' : 'none');
+  }
+  updateClusterLabels(); // drops the last theme's counts now; the next idle adds this theme's
+  map.easeTo({ bearing: [0, -6, 5][i % 3], duration: 2500 });
+  if (started) loadCounties(theme);
+  // A transform, not the width: it runs on the compositor, with no layout or paint of a 4K page
+  // on every frame for the whole rotation.
+  progress.style.transition = 'none';
+  progress.style.transform = 'scaleX(0)';
+  void progress.offsetWidth; // restart the bar
+  progress.style.transition = `transform ${cfg.rotate}s linear`;
+  progress.style.transform = 'scaleX(1)';
+}
+
+function rotate() {
+  window.__geoportal.rotations += 1;
+  showTheme((state.theme + 1) % THEMES.length);
+}
+
+// --- charts -------------------------------------------------------------------------------------
+
+// ECharts comes in a bundle of its own (wall-charts.js), loaded after the map's first render.
+let echarts = null;
+let countyChart = null;
+let funnelChart = null;
+let chartsLoading = null;
+function charts() {
+  if (!chartsLoading) {
+    chartsLoading = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = cfg.chartsJs;
+      script.onload = () => {
+        echarts = window.GeoportalECharts;
+        countyChart = echarts.init(document.getElementById('county-chart'), null, { renderer: 'canvas' });
+        funnelChart = echarts.init(document.getElementById('funnel-chart'), null, { renderer: 'canvas' });
+        // The cards change size as their contents arrive: keep the charts fitted to them.
+        new ResizeObserver(() => countyChart.resize()).observe(document.getElementById('county-chart'));
+        new ResizeObserver(() => funnelChart.resize()).observe(document.getElementById('funnel-chart'));
+        resolve();
+      };
+      script.onerror = () => {
+        chartsLoading = null;
+        reject(new Error('charts'));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return chartsLoading;
+}
+const AXIS = { color: '#8fb3d9', fontSize: remPx(0.75) };
+
+function remPx(rem) {
+  return rem * parseFloat(getComputedStyle(document.documentElement).fontSize);
+}
+
+async function loadCounties(theme) {
+  const title = document.getElementById('county-title');
+  title.textContent = t(`county_${theme.key}`);
+  try {
+    const [data] = await Promise.all([api.get('/api/spatial/rollup', { level: 'county', ...theme.rollup }), charts()]);
+    const rows = data.rows;
+    for (const r of rows) state.counties[r.code.slice(0, 6)] = r.name;
+    const values = rows.map((r) => (theme.metric === 'area_mu' ? Math.round(r.area_mu || 0) : r.count));
+    countyChart.setOption(
+      {
+        animationDuration: 800,
+        grid: { left: '4%', right: '12%', top: '2%', bottom: '2%', containLabel: true },
+        tooltip: { show: false },
+        xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: 'rgba(143,179,217,.12)' } } },
+        yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.name), axisLabel: { ...AXIS, fontSize: remPx(0.85) }, axisLine: { lineStyle: { color: '#1d5fa8' } }, axisTick: { show: false } },
+        series: [
+          {
+            type: 'bar',
+            data: values,
+            barMaxWidth: remPx(1.1),
+            itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: '#0ea5e9' }, { offset: 1, color: theme.key === 'carriers' ? '#f59e0b' : theme.key === 'governance' ? '#fb923c' : '#e879f9' }]), borderRadius: [0, 4, 4, 0] },
+            label: { show: true, position: 'right', color: '#e2f0ff', fontSize: remPx(0.8), formatter: (p) => `${fmt.num(p.value, 0)}${theme.metric === 'area_mu' ? t('mu') : ''}` },
+          },
+        ],
+      },
+      { notMerge: true },
+    );
+  } catch (_e) {
+    /* keep the previous chart */
+  }
+}
+
+async function drawFunnel(summary) {
+  await charts();
+  const counts = Object.fromEntries(summary.stages.map((s) => [s.stage, s.count]));
+  // A true funnel: projects that reached each stage or went beyond it.
+  let running = 0;
+  const reached = {};
+  for (const s of [...STAGES].reverse()) {
+    running += counts[s] || 0;
+    reached[s] = running;
+  }
+  funnelChart.setOption({
+    animationDuration: 800,
+    tooltip: { show: false },
+    series: [
+      {
+        type: 'funnel',
+        sort: 'none',
+        left: '4%',
+        right: '4%',
+        top: '2%',
+        bottom: '2%',
+        minSize: '18%',
+        gap: 2,
+        label: { show: true, position: 'inside', color: '#041221', fontSize: remPx(0.75), formatter: (p) => `${L('stage', p.data.stage)}  ${p.data.value}（${p.data.here}）` },
+        itemStyle: { borderWidth: 0 },
+        data: STAGES.map((s, i) => ({ name: s, stage: s, value: reached[s], here: counts[s] || 0, itemStyle: { color: STAGE_COLOURS[i] } })),
+      },
+    ],
+  });
+}
+
+// --- numbers ------------------------------------------------------------------------------------
+
+function kpi(key, value, unit = '') {
+  return `<div class="kpi" data-kpi="${key}"><div class="kpi-value">${esc(value)}<small>${esc(unit)}</small></div><div class="kpi-label">${esc(t(`kpi_${key}`))}</div></div>`;
+}
+
+async function loadSummary() {
+  try {
+    const s = await api.get('/api/wall/summary/');
+    state.summary = s;
+    for (const c of s.categories) state.categories[c.key] = lang === 'en' ? c.name_en : c.name_zh;
+    for (const c of s.counties || []) state.counties[c.code.slice(0, 6)] = c.name;
+    renderKpis();
+    drawFunnel(s);
+  } catch (_e) {
+    /* try again at the next refresh */
+  }
+}
+
+function renderKpis() {
+  const s = state.summary;
+  if (!s) return;
+  document.getElementById('kpis').innerHTML = [
+    kpi('parcels', fmt.num(s.carriers.parcels_available, 0)),
+    kpi('parcels_mu', fmt.num(s.carriers.parcels_available_mu, 0), t('mu')),
+    kpi('buildings', fmt.num(s.carriers.buildings_available, 0)),
+    kpi('projects', fmt.num(s.projects, 0)),
+    kpi('points_today', fmt.num(s.field_points.today, 0)),
+    kpi('points_7d', fmt.num(s.field_points.last_7d, 0)),
+  ].join('');
+}
+
+// --- live feed ----------------------------------------------------------------------------------
+
+const feed = document.getElementById('feed');
+const liveStatus = document.getElementById('live-status');
+
+function setLive(on, text) {
+  liveStatus.classList.toggle('on', on);
+  liveStatus.querySelector('span').textContent = text;
+}
+
+function feedItem(p, fresh) {
+  const li = document.createElement('li');
+  li.className = fresh ? 'fresh' : '';
+  li.dataset.id = p.id;
+  const category = state.categories[p.category] || (lang === 'en' ? p.category_en : p.category_zh) || p.category;
+  const places = p.places && p.places.length ? p.places.join(' · ') : state.counties[(p.division_code || '').slice(0, 6)] || '';
+  li.innerHTML = `<time>${esc(fmt.time(p.reported_at))}</time><span class="cat cat-${esc(p.category)}">${esc(category)}</span>
+    <span class="place">${esc(places)}</span><span class="note">${esc(p.note || '')}</span>`;
+  return li;
+}
+
+function addToFeed(p, fresh) {
+  if (feed.querySelector(`li[data-id="${p.id}"]`)) return;
+  feed.insertBefore(feedItem(p, fresh), feed.firstChild);
+  while (feed.children.length > FEED_MAX) feed.lastChild.remove();
+}
+
+function ripple(p) {
+  if (!map) return;
+  const el = document.createElement('div');
+  el.className = 'ripple';
+  const marker = new maplibregl.Marker({ element: el }).setLngLat([p.lon, p.lat]).addTo(map);
+  setTimeout(() => marker.remove(), 9000);
+}
+
+function onFieldPoint(p) {
+  window.__geoportal.events += 1;
+  window.__geoportal.lastEventAt = performance.now();
+  window.__geoportal.lastEventId = p.id;
+  addToFeed(p, true);
+  ripple(p);
+  state.live.push([p.lon, p.lat]);
+  if (state.live.length > LIVE_MAX) state.live.splice(0, state.live.length - LIVE_MAX);
+  state.heat.unshift([p.lon, p.lat]);
+  if (state.heat.length > HEAT_MAX) state.heat.length = HEAT_MAX;
+  pushHeat();
+  if (state.summary) {
+    state.summary.field_points.today += 1;
+    state.summary.field_points.last_7d += 1;
+    renderKpis();
+  }
+  document.getElementById('feed-count').textContent = t('feed_new', { n: window.__geoportal.events });
+}
+
+let source = null;
+let reconnectTimer = null;
+function connect() {
+  clearTimeout(reconnectTimer);
+  if (source) source.close();
+  const url = cfg.ticket ? `${cfg.stream}?ticket=${encodeURIComponent(cfg.ticket)}` : cfg.stream;
+  source = new EventSource(url, { withCredentials: true });
+  source.addEventListener('hello', () => setLive(true, t('live_on')));
+  source.addEventListener('field_point', (e) => onFieldPoint(JSON.parse(e.data)));
+  source.addEventListener('busy', () => setLive(false, t('live_busy')));
+  source.addEventListener('bye', () => setLive(true, t('live_on')));
+  source.onerror = () => {
+    // EventSource retries by itself after a dropped stream; a refused one (401, 503) is final.
+    if (source.readyState === EventSource.CLOSED) {
+      setLive(false, t('live_off'));
+      reconnectTimer = setTimeout(connect, 10000);
+    } else {
+      setLive(false, t('live_retry'));
+    }
+  };
+}
+
+async function loadRecent() {
+  try {
+    const fc = await api.get('/api/field_points/', { ordering: '-reported_at', page_size: 12 });
+    for (const f of [...fc.features].reverse()) {
+      const p = f.properties;
+      addToFeed({ id: f.id, category: p.category, reported_at: p.reported_at, note: p.note, division_code: p.division_code, places: [] }, false);
+    }
+  } catch (_e) {
+    /* the live feed fills as events arrive */
+  }
+}
+
+// --- 看数水印: internal data on screen carries the viewer's name and the time (SPEC 9) -------------
+
+const watermark = document.createElement('div');
+watermark.className = 'watermark';
+document.body.appendChild(watermark);
+function stampWatermark() {
+  const when = new Date().toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false, dateStyle: 'short', timeStyle: 'short' });
+  const text = esc(`${cfg.user || ''} ${when}`);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="420" height="220"><text x="20" y="140" transform="rotate(-18 210 110)" fill="#9cc7ff" font-size="18" font-family="sans-serif">${text}</text></svg>`;
+  watermark.style.backgroundImage = `url("data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}")`;
+}
+stampWatermark();
+setInterval(stampWatermark, 60000);
+
+// --- clock --------------------------------------------------------------------------------------
+
+const clock = document.getElementById('clock');
+function tick() {
+  const now = new Date();
+  clock.textContent = now.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+// --- start --------------------------------------------------------------------------------------
+
+// The map's tiles go first; the numbers, the feed and the stream (which holds one of the
+// browser's six connections for good) follow its first render, or two seconds, whichever is first.
+let started = false;
+function afterFirstRender() {
+  if (started) return;
+  started = true;
+  loadCounties(THEMES[state.theme]);
+  loadSummary().then(loadRecent);
+  loadHeat();
+  connect();
+  setInterval(loadSummary, 60000);
+  setInterval(rotate, cfg.rotate * 1000);
+}
+
+tick();
+setInterval(tick, 1000);
+startMap();
+setTimeout(afterFirstRender, 2000);
+

@@ -1,0 +1,305 @@
+"""Front-end benchmark: first map render with data, bundle sizes, live-feed latency, wall memory.
+
+    make run                                   # or DEMO_SCALE=1 make run for the reference numbers
+    .venv/bin/python scripts/bench/frontend.py [--url http://127.0.0.1:8000] [--runs 7] [--minutes 30]
+
+- **First render with data**: Debian's Chromium (Playwright, headless, software WebGL) opens the
+  investment map (``/``, 1440 × 900) and the wall (``/wall/?token=…``, 3840 × 2160) in a fresh browser
+  context each run (no HTTP cache) and reads the page's own mark: ``performance.now()`` when
+  ``queryRenderedFeatures`` first finds data, i.e. milliseconds from navigation start. Median of
+  ``--runs``; the first run is also reported alone (cold browser cache). The wall is measured as it
+  runs (software GL: the map drawn at 1920 × 1080 and scaled) and at full resolution
+  (``?pixelratio=1``), for comparison.
+- **Bundles**: the pages' JavaScript and CSS in static-build/, raw and gzip -9 (what nginx and
+  WhiteNoise send precompressed).
+- **Live feed**: synthetic field-point events published on the live channel (straight to Redis:
+  nothing is written to the database) until they show in the wall's feed, median of 10.
+- **Wall memory**: the wall rotates its themes every ``--rotate`` seconds for ``--minutes`` while a
+  synthetic event arrives every 3 s. JS heap (after a forced GC), DOM nodes and event listeners are
+  read over CDP at the start, every minute, and at the end.
+
+The page must be served by this checkout's code and build: if ``--url`` does not serve the current
+bundles (a ``make run`` started before the last front-end build), the script starts its own gunicorn
+(production settings, static files collected into a temporary folder) on a free port against the
+same database, and stops it at the end. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, free_port, report, setup_django, start_gunicorn
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TARGET_MS = 2000
+READY = "window.__geoportal && window.__geoportal.firstDataRender"
+SOURCE_MAP = re.compile(rb"\n?//# sourceMappingURL=\S+\s*$")
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as res:
+        return res.read()
+
+
+def serves_current_build(url: str) -> bool:
+    """Whether ``url`` serves the web pages with the bundles now in static-build/."""
+    try:
+        html = _get(url + "/")
+        script = re.search(rb'src="(/static/web/map[^"]*\.js)"', html)
+        if not script:
+            return False
+        served = _get(url + script.group(1).decode())
+    except OSError:
+        return False
+    built = (ROOT / "static-build/web/map.js").read_bytes()
+    # collectstatic rewrites the source-map comment to the hashed name; the code is the same.
+    return SOURCE_MAP.sub(b"", served) == SOURCE_MAP.sub(b"", built)
+
+
+@contextlib.contextmanager
+def own_server() -> Iterator[str]:
+    """gunicorn as `make run` starts it (prod settings, gthread), serving freshly collected files."""
+    static = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    env = {
+        "DJANGO_SETTINGS_MODULE": "geoportal.settings.prod",
+        "STATIC_ROOT": str(static),
+        # make run's key when there is one (setup_django reads it), else any long one.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+    }
+    collect = [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"]
+    subprocess.run(collect, cwd=ROOT, env={**os.environ, **env}, check=True)
+    port = free_port()
+    proc = start_gunicorn(port, env)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(static, ignore_errors=True)
+
+
+def display_token() -> str:
+    """The display user's wall token (created if needed), as `manage.py wall_token` prints it."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from accounts.roles import Role
+
+    user = get_user_model().objects.filter(role=Role.DISPLAY, is_active=True, is_superuser=False).first()
+    if user is None:
+        raise SystemExit("no display (大屏) user: load the demo city (make run) or create one")
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def bundles() -> dict[str, dict[str, int]]:
+    out = {}
+    for path in [
+        *sorted((ROOT / "static-build/web").glob("*")),
+        *(ROOT / "static-build/vendor/pannellum").glob("*"),
+    ]:
+        if path.suffix in {".js", ".css"}:
+            data = path.read_bytes()
+            out[str(path.relative_to(ROOT / "static-build"))] = {
+                "bytes": len(data),
+                "gzip_bytes": len(gzip.compress(data, 9)),
+            }
+    return out
+
+
+def first_render(browser: Any, url: str, runs: int, viewport: dict[str, int]) -> dict[str, Any]:
+    times, marks = [], []
+    for _ in range(runs):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_function(READY, timeout=60000)
+        times.append(round(page.evaluate("window.__geoportal.firstDataRender")))
+        marks.append(
+            page.evaluate(
+                "Object.fromEntries(performance.getEntriesByType('mark')"
+                ".map(m => [m.name.replace('geoportal:', ''), Math.round(m.startTime)]))"
+            )
+        )
+        context.close()
+    median = statistics.median(times)
+    return {
+        "viewport": f"{viewport['width']}x{viewport['height']}",
+        "first_data_render_ms": times,
+        "median_ms": median,
+        "cold_ms": times[0],
+        "target_ms": TARGET_MS,
+        "meets_target": median <= TARGET_MS,
+        "marks_of_last_run_ms": marks[-1],
+    }
+
+
+def synthetic_event(n: int, bounds: list[float]) -> dict[str, Any]:
+    """A field point as web.stream.payload shapes it, with an id no real point has."""
+    return {
+        "id": 2_000_000_000 + n,
+        "uuid": f"00000000-0000-0000-0000-{n:012d}",
+        "category": "hazard",
+        "category_zh": "安全隐患",
+        "category_en": "Hazard",
+        "note": f"基准测试事件 {n}",
+        "status": "reported",
+        "reported_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "lon": bounds[0] + (bounds[2] - bounds[0]) * ((n * 37) % 100) / 100,
+        "lat": bounds[1] + (bounds[3] - bounds[1]) * ((n * 61) % 100) / 100,
+        "division_code": "",
+        "places": [],
+        "grid_cell_id": None,
+        "is_public": False,
+    }
+
+
+class Publisher:
+    def __init__(self) -> None:
+        from tiles.style import city_bounds
+        from web.stream import _redis, channel
+
+        self.client, self.channel, self.bounds, self.n = _redis(), channel(), city_bounds(), 0
+
+    def publish(self) -> int:
+        self.n += 1
+        event = synthetic_event(self.n, self.bounds)
+        self.client.publish(self.channel, json.dumps(event, ensure_ascii=False))
+        return event["id"]
+
+
+def open_wall(browser: Any, url: str) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": 3840, "height": 2160})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(READY, timeout=60000)
+    page.wait_for_selector("#live-status.on", timeout=30000)
+    return context, page
+
+
+def live_latency(browser: Any, url: str, publisher: Publisher, events: int = 10) -> dict[str, Any]:
+    context, page = open_wall(browser, url)
+    samples = []
+    for _ in range(events):
+        started = time.perf_counter()
+        event_id = publisher.publish()
+        page.wait_for_selector(f'#feed li[data-id="{event_id}"]', timeout=30000)
+        samples.append(round((time.perf_counter() - started) * 1000, 1))
+        time.sleep(0.5)
+    context.close()
+    return {"publish_to_feed_ms": samples, "median_ms": statistics.median(samples), "target_ms": TARGET_MS}
+
+
+def soak(browser: Any, url: str, minutes: float, rotate: int, publisher: Publisher) -> dict[str, Any]:
+    context, page = open_wall(browser, f"{url}&rotate={rotate}")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    page.wait_for_timeout(5000)
+
+    def sample(label: str) -> dict[str, Any]:
+        cdp.send("HeapProfiler.collectGarbage")
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        state = page.evaluate(
+            "({events: window.__geoportal.events, rotations: window.__geoportal.rotations,"
+            " feed: document.querySelectorAll('#feed li').length,"
+            " markers: document.querySelectorAll('.maplibregl-marker').length,"
+            " reloaded: !window.__benchSameDocument})"
+        )
+        return {
+            "at": label,
+            "js_heap_used_mb": round(metrics["JSHeapUsedSize"] / 2**20, 2),
+            "js_heap_total_mb": round(metrics["JSHeapTotalSize"] / 2**20, 2),
+            "dom_nodes": int(metrics["Nodes"]),
+            "js_event_listeners": int(metrics["JSEventListeners"]),
+            **state,
+        }
+
+    page.evaluate("window.__benchSameDocument = true")
+    samples = [sample("start")]
+    started = time.monotonic()
+    next_sample = 60.0
+    while (elapsed := time.monotonic() - started) < minutes * 60:
+        publisher.publish()
+        time.sleep(3)
+        if elapsed >= next_sample:
+            samples.append(sample(f"{int(elapsed // 60)} min"))
+            next_sample += 60
+    samples.append(sample(f"end ({(time.monotonic() - started) / 60:.1f} min)"))
+    context.close()
+    start, end = samples[0], samples[-1]
+    return {
+        "minutes": round((time.monotonic() - started) / 60, 2),
+        "rotate_s": rotate,
+        "viewport": "3840x2160",
+        "start": start,
+        "end": end,
+        "heap_growth_mb": round(end["js_heap_used_mb"] - start["js_heap_used_mb"], 2),
+        "samples": samples,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="make run's address")
+    parser.add_argument("--runs", type=int, default=7, help="page loads per measurement")
+    parser.add_argument("--minutes", type=float, default=30, help="length of the wall soak; 0 skips it")
+    parser.add_argument("--rotate", type=int, default=10, help="seconds per wall theme during the soak")
+    parser.add_argument("--out", help="also write the JSON here")
+    args = parser.parse_args()
+    setup_django()
+    from playwright.sync_api import sync_playwright
+
+    result: dict[str, Any] = {"bundles": bundles()}
+    result["bundles_gzip_total"] = {
+        page: sum(v["gzip_bytes"] for k, v in result["bundles"].items() if k.startswith(f"web/{page}"))
+        for page in ("map", "wall")
+    }
+    reuse = serves_current_build(args.url)
+    server = contextlib.nullcontext(args.url) if reuse else own_server()
+    publisher = Publisher()
+    token = display_token()
+    with server as url, sync_playwright() as p:
+        result["server"] = "make run" if reuse else "own gunicorn (prod settings, 4 × 16 gthread)"
+        result["cpus"] = os.cpu_count()
+        result["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        wall = f"{url}/wall/?token={token}"
+        result["investment_map"] = first_render(browser, f"{url}/", args.runs, {"width": 1440, "height": 900})
+        result["wall"] = first_render(browser, wall, args.runs, {"width": 3840, "height": 2160})
+        full = first_render(browser, f"{wall}&pixelratio=1", args.runs, {"width": 3840, "height": 2160})
+        result["wall_full_resolution"] = full
+        result["live_feed"] = live_latency(browser, wall, publisher)
+        if args.minutes > 0:
+            result["wall_memory"] = soak(browser, wall, args.minutes, args.rotate, publisher)
+        browser.close()
+    report("frontend", result)
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

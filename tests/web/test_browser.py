@@ -1,0 +1,381 @@
+"""The two pages in a real browser (Debian's Chromium through Playwright), against a live server.
+
+Each test seeds a small city (tests/builders.py), opens the page, and checks what a person would:
+features on the map, a filter changing them, the detail drawer with nearby amenities, its panorama
+and orthophoto, matching, the expression-of-interest form, a phone-sized screen, and the wall's live
+feed. Every page must load without a console error or a failed request. Screenshots go to
+test-artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from django.contrib.gis.geos import Point
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from rasterio.transform import from_bounds
+from rest_framework.authtoken.models import Token
+
+from accounts.roles import Role
+from layers import models as m
+from layers.demo.images import panorama_jpeg
+from pipeline.models import Lead
+from tests.builders import build_city, make_record, rect
+
+from .conftest import ARTIFACTS, not_blank
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+VIEW = "map=12.05/22.948/112.090"
+
+
+@pytest.fixture
+def seeded():
+    cache.delete("tiles:city-bounds")  # the style's bounds must be this city's, not a stale one
+    city = build_city()
+    parcels = []
+    for i in range(4):
+        for j in range(4):
+            where = Point(112.012 + i * 0.05, 22.912 + j * 0.022, srid=4326)
+            parcels.append(
+                make_record(
+                    "parcels",
+                    city,
+                    where,
+                    is_public=True,
+                    name=f"测试地块{i}-{j}",
+                    code=f"T-{i}{j}",
+                    land_use="industrial" if (i + j) % 2 == 0 else "commercial",
+                    supply_status="available",
+                    price_wan_per_mu=10 + i,
+                )
+            )
+    make_record("buildings", city, Point(112.16, 22.96, srid=4326), is_public=True, name="一号标准厂房")
+    for k, category in enumerate(["hospital", "highway_exit", "school"]):
+        make_record(
+            "amenities",
+            city,
+            Point(112.016 + k * 0.004, 22.918, srid=4326),
+            category=category,
+            name=f"配套{k}",
+            address=f"测试路{k}号",
+        )
+    for k, stage in enumerate(["lead", "negotiating", "signed", "production"]):
+        make_record("project_sites", city, Point(112.03 + k * 0.04, 22.95, srid=4326), stage=stage)
+    make_record("field_points", city, city.inside(0, 0.02, 0.03), note="旧事件")
+    return city, parcels
+
+
+def geotiff(path: Path, bounds: tuple[float, float, float, float]) -> bytes:
+    """A small tiled RGB GeoTIFF over ``bounds`` (lon/lat), as the raster tiles read a COG; stripes,
+    so its tiles are not blank."""
+    size = 256
+    band = np.tile((np.arange(size) % 64 * 4).astype("uint8"), (size, 1))
+    profile = {
+        "driver": "GTiff",
+        "tiled": True,
+        "blockxsize": size,
+        "blockysize": size,
+        "width": size,
+        "height": size,
+        "count": 3,
+        "dtype": "uint8",
+        "crs": "EPSG:4326",
+        "transform": from_bounds(*bounds, size, size),
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.stack([band, band.T, np.full_like(band, 90)]))
+    return path.read_bytes()
+
+
+def _wait_ready(page):
+    page.wait_for_function("window.__geoportal && window.__geoportal.firstDataRender", timeout=20000)
+
+
+def _rendered(page, layer: str) -> list[dict]:
+    return page.evaluate(
+        f"""() => window.__geoportal.map.queryRenderedFeatures({{layers: ['{layer}']}})
+            .map(f => ({{id: f.id, ...f.properties}}))"""
+    )
+
+
+def _click_lonlat(page, lon: float, lat: float) -> None:
+    x, y = page.evaluate(
+        f"""() => {{ const m = window.__geoportal.map; const p = m.project([{lon}, {lat}]);
+            const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}"""
+    )
+    page.mouse.click(x, y)
+
+
+def test_map_shows_carriers_and_a_filter_changes_them(live_server, open_page, seeded):
+    city, parcels = seeded
+    p = open_page()
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}")
+    _wait_ready(page)
+    page.wait_for_function(
+        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length >= 12"
+    )
+    shown = _rendered(page, "parcels-fill")
+    assert {f["land_use"] for f in shown} == {"industrial", "commercial"}
+    assert not_blank(p.shot("map-start"))
+
+    page.click('[data-panel="filters"]')
+    page.click('#f-land-use input[value="commercial"]')
+    page.wait_for_function(
+        """() => { const f = window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']});
+                  return f.length > 0 && f.every(x => x.properties.land_use === 'commercial'); }"""
+    )
+    after = _rendered(page, "parcels-fill")
+    assert 0 < len(after) < len(shown)
+    page.wait_for_function("location.search.includes('lu=commercial')")  # the view is in the URL
+    p.shot("map-filtered")
+    assert p.errors == []
+
+    # The URL reproduces the view: a fresh page on it shows the same filter.
+    q = p.page.evaluate("location.search")
+    other = open_page()
+    other.page.goto(f"{live_server.url}/{q}")
+    _wait_ready(other.page)
+    other.page.wait_for_function(
+        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length > 0"
+    )
+    assert {f["land_use"] for f in _rendered(other.page, "parcels-fill")} == {"commercial"}
+    assert other.page.is_checked('#f-land-use input[value="commercial"]')
+
+
+def test_low_zoom_shows_clusters_with_counts(live_server, open_page, seeded):
+    p = open_page()
+    p.page.goto(f"{live_server.url}/?map=8.5/22.95/112.10")
+    _wait_ready(p.page)
+    p.page.wait_for_function(
+        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-aggregates']}).length > 0"
+    )
+    counts = [f["count"] for f in _rendered(p.page, "parcels-aggregates")]
+    assert sum(counts) == 16
+    p.page.wait_for_selector(".cluster-label")
+    p.shot("map-clusters")
+    assert p.errors == []
+
+
+def test_detail_drawer_opens_with_nearby_amenities(live_server, open_page, seeded):
+    city, parcels = seeded
+    target = parcels[0]  # next to the amenities
+    p = open_page()
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}")
+    _wait_ready(page)
+    page.wait_for_function(
+        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length >= 12"
+    )
+    centre = target.geom.point_on_surface
+    _click_lonlat(page, centre.x, centre.y)
+    page.wait_for_selector("#drawer:not([hidden])")
+    page.wait_for_selector("#drawer .nearby-list li")
+    assert page.inner_text("#drawer-title") == target.name
+    attrs = page.inner_text("#drawer .attrs")
+    assert "m²" in attrs and "亩" in attrs  # area in both units
+    items = page.locator("#drawer .nearby-list li").all_inner_texts()
+    assert len(items) == 3 and any("医院" in item for item in items)
+    assert all(("m" in item) for item in items)
+    page.wait_for_function(f"location.search.includes('sel=parcels:{target.pk}')")
+    p.shot("map-drawer")
+    assert p.errors == []
+
+
+def test_matching_returns_ranked_sites(live_server, open_page, seeded):
+    p = open_page()
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}&panel=match")
+    _wait_ready(page)
+    page.fill('#match-form input[name="area_min"]', "1")
+    page.fill('#match-form input[name="area_max"]', "200")
+    page.fill('#match-form input[name="max_price_wan_per_mu"]', "11")
+    page.click("#m-add-amenity")  # highway exit within 10 km
+    page.click('#match-form button[type="submit"]')
+    page.wait_for_selector(".match-list li.match")
+    ranks = [int(x) for x in page.locator(".match-list .rank").all_inner_texts()]
+    assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) >= 3
+    scores = [
+        float(x.split()[0].replace(",", "")) for x in page.locator(".match-list .score").all_inner_texts()
+    ]
+    assert scores == sorted(scores, reverse=True)
+    page.locator(".match-list details").first.click()
+    assert page.locator(".match-list .reason").count() >= 3
+    p.shot("map-match")
+    assert p.errors == []
+
+
+def test_expression_of_interest_creates_a_lead(live_server, open_page, seeded):
+    city, parcels = seeded
+    target = parcels[5]
+    p = open_page()
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}&sel=parcels:{target.pk}")
+    _wait_ready(page)
+    page.wait_for_selector('#drawer [data-act="interest"]')
+    page.click('#drawer [data-act="interest"]')
+    page.wait_for_selector("#interest:not([hidden])")
+    assert page.is_checked(f'#interest-carriers input[value="parcels:{target.pk}"]')
+    page.fill('#interest-form input[name="investor_name"]', "李女士")
+    page.fill('#interest-form input[name="phone"]', "12345")
+    page.click('#interest-form button[type="submit"]')
+    page.wait_for_selector("#interest-errors div")  # checked in the page before anything is sent
+    assert Lead.objects.count() == 0
+    page.fill('#interest-form input[name="phone"]', "139-0000-1234")
+    page.fill('#interest-form input[name="company"]', "测试科技有限公司")
+    page.fill('#interest-form textarea[name="message"]', "需要20亩工业用地")
+    page.click('#interest-form button[type="submit"]')
+    page.wait_for_selector("#lead-reference")
+    reference = page.inner_text("#lead-reference")
+    lead = Lead.objects.get(reference=reference)
+    assert lead.phone == "13900001234" and lead.company == "测试科技有限公司"
+    assert list(lead.parcels.values_list("pk", flat=True)) == [target.pk]
+    county = city.counties[1] if target.geom.centroid.x > 112.1 else city.counties[0]
+    assert lead.division_id == county.pk
+    p.shot("map-interest-done")
+    assert p.errors == []
+
+
+def test_phone_sized_screen_stays_usable(live_server, open_page, seeded):
+    city, parcels = seeded
+    p = open_page(390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}&sel=parcels:{parcels[0].pk}")
+    _wait_ready(page)
+    page.wait_for_selector("#drawer .nearby-list li")
+    box = page.locator("#drawer").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] > 300  # a bottom sheet
+    for selector in ["#search-input", '[data-panel="filters"]', "#interest-open"]:
+        b = page.locator(selector).bounding_box()
+        assert b and b["x"] >= 0 and b["y"] >= 0 and b["height"] >= 28, selector
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    p.shot("map-phone")
+    page.click("#drawer-close")
+    page.click("#interest-open")
+    page.wait_for_selector("#interest:not([hidden])")
+    assert page.locator("#interest-form").bounding_box()["width"] <= 390
+    p.shot("map-phone-interest")
+    assert p.errors == []
+
+
+def test_english_page(live_server, open_page, seeded):
+    p = open_page()
+    p.page.goto(f"{live_server.url}/?{VIEW}&lang=en")
+    _wait_ready(p.page)
+    assert "Yunfu Investment Map" in p.page.inner_text(".brand")
+    p.page.click("#lang-switch")
+    p.page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    assert "云浮招商地图" in p.page.inner_text(".brand")
+    assert p.errors == []
+
+
+def test_wall_shows_a_new_field_point_pushed_by_the_server(live_server, open_page, seeded):
+    city, parcels = seeded
+    token = Token.objects.create(user=city.users[Role.DISPLAY]).key
+    p = open_page(1920, 1080)
+    page = p.page
+    page.goto(f"{live_server.url}/wall/?token={token}&rotate=5")
+    _wait_ready(page)
+    page.wait_for_selector("#live-status.on")
+    page.wait_for_selector("#feed li")  # the recent points
+    page.wait_for_function("document.querySelectorAll('#kpis .kpi').length === 6")
+    page.wait_for_selector(".cluster-label")  # counts on the cluster bubbles
+    assert not_blank(p.shot("wall-start"))
+
+    page.evaluate("window.__sameDocument = true")
+    requests: list[str] = []
+    page.on("request", lambda req: requests.append(req.url))
+    category = m.FieldPointCategory.objects.get(key="hazard")
+    started = time.monotonic()
+    point = m.FieldPoint.objects.create(category=category, geom=city.inside(1, 0.03, 0.04), note="井盖缺失")
+    item = f'#feed li[data-id="{point.pk}"]'
+    page.wait_for_selector(item)
+    latency_ms = round((time.monotonic() - started) * 1000)
+    # Pushed over the open event stream: no page reload, and nothing asked the server for points.
+    assert page.evaluate("window.__sameDocument") is True
+    assert not [url for url in requests if "/api/field_points" in url or "/api/wall/" in url]
+    assert "井盖缺失" in page.inner_text(item)
+    assert page.evaluate("window.__geoportal.events") == 1
+    # The issue asks for under two seconds; this records the figure instead of failing a busy
+    # machine on it. scripts/bench/frontend.py measures it as a benchmark.
+    (ARTIFACTS / "wall-live-latency.json").write_text(json.dumps({"create_to_feed_ms": latency_ms}))
+
+    # Themes rotate by themselves (every 5 s here).
+    page.wait_for_function("window.__geoportal.theme === 'governance'", timeout=20000)
+    page.wait_for_function("window.__geoportal.map.areTilesLoaded()")
+    p.shot("wall-governance")
+    assert p.errors == []
+
+
+def test_drawer_media_panorama_and_orthophoto(live_server, open_page, seeded, tmp_path):
+    city, parcels = seeded
+    target = parcels[5]
+    centre = target.geom.point_on_surface
+    image, thumb = panorama_jpeg(3)
+    pano = m.Panorama(title="测试全景", geom=centre, parcel=target, is_public=True)
+    pano.image.save("test-pano.jpg", ContentFile(image), save=False)
+    pano.thumbnail.save("test-pano-thumb.jpg", ContentFile(thumb), save=False)
+    pano.save()
+    x, y = centre.x, centre.y
+    footprint = (x - 0.004, y - 0.004, x + 0.004, y + 0.004)
+    ortho = m.Orthophoto(title="测试航飞", geom=rect(*footprint), is_public=True, resolution_m=3)
+    ortho.cog.save("test-ortho.tif", ContentFile(geotiff(tmp_path / "ortho.tif", footprint)), save=False)
+    ortho.save()
+
+    p = open_page()
+    page = p.page
+    raster = []
+    page.on("response", lambda res: raster.append(res.status) if "/tiles/raster/" in res.url else None)
+    page.goto(f"{live_server.url}/?sel=parcels:{target.pk}")  # no view in the URL: flies to the parcel
+    _wait_ready(page)
+    page.click('#drawer [data-act="pano"]')
+    page.wait_for_function(
+        """() => { const v = document.querySelector('#drawer .pano-view');
+                  const box = v && v.querySelector('.pnlm-load-box');
+                  return v && v.getBoundingClientRect().height > 200 && v.querySelector('canvas')
+                         && box && getComputedStyle(box).display === 'none'; }"""
+    )
+    page.click('#drawer [data-act="ortho"]')
+    page.wait_for_function(
+        "(m => m.getLayer('ortho-raster') && m.isSourceLoaded('ortho-raster'))(window.__geoportal.map)"
+    )
+    page.wait_for_function("window.__geoportal.map.areTilesLoaded()")
+    assert raster and set(raster) <= {200, 204} and 200 in raster
+    assert "测试航飞" in page.inner_text("#drawer")
+    p.shot("map-drawer-media")
+    page.click("#drawer-close")  # the viewer and the overlay go with the drawer
+    assert page.evaluate("window.__geoportal.map.getLayer('ortho-raster')") is None
+    assert page.locator(".pnlm-container").count() == 0
+    assert p.errors == []
+
+
+def test_compare_up_to_three_sites_and_search(live_server, open_page, seeded):
+    city, parcels = seeded
+    p = open_page()
+    page = p.page
+    refs = ",".join(f"parcels:{x.pk}" for x in parcels[:2])
+    page.goto(f"{live_server.url}/?{VIEW}&cmp={refs}&sel=parcels:{parcels[2].pk}")
+    _wait_ready(page)
+    page.wait_for_selector('#drawer [data-act="compare"]')
+    page.click('#drawer [data-act="compare"]')  # the third
+    assert page.inner_text("#compare-count") == "3"
+    page.click("#compare-open")
+    page.wait_for_selector(".compare-table")
+    heads = page.locator(".compare-table thead th").count()
+    assert heads == 4  # the label column and three sites
+    body = page.inner_text(".compare-table")
+    assert "亩" in body and parcels[0].name in body
+    page.wait_for_function("(location.search.match(/cmp=([^&]*)/) || [,''])[1].split(',').length === 3")
+    p.shot("map-compare")
+
+    page.fill("#search-input", "T-3")
+    page.wait_for_selector("#search-results .hit")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('drawer-title').textContent.startsWith('测试地块3-')")
+    assert p.errors == []

@@ -1,0 +1,175 @@
+"""Live feed of new field points (信息打点) for the big-screen wall, as Server-Sent Events.
+
+Publishing: a FieldPoint saved for the first time is published on a Redis channel once its
+transaction commits (``web.signals``). Subscribing: ``GET /api/stream/field-points/`` holds a
+``text/event-stream`` response open and forwards each new point the viewer may read, so a point
+reaches an open wall in well under a second, with no polling.
+
+Limits, because the app server is gunicorn gthread and an open stream holds one of its threads
+(settings ``WEB_STREAM_SLOTS``, ``WEB_STREAM_LIFETIME``, ``WEB_STREAM_KEEPALIVE``):
+
+- a process serves at most ``WEB_STREAM_SLOTS`` streams at once (default 8 of the 16 threads); a
+  client beyond that gets ``event: busy`` with ``retry: 15000`` and tries again;
+- a stream lives ``WEB_STREAM_LIFETIME`` seconds (default 600), then says ``event: bye``;
+  EventSource reconnects by itself and sends ``Last-Event-ID``, and the points created in between
+  are replayed from the database, so nothing is lost;
+- a comment line every ``WEB_STREAM_KEEPALIVE`` seconds keeps proxies from closing an idle stream
+  and lets the server notice a client that went away.
+
+Points written in bulk (ingest of GPS files) do not go through ``save()`` and are not events: an
+import of last month's waypoints is history, not news for the wall.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.utils import timezone
+
+from accounts.permissions import can_read, read_filter
+from layers.models import Division, FieldPoint
+from layers.registry import LAYERS
+
+log = logging.getLogger(__name__)
+
+RETRY_MS = 2000
+REPLAY_LIMIT = 100
+# Per process: the limit protects this process's thread pool.
+_slots = threading.BoundedSemaphore(settings.WEB_STREAM_SLOTS)
+SPEC = LAYERS["field_points"]
+
+
+def channel() -> str:
+    """One channel per cache prefix, so test runs and `make run` never hear each other."""
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:stream:field-points"
+
+
+@functools.cache
+def _redis():
+    # One client per process, as in tiles.cache: its connection pool is thread-safe, and each
+    # stream's pub/sub takes a connection of its own from it.
+    return cache._cache.get_client(write=True)
+
+
+def _division_names(code: str) -> list[str]:
+    if not code:
+        return []
+    codes = [code[:6] + "000000", code[:9] + "000", code]
+    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    return [names[c] for c in dict.fromkeys(codes) if c in names]
+
+
+def payload(point: FieldPoint, names: list[str] | None = None) -> dict[str, Any]:
+    category = point.category
+    reported = point.reported_at or timezone.now()
+    return {
+        "id": point.pk,
+        "uuid": str(point.uuid),
+        "category": category.key,
+        "category_zh": category.name_zh,
+        "category_en": category.name_en,
+        "note": (point.note or "")[:140],
+        "status": point.status,
+        "reported_at": reported.isoformat(),
+        "lon": round(point.geom.x, 6),
+        "lat": round(point.geom.y, 6),
+        "division_code": point.division_code,
+        "places": names if names is not None else _division_names(point.division_code),
+        "grid_cell_id": point.grid_cell_id,
+        "is_public": point.is_public,
+    }
+
+
+def publish(point: FieldPoint) -> None:
+    """Send one new point to every open stream; a Redis outage never fails the save."""
+    try:
+        _redis().publish(channel(), json.dumps(payload(point), ensure_ascii=False))
+    except Exception:  # noqa: BLE001 - the live feed is best effort; the data is saved
+        log.warning("could not publish field point %s to the live feed", point.pk, exc_info=True)
+
+
+class _Record:
+    """Just enough of a FieldPoint for the permission predicates."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.pk = data.get("id")
+        self.division_code = data.get("division_code") or ""
+        self.grid_cell_id = data.get("grid_cell_id")
+        self.is_public = bool(data.get("is_public"))
+        self.park_id = None
+
+
+def sse(event: str, data: Any, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+
+
+def _replay(user: Any, after: int) -> list[dict[str, Any]]:
+    """The points saved after ``after`` that this viewer may see, oldest first; after a long gap
+    only the newest ``REPLAY_LIMIT`` (a wall shows the latest few anyway)."""
+    qs = (
+        FieldPoint.objects.filter(read_filter(user, SPEC), pk__gt=after)
+        .select_related("category")
+        .order_by("-pk")[:REPLAY_LIMIT]
+    )
+    return [payload(p) for p in reversed(qs)]
+
+
+def _release_database() -> None:
+    """Close this thread's idle connections: a ten-minute stream must not hold a PostgreSQL slot."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close()
+
+
+def events(user: Any, last_event_id: int | None, lifetime: float | None = None) -> Iterator[str]:
+    """The body of one stream. Runs inside the response, in the app server's thread."""
+    lifetime = settings.WEB_STREAM_LIFETIME if lifetime is None else lifetime
+    keepalive = settings.WEB_STREAM_KEEPALIVE
+    if not _slots.acquire(blocking=False):
+        yield f"retry: 15000\n{sse('busy', {'message': 'too many open streams; retrying'})}"
+        return
+    pubsub = None
+    try:
+        pubsub = _redis().pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(channel())  # before the replay, so nothing falls between the two
+        started = time.monotonic()
+        yield f"retry: {RETRY_MS}\n{sse('hello', {'lifetime_s': lifetime, 'server_time': timezone.now()})}"
+        # Ids already sent by the replay, which the channel may bring a second time. Not "every id
+        # above the newest sent": ids are taken at insert and published at commit, so a point can
+        # arrive after one with a higher id and must not be dropped.
+        replayed: set[int] = set()
+        if last_event_id is not None:
+            for data in _replay(user, last_event_id):
+                replayed.add(data["id"])
+                yield sse("field_point", data, data["id"])
+        _release_database()  # the stream needs no database connection while it waits
+        last_sent = time.monotonic()
+        while time.monotonic() - started < lifetime:
+            message = pubsub.get_message(timeout=1.0)
+            now = time.monotonic()
+            if message and message.get("type") == "message":
+                data = json.loads(message["data"])
+                if data.get("id") not in replayed and can_read(user, SPEC, _Record(data)):
+                    last_sent = now
+                    yield sse("field_point", data, data["id"])
+            elif now - last_sent >= keepalive:
+                last_sent = now
+                yield ": keep-alive\n\n"
+        yield sse("bye", {"reconnect": True})
+    finally:
+        if pubsub is not None:
+            try:
+                pubsub.close()
+            except Exception:  # noqa: BLE001 - the connection may already be gone with the client
+                log.debug("closing the pubsub connection failed", exc_info=True)
+        _slots.release()

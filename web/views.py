@@ -1,0 +1,405 @@
+"""The public investment map (``/``), the big-screen wall (``/wall/``) and the small read APIs the
+two pages need beyond the layer, tile and spatial APIs: search, wall summary and the live stream."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.db.models.functions import Envelope, PointOnSurface
+from django.core import signing
+from django.core.cache import cache
+from django.db.models import Count, F, FloatField, Func, Q, Sum
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    NotAuthenticated,
+    PermissionDenied,
+    ValidationError,
+)
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import Action, read_filter, role_allows, role_of
+from accounts.roles import Role
+from geoportal.api.errors import error_body
+from layers.models import DivisionLevel, FieldPointCategory, ProjectStage, SupplyStatus
+from layers.registry import LAYERS
+from tiles.cache import versions
+from tiles.style import city_bounds
+
+from . import stream
+
+STREAM_SALT = "web.wall.stream"
+WALL_ROTATE_DEFAULT = 30
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def _page_language(request: HttpRequest) -> tuple[str, bool]:
+    """``?lang=en`` / ``?lang=zh`` wins (so a shared link reproduces the language), then the cookie."""
+    codes = {"en": "en", "zh": "zh-hans", "zh-hans": "zh-hans"}
+    code = codes.get(request.GET.get("lang", ""))
+    explicit = code is not None
+    if code is None:
+        # Chinese first: a browser's Accept-Language alone does not switch the page to English;
+        # a choice made before (the language cookie, as /i18n/setlang/ or ?lang= set it) does.
+        code = codes.get(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""), settings.LANGUAGE_CODE)
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
+    return code, explicit
+
+
+def _short_lang(code: str) -> str:
+    return "en" if code.startswith("en") else "zh"
+
+
+def _with_language_cookie(response: HttpResponse, code: str, explicit: bool) -> HttpResponse:
+    if explicit:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@ensure_csrf_cookie
+def investment_map(request: HttpRequest) -> HttpResponse:
+    code, explicit = _page_language(request)
+    config = {
+        "lang": _short_lang(code),
+        "styleUrl": reverse("tile-style"),
+        "mediaUrl": settings.MEDIA_URL,
+        "pannellum": {
+            "js": static("vendor/pannellum/pannellum.js"),
+            "css": static("vendor/pannellum/pannellum.css"),
+        },
+    }
+    response = render(request, "web/map.html", {"config": config, "lang": config["lang"]})
+    return _with_language_cookie(response, code, explicit)
+
+
+def _token_user(key: str) -> Any | None:
+    token = Token.objects.select_related("user").filter(key=key).first()
+    return token.user if token and token.user.is_active else None
+
+
+def _token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def stream_ticket(user: Any, token_key: str) -> str:
+    """A signed ticket for the event stream (EventSource cannot send headers), bound to the token:
+    deleting or replacing the token stops the wall's stream too, and the token itself never appears
+    in stream URLs (which proxies log)."""
+    return signing.dumps({"u": user.pk, "t": _token_digest(token_key)}, salt=STREAM_SALT)
+
+
+def _ticket_user(ticket: str) -> Any | None:
+    try:
+        data = signing.loads(ticket, salt=STREAM_SALT)
+    except signing.BadSignature:
+        return None
+    # A user has at most one token (DRF's Token is one-to-one with the user).
+    token = Token.objects.select_related("user").filter(user_id=data.get("u")).first()
+    if token is None or _token_digest(token.key) != data.get("t") or not token.user.is_active:
+        return None
+    return token.user
+
+
+def _may_watch(user: Any) -> bool:
+    return role_allows(user, LAYERS["field_points"], Action.READ) and role_allows(
+        user, LAYERS["project_sites"], Action.READ
+    )
+
+
+def _bounded(raw: str | None, cast: type, low: float, high: float, default: Any) -> Any:
+    """A number from the query string, clamped to [low, high]; ``default`` when absent or not a number."""
+    try:
+        return min(high, max(low, cast(raw))) if raw else default
+    except ValueError:
+        return default
+
+
+@never_cache
+def wall(request: HttpRequest) -> HttpResponse:
+    """The big-screen wall. ``?token=`` a display token; ``?rotate=`` seconds per theme (5–3600);
+    ``?pixelratio=`` the map's drawing resolution (0.25–2; by default the screen's, or half on a
+    4K screen that has no GPU, see frontend/src/wall/main.js)."""
+    code, explicit = _page_language(request)
+    lang = _short_lang(code)
+    key = request.GET.get("token", "")
+    config: dict[str, Any] = {
+        "lang": lang,
+        "rotate": _bounded(request.GET.get("rotate"), int, 5, 3600, WALL_ROTATE_DEFAULT),
+        "pixelRatio": _bounded(request.GET.get("pixelratio"), float, 0.25, 2, None),
+        "stream": reverse("web:stream-field-points"),
+        "bounds": city_bounds(),  # in the page, so the map starts without a round trip
+        "chartsJs": static("web/wall-charts.js"),
+    }
+    if key:
+        user = _token_user(key)
+        if user is None or role_of(user) != Role.DISPLAY:
+            # A token on a wall's URL is visible to anyone in the room: only read-only display tokens.
+            return render(request, "web/wall_denied.html", {"lang": lang, "reason": "token"}, status=403)
+        config.update(token=key, ticket=stream_ticket(user, key), user=user.get_username())
+    elif request.user.is_authenticated and _may_watch(request.user):
+        config.update(token=None, ticket=None, user=request.user.get_username())
+    else:
+        return render(request, "web/wall_denied.html", {"lang": lang, "reason": "login"}, status=403)
+    response = render(request, "web/wall.html", {"config": config, "lang": lang})
+    response["Referrer-Policy"] = "no-referrer"
+    return _with_language_cookie(response, code, explicit)
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+SEARCH_LAYERS: dict[str, tuple[str, ...]] = {
+    "parcels": ("code", "name"),
+    "buildings": ("name",),
+    "parks": ("name",),
+    "amenities": ("name", "address"),
+    "divisions": ("name", "code"),
+}
+SEARCH_LIMIT = 8
+
+
+def _search_layer(user: Any, layer: str, q: str, limit: int) -> list[dict[str, Any]]:
+    spec = LAYERS[layer]
+    match = Q()
+    for name in SEARCH_LAYERS[layer]:
+        match |= Q(**{f"{name}__icontains": q})
+    qs = spec.model.objects.filter(read_filter(user, spec)).filter(match)
+    if layer == "divisions":
+        qs = qs.exclude(level=DivisionLevel.VILLAGE).order_by("code")
+    else:
+        qs = qs.order_by("id")
+    rows = qs.annotate(_c=PointOnSurface("geom"), _e=Envelope("geom"))[:limit]
+    out = []
+    for r in rows:
+        extent = r._e.extent
+        item = {
+            "layer": layer,
+            "id": r.pk,
+            "name": getattr(r, "name", "") or "",
+            "code": getattr(r, "code", "") or "",
+            "center": [round(r._c.x, 6), round(r._c.y, 6)],
+            "bbox": [round(v, 6) for v in extent],
+        }
+        if layer == "amenities":
+            item["detail"] = r.address or r.get_category_display()
+        elif layer == "buildings":
+            item["detail"] = r.get_kind_display()
+        elif layer == "parcels":
+            item["detail"] = r.get_land_use_display()
+            item["area_mu"] = round(r.area_mu, 2)
+        elif layer == "divisions":
+            item["detail"] = r.get_level_display()
+            item["level"] = r.level
+        elif layer == "parks":
+            item["detail"] = r.get_level_display()
+        out.append(item)
+    return out
+
+
+class SearchView(APIView):
+    """Carriers, parks, amenities and places by name, code or address (what you may see)."""
+
+    @extend_schema(
+        tags=["web"],
+        summary="Search parcels (code, name), buildings, parks, amenities (name, address) and divisions.",
+        parameters=[
+            OpenApiParameter(
+                "q", str, description="At least one character; matched anywhere, case-insensitive."
+            ),
+            OpenApiParameter("layers", str, description="Comma-separated subset of the searched layers."),
+            OpenApiParameter("limit", int, description=f"Hits per layer (1–20, default {SEARCH_LIMIT})."),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        q = (request.query_params.get("q") or "").strip()
+        if not q or len(q) > 60:
+            raise ValidationError({"q": [_("give one to 60 characters to search for.")]})
+        wanted = [n for n in (request.query_params.get("layers") or ",".join(SEARCH_LAYERS)).split(",") if n]
+        unknown = [n for n in wanted if n not in SEARCH_LAYERS]
+        if unknown:
+            raise ValidationError(
+                {
+                    "layers": [
+                        _("cannot search %(bad)s; use: %(ok)s.")
+                        % {"bad": ", ".join(unknown), "ok": ", ".join(SEARCH_LAYERS)}
+                    ]
+                }
+            )
+        try:
+            limit = min(20, max(1, int(request.query_params.get("limit", SEARCH_LIMIT))))
+        except ValueError:
+            raise ValidationError({"limit": [_("limit is a whole number from 1 to 20.")]}) from None
+        results = [hit for layer in wanted for hit in _search_layer(request.user, layer, q, limit)]
+        return Response({"q": q, "count": len(results), "results": results})
+
+
+# --- the wall's numbers -------------------------------------------------------------------------
+
+
+def _scope_key(user: Any) -> str:
+    role = role_of(user) or "anonymous"
+    binding = [getattr(user, name, None) for name in ("division_id", "park_id", "grid_cell_id")]
+    return ":".join([role, *map(str, binding)])
+
+
+def wall_summary(user: Any) -> dict[str, Any]:
+    def visible(layer: str):
+        spec = LAYERS[layer]
+        return spec.model.objects.filter(read_filter(user, spec))
+
+    stages = dict(visible("project_sites").values_list("stage").annotate(n=Count("id")).order_by())
+    now = timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    points = visible("field_points").aggregate(
+        total=Count("id"),
+        today=Count("id", filter=Q(reported_at__gte=midnight)),
+        last_7d=Count("id", filter=Q(reported_at__gte=now - timedelta(days=7))),
+    )
+    available = SupplyStatus.AVAILABLE
+    parcels = visible("parcels").filter(supply_status=available).aggregate(n=Count("id"), mu=Sum("area_mu"))
+    buildings = (
+        visible("buildings")
+        .filter(supply_status=available)
+        .aggregate(n=Count("id"), vacant=Sum("vacant_area_m2"))
+    )
+    return {
+        "generated_at": now,
+        "stages": [
+            {"stage": value, "label": str(label), "count": stages.get(value, 0)}
+            for value, label in ProjectStage.choices
+        ],
+        "projects": sum(stages.values()),
+        "field_points": points,
+        "carriers": {
+            "parcels_available": parcels["n"],
+            "parcels_available_mu": round(parcels["mu"] or 0, 1),
+            "buildings_available": buildings["n"],
+            "buildings_vacant_m2": round(buildings["vacant"] or 0, 1),
+            "parks": visible("parks").count(),
+        },
+        "categories": list(FieldPointCategory.objects.values("key", "name_zh", "name_en").order_by("id")),
+        "counties": list(
+            visible("divisions").filter(level=DivisionLevel.COUNTY).order_by("code").values("code", "name")
+        ),
+    }
+
+
+class WallSummaryView(APIView):
+    """Headline numbers for the big-screen wall: project funnel, field points, available carriers."""
+
+    @extend_schema(
+        tags=["web"],
+        summary="Project sites per stage, field-point counts, available carriers.",
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not _may_watch(request.user):
+            raise PermissionDenied(
+                _("The wall's numbers are for the display, leaders, officers and administrators.")
+            )
+        # Keyed by the layers' data versions too (tiles.cache), so an edit shows at once.
+        data_versions = versions(["project_sites", "field_points", "parcels", "buildings", "parks"])
+        digest = hashlib.sha256(json.dumps(data_versions, sort_keys=True).encode()).hexdigest()[:16]
+        key = f"web:wall-summary:{_scope_key(request.user)}:{digest}"
+        data = cache.get(key)
+        if data is None:
+            data = wall_summary(request.user)
+            cache.set(key, data, timeout=15)
+        return Response(data)
+
+
+class WallPointsView(APIView):
+    """Recent field points as bare [lon, lat] pairs: the wall's heat map, without GeoJSON's weight."""
+
+    @extend_schema(
+        tags=["web"],
+        summary="Field points of the last N days as [lon, lat] pairs, newest first (for heat maps).",
+        parameters=[
+            OpenApiParameter("days", int, description="1–365, default 30."),
+            OpenApiParameter("limit", int, description="1–20000, default 5000."),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not _may_watch(request.user):
+            raise PermissionDenied(
+                _("The wall's numbers are for the display, leaders, officers and administrators.")
+            )
+        try:
+            days = min(365, max(1, int(request.query_params.get("days", 30))))
+            limit = min(20000, max(1, int(request.query_params.get("limit", 5000))))
+        except ValueError:
+            raise ValidationError({"days": [_("days and limit are whole numbers.")]}) from None
+        spec = LAYERS["field_points"]
+        since = timezone.now() - timedelta(days=days)
+        rows = (
+            spec.model.objects.filter(read_filter(request.user, spec), reported_at__gte=since)
+            .order_by("-reported_at")
+            .annotate(
+                x=Func(F("geom"), function="ST_X", output_field=FloatField()),
+                y=Func(F("geom"), function="ST_Y", output_field=FloatField()),
+            )
+            .values_list("x", "y")[:limit]
+        )
+        points = [[round(x, 5), round(y, 5)] for x, y in rows]
+        return Response({"days": days, "count": len(points), "points": points})
+
+
+# --- the live stream ------------------------------------------------------------------------------
+
+
+def _stream_user(request: HttpRequest) -> Any:
+    ticket = request.GET.get("ticket")
+    if ticket:
+        user = _ticket_user(ticket)
+        if user is None:
+            raise AuthenticationFailed(_("This wall ticket is no longer valid; reload the wall page."))
+        return user
+    result = TokenAuthentication().authenticate(request)
+    return result[0] if result else request.user
+
+
+def field_point_stream(request: HttpRequest) -> HttpResponse:
+    """``text/event-stream`` of new field points (see ``web.stream``)."""
+    try:
+        user = _stream_user(request)
+    except AuthenticationFailed as exc:
+        return JsonResponse(error_body("authentication_failed", str(exc.detail)), status=401)
+    if not role_allows(user, LAYERS["field_points"], Action.READ):
+        status = 401 if not user.is_authenticated else 403
+        code = "not_authenticated" if status == 401 else "permission_denied"
+        return JsonResponse(
+            error_body(code, _("The live feed is for staff who may see field points.")), status=status
+        )
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or ""
+    last = int(raw) if raw.isdigit() else None
+    response = StreamingHttpResponse(
+        stream.events(user, last), content_type="text/event-stream; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"
+    return response
