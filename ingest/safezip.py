@@ -97,9 +97,10 @@ def check_archive(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return files
 
 
-def open_checked(path: str | Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+def open_zip(path: str | Path) -> zipfile.ZipFile:
+    """The archive opened, or ``damaged_file`` when its central directory cannot be read."""
     try:
-        archive = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise IngestError(
             _(
@@ -109,6 +110,10 @@ def open_checked(path: str | Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInf
             % {"reason": exc},
             code="damaged_file",
         ) from exc
+
+
+def open_checked(path: str | Path) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    archive = open_zip(path)
     try:
         return archive, check_archive(archive)
     except IngestError:

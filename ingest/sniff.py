@@ -7,7 +7,6 @@ that accept it, and a mismatch is explained in words a user understands.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from .report import IngestError
+from .safezip import open_zip
 from .xmlsafe import root_tag
 
 
@@ -131,18 +131,8 @@ def sniff(path: str | Path) -> Sniffed:
 
 
 def _sniff_zip(path: str | Path) -> Sniffed:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise IngestError(
-            _(
-                "The zip archive is damaged and cannot be opened (%(reason)s). Create the zip again and "
-                "upload it."
-            )
-            % {"reason": exc},
-            code="damaged_file",
-        ) from exc
+    with open_zip(path) as archive:
+        names = archive.namelist()
     lower = [n.lower().replace("\\", "/") for n in names]
     if "[content_types].xml" in lower and any(n.startswith("xl/") for n in lower):
         return Sniffed(FileType.XLSX, names)

@@ -31,6 +31,7 @@ from rest_framework.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -304,8 +305,23 @@ def wall_summary(user: Any) -> dict[str, Any]:
     }
 
 
+class MayWatchWall(BasePermission):
+    """The wall's data: for the display token and the staff who may read field points and projects."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not _may_watch(request.user):
+            raise PermissionDenied(
+                _("The wall's numbers are for the display, leaders, officers and administrators.")
+            )
+        return True
+
+
 class WallSummaryView(APIView):
     """Headline numbers for the big-screen wall: project funnel, field points, available carriers."""
+
+    permission_classes = [MayWatchWall]
 
     @extend_schema(
         tags=["web"],
@@ -313,12 +329,6 @@ class WallSummaryView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
-        if not request.user.is_authenticated:
-            raise NotAuthenticated()
-        if not _may_watch(request.user):
-            raise PermissionDenied(
-                _("The wall's numbers are for the display, leaders, officers and administrators.")
-            )
         # Keyed by the layers' data versions too (tiles.cache), so an edit shows at once.
         data_versions = versions(["project_sites", "field_points", "parcels", "buildings", "parks"])
         digest = hashlib.sha256(json.dumps(data_versions, sort_keys=True).encode()).hexdigest()[:16]
@@ -333,6 +343,8 @@ class WallSummaryView(APIView):
 class WallPointsView(APIView):
     """Recent field points as bare [lon, lat] pairs: the wall's heat map, without GeoJSON's weight."""
 
+    permission_classes = [MayWatchWall]
+
     @extend_schema(
         tags=["web"],
         summary="Field points of the last N days as [lon, lat] pairs, newest first (for heat maps).",
@@ -343,12 +355,6 @@ class WallPointsView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request) -> Response:
-        if not request.user.is_authenticated:
-            raise NotAuthenticated()
-        if not _may_watch(request.user):
-            raise PermissionDenied(
-                _("The wall's numbers are for the display, leaders, officers and administrators.")
-            )
         try:
             days = min(365, max(1, int(request.query_params.get("days", 30))))
             limit = min(20000, max(1, int(request.query_params.get("limit", 5000))))

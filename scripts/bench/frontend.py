@@ -45,17 +45,8 @@ from typing import Any
 
 from common import ROOT, free_port, report, setup_django, start_gunicorn
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
 TARGET_MS = 2000
 READY = "window.__geoportal && window.__geoportal.firstDataRender"
 SOURCE_MAP = re.compile(rb"\n?//# sourceMappingURL=\S+\s*$")
@@ -286,7 +277,7 @@ def main() -> None:
         result["server"] = "make run" if reuse else "own gunicorn (prod settings, 4 × 16 gthread)"
         result["cpus"] = os.cpu_count()
         result["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         wall = f"{url}/wall/?token={token}"
         result["investment_map"] = first_render(browser, f"{url}/", args.runs, {"width": 1440, "height": 900})
         result["wall"] = first_render(browser, wall, args.runs, {"width": 3840, "height": 2160})

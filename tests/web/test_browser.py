@@ -97,6 +97,15 @@ def _wait_ready(page):
     page.wait_for_function("window.__geoportal && window.__geoportal.firstDataRender", timeout=20000)
 
 
+def _open_map_with_parcels(page, base: str) -> None:
+    """The seeded city's view, once at least 12 of its 16 parcels are drawn."""
+    page.goto(f"{base}/?{VIEW}")
+    _wait_ready(page)
+    page.wait_for_function(
+        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length >= 12"
+    )
+
+
 def _rendered(page, layer: str) -> list[dict]:
     return page.evaluate(
         f"""() => window.__geoportal.map.queryRenderedFeatures({{layers: ['{layer}']}})
@@ -116,11 +125,7 @@ def test_map_shows_carriers_and_a_filter_changes_them(live_server, open_page, se
     city, parcels = seeded
     p = open_page()
     page = p.page
-    page.goto(f"{live_server.url}/?{VIEW}")
-    _wait_ready(page)
-    page.wait_for_function(
-        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length >= 12"
-    )
+    _open_map_with_parcels(page, live_server.url)
     shown = _rendered(page, "parcels-fill")
     assert {f["land_use"] for f in shown} == {"industrial", "commercial"}
     assert not_blank(p.shot("map-start"))
@@ -168,11 +173,7 @@ def test_detail_drawer_opens_with_nearby_amenities(live_server, open_page, seede
     target = parcels[0]  # next to the amenities
     p = open_page()
     page = p.page
-    page.goto(f"{live_server.url}/?{VIEW}")
-    _wait_ready(page)
-    page.wait_for_function(
-        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length >= 12"
-    )
+    _open_map_with_parcels(page, live_server.url)
     centre = target.geom.point_on_surface
     _click_lonlat(page, centre.x, centre.y)
     page.wait_for_selector("#drawer:not([hidden])")

@@ -7,6 +7,7 @@ import { makeApi, withParams } from '../common/api.js';
 import { makeFormat } from '../common/format.js';
 import { applyI18n, makeT } from '../common/i18n.js';
 import { makeLabel } from '../common/labels.js';
+import { markMilestones, onFirstDataRender } from '../common/marks.js';
 import { setupCompare } from './compare.js';
 import { DICT } from './dict.js';
 import { setupDrawer } from './drawer.js';
@@ -189,17 +190,7 @@ async function start() {
     fadeDuration: 0,
   });
   map.touchZoomRotate.disableRotation();
-  performance.mark('geoportal:map-created');
-  map.once('styledata', () => performance.mark('geoportal:style-loaded'));
-  map.once('sourcedataloading', () => performance.mark('geoportal:first-tile-request'));
-  const onTile = (e) => {
-    if (e.tile) {
-      performance.mark('geoportal:first-tile-loaded');
-      map.off('data', onTile);
-    }
-  };
-  map.on('data', onTile);
-  map.once('idle', () => performance.mark('geoportal:idle'));
+  markMilestones(map);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
   map.on('moveend', () => {
@@ -210,7 +201,7 @@ async function start() {
 
   const ctx = { map, api, t, L, fmt, state, cfg, lang, save, maplibregl, bounds, sourceOf };
   window.__geoportal = { map, ctx, firstDataRender: null };
-  instrumentFirstRender(map);
+  onFirstDataRender(map, () => DATA_LAYERS);
   setupClusters(ctx);
 
   ctx.refreshFilters = () => {
@@ -303,22 +294,6 @@ function applyDistrictMask(ctx) {
   ctx.updateClusters && ctx.updateClusters();
 }
 
-function instrumentFirstRender(map) {
-  let last = 0;
-  const check = () => {
-    const now = performance.now();
-    if (now - last < 40) return;
-    last = now;
-    const layers = DATA_LAYERS.filter((id) => map.getLayer(id));
-    if (map.queryRenderedFeatures({ layers }).length) {
-      window.__geoportal.firstDataRender = now;
-      performance.mark('geoportal:first-data-render');
-      document.documentElement.dataset.mapReady = '1';
-      map.off('render', check);
-    }
-  };
-  map.on('render', check);
-}
 
 // Count labels on the low-zoom aggregates (no glyphs offline, so HTML markers).
 function setupClusters(ctx) {

@@ -10,6 +10,7 @@ import { makeApi } from '../common/api.js';
 import { esc, makeFormat } from '../common/format.js';
 import { applyI18n, makeT } from '../common/i18n.js';
 import { STAGES, makeLabel } from '../common/labels.js';
+import { markMilestones, onFirstDataRender } from '../common/marks.js';
 import { WALL_DICT } from './dict.js';
 
 
@@ -147,33 +148,9 @@ function startMap() {
     transformRequest: (url) => (cfg.token && url.startsWith(ORIGIN) ? { url, headers: { Authorization: `Token ${cfg.token}` } } : { url }),
   });
   window.__geoportal.map = map;
-  performance.mark('geoportal:map-created');
-  map.once('styledata', () => performance.mark('geoportal:style-loaded'));
-  map.once('sourcedataloading', () => performance.mark('geoportal:first-tile-request'));
-  const onTile = (e) => {
-    if (e.tile) {
-      performance.mark('geoportal:first-tile-loaded');
-      map.off('data', onTile);
-    }
-  };
-  map.on('data', onTile);
-  map.once('idle', () => performance.mark('geoportal:idle'));
+  markMilestones(map);
   map.on('load', () => showTheme(0));
-  let last = 0;
-  const check = () => {
-    const now = performance.now();
-    if (now - last < 40) return;
-    last = now;
-    const layers = THEMES[state.theme].data.filter((id) => map.getLayer(id));
-    if (map.queryRenderedFeatures({ layers }).length) {
-      window.__geoportal.firstDataRender = now;
-      performance.mark('geoportal:first-data-render');
-      document.documentElement.dataset.mapReady = '1';
-      map.off('render', check);
-      afterFirstRender();
-    }
-  };
-  map.on('render', check);
+  onFirstDataRender(map, () => THEMES[state.theme].data, afterFirstRender);
   map.on('idle', updateClusterLabels);
   window.addEventListener('resize', () => map.fitBounds(cityBox(), { padding: framePadding(), duration: 0 }));
 }
