@@ -7,11 +7,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
+from rest_framework_gis.serializers import GeoFeatureModelListSerializer, GeoFeatureModelSerializer
 
 from accounts.permissions import may_see_personal_data
 from layers.crs import STORAGE_CRS, CRSError, parse_crs
-from layers.geometry import GeometryError, clean_geometry, to_geojson
+from layers.geometry import GeometryError, clean_geometry, to_geojson, to_geojson_many
 from layers.models import FieldPointCategory
 from layers.registry import LayerSpec
 
@@ -48,7 +48,8 @@ class LayerGeometryField(GeometryField):
     def to_representation(self, value):
         if value is None:
             return None
-        return to_geojson(value, self.context.get("output_crs", STORAGE_CRS))
+        done = self.context.get(PAGE_GEOMETRIES, {}).get(id(value))
+        return done if done is not None else to_geojson(value, self.context.get("output_crs", STORAGE_CRS))
 
     def to_internal_value(self, value):
         multi = self.spec.geometry_field.geom_type == "MULTIPOLYGON"
@@ -58,6 +59,25 @@ class LayerGeometryField(GeometryField):
             raise serializers.ValidationError(str(exc)) from exc
         self.context.setdefault("warnings", []).extend(cleaned.warnings)
         return cleaned.geom
+
+
+# Context key: the GeoJSON of a page's geometries, converted together, by id() of the geometry.
+PAGE_GEOMETRIES = "page_geometries"
+
+
+class FeatureListSerializer(GeoFeatureModelListSerializer):
+    """A FeatureCollection whose geometries are converted in one batch (layers.geometry)."""
+
+    def to_representation(self, data):
+        records = list(data.all() if hasattr(data, "all") else data)
+        geoms = [record.geom for record in records]
+        converted = to_geojson_many(geoms, self.context.get("output_crs", STORAGE_CRS))
+        # Keyed by id(): the geometries stay alive in ``records`` until the page is written.
+        self.context[PAGE_GEOMETRIES] = {id(g): c for g, c in zip(geoms, converted, strict=True)}
+        try:
+            return super().to_representation(records)
+        finally:
+            self.context.pop(PAGE_GEOMETRIES, None)
 
 
 class FeatureSerializer(GeoFeatureModelSerializer):
@@ -114,6 +134,7 @@ def build_serializer(spec: LayerSpec) -> type[FeatureSerializer]:
                 "id_field": "id",
                 "fields": [*names, "geom"],
                 "read_only_fields": [n for n in names if n in READ_ONLY],
+                "list_serializer_class": FeatureListSerializer,
             },
         ),
     }
