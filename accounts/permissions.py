@@ -125,6 +125,33 @@ def may_see_personal_data(user: User | Any) -> bool:
     return role_of(user) in PERSONAL_DATA_ROLES
 
 
+def may_watch_wall(user: User | Any) -> bool:
+    """The big-screen wall's data: field points and project sites, both readable."""
+    from layers.registry import LAYERS
+
+    return role_allows(user, LAYERS["field_points"], Action.READ) and role_allows(
+        user, LAYERS["project_sites"], Action.READ
+    )
+
+
+# Leads (线索) from the investment map are followed by the investment staff of the area.
+LEAD_READERS = frozenset({Role.ADMIN, *OFFICERS, *LEADERS})
+
+
+def may_read_leads(user: User | Any) -> bool:
+    return role_of(user) in LEAD_READERS
+
+
+def leads_filter(user: User | Any) -> Q:
+    """The leads in the user's area (本级及下级), by the division code the lead was assigned."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Q()
+    if role in LEAD_READERS and user.division_id:
+        return Q(division_code__startswith=user.division.prefix)
+    return Q(pk__in=[])
+
+
 # --- scope: the same rule twice, as a database filter and as a test of one record -------------
 
 

@@ -146,7 +146,6 @@ class Lead(models.Model):
         from layers.models import Division, DivisionLevel
 
         code = getattr(first_carrier, "division_code", "") or ""
-        division = None
         if code:
             division = Division.objects.filter(level=DivisionLevel.COUNTY, code__startswith=code[:6]).first()
         else:

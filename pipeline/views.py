@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -16,8 +16,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import LEADERS, OFFICERS, role_of
-from accounts.roles import Role
+from accounts.permissions import leads_filter, may_read_leads, role_of
 
 from .models import Lead, LeadStatus
 from .ratelimit import RateLimit, client_ip
@@ -25,7 +24,6 @@ from .serializers import LeadCreateSerializer, LeadSerializer, carrier_label
 
 # Expressions of interest per client address: enough for a real investor, useless for a robot.
 LEAD_RATE = RateLimit("lead", limit=5, window=600)
-LEAD_READERS = frozenset({Role.ADMIN, *OFFICERS, *LEADERS})
 
 
 class LeadPagination(PageNumberPagination):
@@ -50,18 +48,15 @@ class LeadThrottled(Throttled):
 
 
 def leads_for(user: Any) -> QuerySet[Lead]:
-    """Leads in the user's area (本级及下级): by the code of the division that took the lead."""
-    role = role_of(user)
-    if role is None:
+    if role_of(user) is None:
         raise NotAuthenticated()
-    if role not in LEAD_READERS:
+    if not may_read_leads(user):
         raise PermissionDenied(_("Leads are for investment officers, leaders and administrators."))
-    qs = Lead.objects.select_related("division").prefetch_related("parcels", "buildings")
-    if role == Role.ADMIN:
-        return qs
-    if not user.division_id:
-        return qs.none()
-    return qs.filter(Q(division_code__startswith=user.division.prefix))
+    return (
+        Lead.objects.filter(leads_filter(user))
+        .select_related("division")
+        .prefetch_related("parcels", "buildings")
+    )
 
 
 @extend_schema(tags=["pipeline"])

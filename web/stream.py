@@ -60,12 +60,16 @@ def _redis():
     return cache._cache.get_client(write=True)
 
 
-def _division_names(code: str) -> list[str]:
-    if not code:
-        return []
-    codes = [code[:6] + "000000", code[:9] + "000", code]
-    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
-    return [names[c] for c in dict.fromkeys(codes) if c in names]
+def _chain(code: str) -> list[str]:
+    """County, town and village codes of a 12-digit village code."""
+    return list(dict.fromkeys([code[:6] + "000000", code[:9] + "000", code])) if code else []
+
+
+def _division_names(codes: list[str]) -> dict[str, list[str]]:
+    """Place names (county, town, village) for each division code, in one query."""
+    wanted = {c for code in codes for c in _chain(code)}
+    names = dict(Division.objects.filter(code__in=wanted).values_list("code", "name")) if wanted else {}
+    return {code: [names[c] for c in _chain(code) if c in names] for code in codes}
 
 
 def payload(point: FieldPoint, names: list[str] | None = None) -> dict[str, Any]:
@@ -83,7 +87,7 @@ def payload(point: FieldPoint, names: list[str] | None = None) -> dict[str, Any]
         "lon": round(point.geom.x, 6),
         "lat": round(point.geom.y, 6),
         "division_code": point.division_code,
-        "places": names if names is not None else _division_names(point.division_code),
+        "places": names if names is not None else _division_names([point.division_code])[point.division_code],
         "grid_cell_id": point.grid_cell_id,
         "is_public": point.is_public,
     }
@@ -121,7 +125,9 @@ def _replay(user: Any, after: int) -> list[dict[str, Any]]:
         .select_related("category")
         .order_by("-pk")[:REPLAY_LIMIT]
     )
-    return [payload(p) for p in reversed(qs)]
+    points = list(reversed(qs))
+    places = _division_names([p.division_code for p in points])
+    return [payload(p, places[p.division_code]) for p in points]
 
 
 def _release_database() -> None:

@@ -36,7 +36,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import Action, read_filter, role_allows, role_of
+from accounts.permissions import Action, may_watch_wall, read_filter, role_allows, role_of
 from accounts.roles import Role
 from geoportal.api.errors import error_body
 from layers.models import DivisionLevel, FieldPointCategory, ProjectStage, SupplyStatus
@@ -121,12 +121,6 @@ def _ticket_user(ticket: str) -> Any | None:
     return token.user
 
 
-def _may_watch(user: Any) -> bool:
-    return role_allows(user, LAYERS["field_points"], Action.READ) and role_allows(
-        user, LAYERS["project_sites"], Action.READ
-    )
-
-
 def _bounded(raw: str | None, cast: type, low: float, high: float, default: Any) -> Any:
     """A number from the query string, clamped to [low, high]; ``default`` when absent or not a number."""
     try:
@@ -157,7 +151,7 @@ def wall(request: HttpRequest) -> HttpResponse:
             # A token on a wall's URL is visible to anyone in the room: only read-only display tokens.
             return render(request, "web/wall_denied.html", {"lang": lang, "reason": "token"}, status=403)
         config.update(token=key, ticket=stream_ticket(user, key), user=user.get_username())
-    elif request.user.is_authenticated and _may_watch(request.user):
+    elif request.user.is_authenticated and may_watch_wall(request.user):
         config.update(token=None, ticket=None, user=request.user.get_username())
     else:
         return render(request, "web/wall_denied.html", {"lang": lang, "reason": "login"}, status=403)
@@ -311,7 +305,7 @@ class MayWatchWall(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        if not _may_watch(request.user):
+        if not may_watch_wall(request.user):
             raise PermissionDenied(
                 _("The wall's numbers are for the display, leaders, officers and administrators.")
             )

@@ -10,7 +10,16 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Point
 
-from accounts.permissions import can_create, can_delete, can_read, can_update, read_filter
+from accounts.permissions import (
+    can_create,
+    can_delete,
+    can_read,
+    can_update,
+    leads_filter,
+    may_read_leads,
+    may_watch_wall,
+    read_filter,
+)
 from accounts.roles import Role
 from layers.registry import LAYERS
 from tests.builders import build_city, make_record
@@ -158,3 +167,44 @@ def test_a_scoped_role_must_be_bound(world):
     with pytest.raises(ValidationError) as caught:
         unbound.full_clean(exclude=["password"])
     assert "所属园区" in str(caught.value.message_dict["park"])
+
+
+# Leads (pipeline) and the wall's data, which are not layers: who may read, and which places.
+LEAD_REACH = {
+    ANON: set(),
+    Role.INVESTOR: set(),
+    Role.GRID_WORKER: set(),
+    Role.PARK_MANAGER: set(),
+    Role.DISTRICT_OFFICER: {"own"},
+    Role.DISTRICT_LEADER: {"own"},
+    Role.CITY_OFFICER: {"own", "neighbour"},
+    Role.CITY_LEADER: {"own", "neighbour"},
+    Role.ADMIN: set(PLACES),
+    Role.DISPLAY: set(),
+}
+WALL_WATCHERS = {
+    Role.DISTRICT_OFFICER,
+    Role.DISTRICT_LEADER,
+    Role.CITY_OFFICER,
+    Role.CITY_LEADER,
+    Role.ADMIN,
+    Role.DISPLAY,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(LEAD_REACH), ids=str)
+def test_leads_and_wall_matrix(world, role):
+    from pipeline.models import Lead
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    codes = {"own": city.villages[0].code, "neighbour": city.villages[1].code, "outside": "441802001001"}
+    leads = {
+        place: Lead.objects.create(investor_name="张三", phone="13812345678", division_code=code)
+        for place, code in codes.items()
+    }
+    assert may_read_leads(user) == bool(LEAD_REACH[role])
+    visible = set(Lead.objects.filter(leads_filter(user)).values_list("pk", flat=True))
+    assert {place for place, lead in leads.items() if lead.pk in visible} == LEAD_REACH[role]
+    assert may_watch_wall(user) == (role in WALL_WATCHERS)
