@@ -19,11 +19,14 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address in canonical form, so one client has one rate-limit bucket however its
+    address is spelled (2001:db8::0a58 and 2001:db8::a58 are the same)."""
     remote = request.META.get("REMOTE_ADDR", "") or ""
     try:
-        proxied = ipaddress.ip_address(remote).is_private or ipaddress.ip_address(remote).is_loopback
+        address = ipaddress.ip_address(remote)
     except ValueError:
-        proxied = False
+        address = None
+    proxied = address is not None and (address.is_private or address.is_loopback)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxied and forwarded:
         candidate = forwarded.split(",")[-1].strip()
@@ -31,7 +34,7 @@ def client_ip(request: HttpRequest) -> str:
             return str(ipaddress.ip_address(candidate))
         except ValueError:
             pass
-    return remote or "unknown"
+    return str(address) if address is not None else remote or "unknown"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 
 import pytest
@@ -19,7 +20,7 @@ URL = "/api/pipeline/leads/"
 @pytest.fixture
 def ip():
     """A client address of this test alone, so the rate limit never carries over between tests."""
-    address = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    address = str(ipaddress.ip_address(f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"))
     yield address
     from django.core.cache import cache
 
