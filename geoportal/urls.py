@@ -18,7 +18,6 @@ urlpatterns = [
     path("api/pipeline/", include("pipeline.urls")),
     path("api/", include("layers.api.urls")),
     re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
-    path("tiles/raster/", include("ingest.raster_urls")),
     path("tiles/", include("tiles.urls")),
     path("", include("web.urls")),
 ]

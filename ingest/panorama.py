@@ -36,10 +36,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from accounts.permissions import read_filter
 from layers.geometry import GeometryError, clean_geometry
 from layers.models import Panorama
 from layers.registry import LAYERS
+from policy.predicates import read_filter
 
 from .report import IngestError, Report
 from .xmlsafe import fromstring

@@ -15,16 +15,15 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
-from accounts.permissions import OFFICERS, Action, role_allows, role_of
-from accounts.roles import Role
 from layers.registry import LAYERS
+from policy.actions import Action
+from policy.predicates import home_division_code, may, visible_jobs
 
 from . import conf, vector
 from .models import IngestJob, JobKind, JobStatus
@@ -67,34 +66,6 @@ def too_large(size: int) -> Rejected:
         field="file",
         status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     )
-
-
-def scope_division_code(user: Any) -> str:
-    """The division a user works in, stamped on their jobs so that officers see them."""
-    role = role_of(user)
-    if (
-        role in {Role.DISTRICT_OFFICER, Role.CITY_OFFICER, Role.DISTRICT_LEADER, Role.CITY_LEADER}
-        and user.division_id
-    ):
-        return user.division.code
-    if role == Role.PARK_MANAGER and user.park_id:
-        return user.park.division_code
-    if role == Role.GRID_WORKER and user.grid_cell_id:
-        return user.grid_cell.division_code
-    return ""
-
-
-def visible_jobs(user: Any):
-    """A user sees their own jobs; officers also those of their division; administrators all."""
-    role = role_of(user)
-    if role == Role.ADMIN:
-        return IngestJob.objects.all()
-    if role is None:
-        return IngestJob.objects.none()
-    q = Q(created_by=user)
-    if role in OFFICERS and user.division_id:
-        q |= Q(division_code__startswith=user.division.prefix)
-    return IngestJob.objects.filter(q)
 
 
 @dataclass
@@ -179,7 +150,7 @@ def decide(user: Any, received: Upload, kind: str | None, layer: str | None, raw
             "invalid",
             "kind",
         )
-    if not role_allows(user, spec, Action.CREATE):
+    if not may(user, spec, Action.CREATE):
         raise Rejected(
             _(
                 "You may not import into %(layer)s: your role cannot create records there. Ask an "
@@ -244,7 +215,8 @@ def submit(user: Any, upload: UploadedFile, received: Upload, decision: Decision
             detected_type=decision.detected.value,
             options=decision.options,
             created_by=user,
-            division_code=scope_division_code(user),
+            # Stamped with where the submitter works, so that officers there see the job.
+            division_code=home_division_code(user),
             language=translation.get_language() or "",
             **key,
         )

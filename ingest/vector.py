@@ -30,12 +30,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from shapely.geometry import mapping, shape
 
-from accounts.permissions import can_create
 from layers.api.serializers import READ_ONLY
 from layers.crs import CRS, STORAGE_CRS, parse_crs
 from layers.geometry import GeometryError, clean_geometry, to_geojson
 from layers.models import FieldPointCategory, LayerFeature
 from layers.registry import LayerSpec
+from policy.predicates import can_create
 
 from .report import IngestError, Report, unit_name
 from .sniff import LABELS, Sniffed

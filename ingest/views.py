@@ -20,13 +20,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import role_of
-from accounts.roles import Role
+from policy.predicates import can_cancel_job, visible_jobs
 
 from . import conf
 from .models import IngestJob, JobKind, JobStatus
 from .serializers import JobCreateSerializer, JobSerializer
-from .submit import Rejected, decide, preview, receive, submit, too_large, validate_kind, visible_jobs
+from .submit import Rejected, decide, preview, receive, submit, too_large, validate_kind
 
 
 class JobPagination(PageNumberPagination):
@@ -138,7 +137,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
-        if job.created_by_id != request.user.pk and role_of(request.user) != Role.ADMIN:
+        if not can_cancel_job(request.user, job):
             raise Rejected(
                 _("Only the person who submitted a job, or an administrator, may cancel it."),
                 "permission_denied",

@@ -4,7 +4,7 @@
 Here the spatial lookups run as one set-based query per few thousand records, with the same
 representative point, the same filters and the same tie-breaking as ``layers.models.lookups``;
 areas and lengths come from the very functions ``lookups`` uses. Every record then goes through
-``accounts.permissions.can_create`` like an API create, and everything is inserted with
+``policy.predicates.can_create`` like an API create, and everything is inserted with
 ``bulk_create`` inside the caller's transaction (see layers/history.py: bulk-loaded records get
 their history baseline before their first edit). Vector tiles are invalidated after the commit.
 """
@@ -21,7 +21,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_create
+from policy.predicates import can_create
 from layers.models import Division, LayerFeature
 from layers.models.base import MU_M2
 from layers.models.lookups import (

@@ -8,9 +8,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.permissions import can_read, may_see_personal_data
 from layers.api.serializers import mask_phone
 from layers.registry import LAYERS
+from policy.predicates import can_read, may_see_personal_data
 
 from .models import Lead
 

@@ -16,7 +16,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import leads_filter, may_read_leads, role_of
+from policy.predicates import leads_filter, may_read_leads
+from policy.scope import role_of
 
 from .models import Lead, LeadStatus
 from .ratelimit import RateLimit, client_ip

@@ -1,7 +1,7 @@
 """The spatial SQL behind /api/spatial/: a few named functions, parameterised and index-assisted.
 
 Conventions
-- Every read of a layer goes through ``accounts.permissions.read_filter``. Functions that write raw
+- Every read of a layer goes through ``policy.predicates.read_filter``. Functions that write raw
   SQL embed the permission cut by compiling the ORM queryset's WHERE clause (``layer_where``), so the
   rule is the same one the GeoJSON API applies; nothing here knows about roles.
 - Storage is EPSG:4326. Distances and areas are geodesic on the WGS 84 spheroid (PostGIS geography);
@@ -26,9 +26,9 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Expression, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Left
 
-from accounts.permissions import read_filter
 from layers.models import MU_M2, PREFIX_LENGTH, Division, DivisionLevel
 from layers.registry import LAYERS, LayerSpec
+from policy.predicates import read_filter
 
 # WGS 84: the shortest metres-per-degree in any direction near a latitude (for the KNN bound).
 _WGS84_A = 6378137.0

@@ -1,7 +1,7 @@
 """Client input for the spatial functions: points, radii, layers, divisions, filters and shapes.
 
 Each parser raises DRF ``ValidationError({"<field>": ["<why and what to send>"]})``, which the API
-turns into a 400 that names the field (``geoportal.api.errors``). Nothing here touches SQL text.
+turns into a 400 that names the field (``core.errors``). Nothing here touches SQL text.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,8 +25,6 @@ from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from accounts.permissions import Action, in_scope, role_allows, role_of
-from accounts.roles import Role
 from layers.api.filters import ordering
 from layers.api.serializers import build_serializer
 from layers.api.views import FeaturePagination
@@ -34,6 +32,10 @@ from layers.crs import STORAGE_CRS
 from layers.geometry import to_geojson
 from layers.models import MU_M2, Division, DivisionLevel
 from layers.registry import LAYERS
+from policy.actions import Action
+from policy.drf import requires
+from policy.predicates import can_review_finding, can_run_check, may, visible
+from policy.resources import OVERLAY_CHECKS
 
 from . import matching, queries, shapes
 from . import serializers as s
@@ -249,7 +251,7 @@ class RollupView(APIView):
                     ]
                 }
             )
-        if level == queries.GRID and not role_allows(request.user, LAYERS["grid_cells"], Action.READ):
+        if level == queries.GRID and not may(request.user, "grid_cells", Action.READ):
             raise PermissionDenied(_("Roll-ups by grid cell are for staff who may see the grid."))
         within = shapes.division(p.get("division"), request.user) if p.get("division") else None
         sums = [name.strip() for name in p.get("sum", "").split(",") if name.strip()]
@@ -285,9 +287,6 @@ class RollupView(APIView):
 
 # --- overlay checks ------------------------------------------------------------------------------
 
-CHECK_RUNNERS = frozenset({Role.ADMIN, Role.DISTRICT_OFFICER, Role.CITY_OFFICER})
-CHECK_READERS = CHECK_RUNNERS | {Role.DISTRICT_LEADER, Role.CITY_LEADER}
-
 
 class FindingGeometryField(GeometryField):
     def to_representation(self, value):
@@ -312,16 +311,19 @@ class CheckPagination(PageNumberPagination):
     max_page_size = 500
 
 
+CheckPermission = requires(
+    OVERLAY_CHECKS,
+    {"GET": Action.READ, "POST": Action.CREATE, "PATCH": Action.REVIEW},
+    {
+        Action.READ: _lazy("Overlay checks are for investment officers, leaders and administrators."),
+        Action.CREATE: _lazy("Only investment officers and administrators may start overlay checks."),
+        Action.REVIEW: _lazy("Only investment officers and administrators may review findings."),
+    },
+)
+
+
 def _checks_for(user: Any):
-    role = role_of(user)
-    if role not in CHECK_READERS:
-        raise PermissionDenied(_("Overlay checks are for investment officers, leaders and administrators."))
-    qs = OverlayCheck.objects.select_related("division", "requested_by")
-    if role == Role.ADMIN:
-        return qs
-    if not user.division_id:
-        return qs.none()
-    return qs.filter(division__code__startswith=user.division.prefix)
+    return visible(user, OVERLAY_CHECKS).select_related("division", "requested_by")
 
 
 def _with_verdicts(qs):
@@ -351,7 +353,7 @@ def _findings_page(request: Request, view: APIView, check: OverlayCheck) -> dict
 class CheckListView(APIView):
     """叠加分析: start an overlay check, or list the checks in your area."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [CheckPermission]
 
     @extend_schema(
         tags=TAGS,
@@ -376,22 +378,22 @@ class CheckListView(APIView):
     )
     def post(self, request: Request) -> Response:
         user = request.user
-        if role_of(user) not in CHECK_RUNNERS:
-            raise PermissionDenied(_("Only investment officers and administrators may start overlay checks."))
         data = _valid(s.CheckCreateSerializer, _body(request))
         if data.get("division"):
             division = shapes.division(data["division"], user)
-            if not in_scope(user, LAYERS["divisions"], division):
-                raise PermissionDenied(_("%(name)s is outside your area.") % {"name": division.name})
-        elif role_of(user) == Role.ADMIN:
-            division = Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()
         else:
-            division = user.division
+            # The caller's own division; the whole city for those bound to none (administrators).
+            division = (
+                user.division or Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()
+            )
         if division is None:
             raise ValidationError({"division": [_("no division to check: load the divisions first.")]})
-        check = OverlayCheck.objects.create(
+        check = OverlayCheck(
             kind=data["kind"], division=division, min_area_m2=data["min_area_m2"], requested_by=user
         )
+        if not can_run_check(user, check):
+            raise PermissionDenied(_("%(name)s is outside your area.") % {"name": division.name})
+        check.save()
         try:
             result = run_overlay_check.delay(check.pk)
         except Exception as exc:  # the broker is down: say so instead of leaving a check queued forever
@@ -410,7 +412,7 @@ class CheckListView(APIView):
 
 
 class CheckDetailView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [CheckPermission]
 
     @extend_schema(
         tags=TAGS,
@@ -426,7 +428,7 @@ class CheckDetailView(APIView):
 
 
 class FindingListView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [CheckPermission]
 
     @extend_schema(
         tags=TAGS,
@@ -441,7 +443,7 @@ class FindingListView(APIView):
 
 
 class FindingDetailView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [CheckPermission]
 
     def _finding(self, request: Request, pk: int, fid: int) -> Finding:
         check = get_object_or_404(_checks_for(request.user), pk=pk)
@@ -466,11 +468,11 @@ class FindingDetailView(APIView):
         responses={200: FindingFeatureSerializer, 400: ERROR_400},
     )
     def patch(self, request: Request, pk: int, fid: int) -> Response:
-        if role_of(request.user) not in CHECK_RUNNERS:
-            raise PermissionDenied(_("Only investment officers and administrators may review findings."))
         data = _valid(s.FindingReviewSerializer, _body(request))
         with transaction.atomic():
             finding = self._finding(request, pk, fid)
+            if not can_review_finding(request.user, finding.check_run):
+                raise PermissionDenied(_("Only investment officers and administrators may review findings."))
             finding = Finding.objects.select_for_update().get(pk=finding.pk)
             finding.verdict = data["verdict"]
             if "note" in data:

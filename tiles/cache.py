@@ -20,8 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.permissions import read_filter
 from layers.registry import LAYERS
+from policy.predicates import scope_key
 
 TILE_TTL = 24 * 3600
 VERSION_PREFIX = "tiles:version:"
@@ -65,7 +65,7 @@ def set_tile(key: str, body: bytes) -> None:
 
 
 def scope_digest(user: Any, names: Iterable[str]) -> str:
-    scope = "|".join(f"{name}={read_filter(user, LAYERS[name])}" for name in names)
+    scope = "|".join(f"{name}={scope_key(user, name)}" for name in names)
     return hashlib.sha256(scope.encode()).hexdigest()[:24]
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from accounts.permissions import Action, role_allows
-from geoportal.api.errors import error_body
+from core.auth import refused, with_viewer
+from core.errors import json_error
 from layers.api.filters import attribute_filters
+from policy.predicates import may_list_layer
 
 from .cache import tile_key
 from .config import TILE_LAYERS, TileLayer
@@ -27,16 +27,6 @@ MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
 
 
-def _error(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
-    return JsonResponse(error_body(code, message, fields), status=status)
-
-
-def tile_user(request: HttpRequest) -> Any:
-    """Session or ``Authorization: Token …``, like the REST API."""
-    result = TokenAuthentication().authenticate(request)
-    return result[0] if result else request.user
-
-
 def _layers(names: str) -> list[TileLayer] | None:
     wanted = names.split(",")
     if len(set(wanted)) != len(wanted) or any(name not in TILE_LAYERS for name in wanted):
@@ -44,43 +34,32 @@ def _layers(names: str) -> list[TileLayer] | None:
     return [TILE_LAYERS[name] for name in wanted]
 
 
-def _visible(user: Any, layer: TileLayer) -> bool:
-    return layer.spec.public or role_allows(user, layer.spec, Action.READ)
-
-
-def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int) -> HttpResponse:
+@with_viewer
+def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, viewer: Any) -> HttpResponse:
     chosen = _layers(layers)
     if chosen is None:
-        return _error(
+        return json_error(
             404,
             "unknown_layer",
             _("Unknown layer in %(layers)s; GET /api/layers/ lists them.") % {"layers": layers},
         )
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        return _error(
+        return json_error(
             400,
             "tile_out_of_range",
             _("Tile %(z)s/%(x)s/%(y)s does not exist: z is 0–22 and x, y are 0 to 2^z − 1.")
             % {"z": z, "x": x, "y": y},
         )
-    try:
-        user = tile_user(request)
-    except AuthenticationFailed as exc:
-        return _error(401, "authentication_failed", str(exc.detail))
-    if not all(_visible(user, layer) for layer in chosen):
-        status = 401 if not user.is_authenticated else 403
-        return _error(
-            status,
-            "not_authenticated" if status == 401 else "permission_denied",
-            _("This layer is internal: log in with a role that may see it."),
-        )
+    user = viewer
+    if not all(may_list_layer(user, layer.spec) for layer in chosen):
+        return refused(user, _("This layer is internal: log in with a role that may see it."))
 
     filters = dict(request.GET.items())
     try:
         for layer in chosen:
             attribute_filters(layer.spec, filters)
     except ValidationError as exc:
-        return _error(400, "invalid", _("Invalid tile filter."), exc.detail)
+        return json_error(400, "invalid", _("Invalid tile filter."), exc.detail)
 
     names = [layer.name for layer in chosen]
     key = tile_key(names, z, x, y, user, filters)
@@ -108,7 +87,7 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int) -> Ht
 def tilejson_view(request: HttpRequest, layer: str) -> HttpResponse:
     chosen = _layers(layer)
     if chosen is None:
-        return _error(404, "unknown_layer", _("Unknown layer %(layers)s.") % {"layers": layer})
+        return json_error(404, "unknown_layer", _("Unknown layer %(layers)s.") % {"layers": layer})
     return JsonResponse(tilejson(request, chosen, city_bounds()))
 
 

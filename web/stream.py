@@ -35,9 +35,9 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
-from accounts.permissions import can_read, read_filter
 from layers.models import Division, FieldPoint
 from layers.registry import LAYERS
+from policy.predicates import can_read, read_filter
 
 log = logging.getLogger(__name__)
 

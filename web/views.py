@@ -10,10 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Envelope, PointOnSurface
-from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, F, FloatField, Func, Q, Sum
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,30 +22,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import (
-    AuthenticationFailed,
-    NotAuthenticated,
-    PermissionDenied,
-    ValidationError,
-)
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import Action, may_watch_wall, read_filter, role_allows, role_of
-from accounts.roles import Role
-from geoportal.api.errors import error_body
+from core.auth import issue_ticket, refused, token_user, with_viewer
 from layers.models import DivisionLevel, FieldPointCategory, ProjectStage, SupplyStatus
 from layers.registry import LAYERS
+from policy.actions import Action
+from policy.predicates import may, may_carry_url_token, may_watch_wall, read_filter, scope_key
 from tiles.cache import versions
 from tiles.style import city_bounds
 
 from . import stream
 
-STREAM_SALT = "web.wall.stream"
 WALL_ROTATE_DEFAULT = 30
 
 
@@ -93,34 +84,6 @@ def investment_map(request: HttpRequest) -> HttpResponse:
     return _with_language_cookie(response, code, explicit)
 
 
-def _token_user(key: str) -> Any | None:
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token and token.user.is_active else None
-
-
-def _token_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def stream_ticket(user: Any, token_key: str) -> str:
-    """A signed ticket for the event stream (EventSource cannot send headers), bound to the token:
-    deleting or replacing the token stops the wall's stream too, and the token itself never appears
-    in stream URLs (which proxies log)."""
-    return signing.dumps({"u": user.pk, "t": _token_digest(token_key)}, salt=STREAM_SALT)
-
-
-def _ticket_user(ticket: str) -> Any | None:
-    try:
-        data = signing.loads(ticket, salt=STREAM_SALT)
-    except signing.BadSignature:
-        return None
-    # A user has at most one token (DRF's Token is one-to-one with the user).
-    token = Token.objects.select_related("user").filter(user_id=data.get("u")).first()
-    if token is None or _token_digest(token.key) != data.get("t") or not token.user.is_active:
-        return None
-    return token.user
-
-
 def _bounded(raw: str | None, cast: type, low: float, high: float, default: Any) -> Any:
     """A number from the query string, clamped to [low, high]; ``default`` when absent or not a number."""
     try:
@@ -146,11 +109,11 @@ def wall(request: HttpRequest) -> HttpResponse:
         "chartsJs": static("web/wall-charts.js"),
     }
     if key:
-        user = _token_user(key)
-        if user is None or role_of(user) != Role.DISPLAY:
+        user = token_user(key)
+        if user is None or not may_carry_url_token(user):
             # A token on a wall's URL is visible to anyone in the room: only read-only display tokens.
             return render(request, "web/wall_denied.html", {"lang": lang, "reason": "token"}, status=403)
-        config.update(token=key, ticket=stream_ticket(user, key), user=user.get_username())
+        config.update(token=key, ticket=issue_ticket(user, key), user=user.get_username())
     elif request.user.is_authenticated and may_watch_wall(request.user):
         config.update(token=None, ticket=None, user=request.user.get_username())
     else:
@@ -251,12 +214,6 @@ class SearchView(APIView):
 # --- the wall's numbers -------------------------------------------------------------------------
 
 
-def _scope_key(user: Any) -> str:
-    role = role_of(user) or "anonymous"
-    binding = [getattr(user, name, None) for name in ("division_id", "park_id", "grid_cell_id")]
-    return ":".join([role, *map(str, binding)])
-
-
 def wall_summary(user: Any) -> dict[str, Any]:
     def visible(layer: str):
         spec = LAYERS[layer]
@@ -312,6 +269,9 @@ class MayWatchWall(BasePermission):
         return True
 
 
+WALL_SUMMARY_LAYERS = ["project_sites", "field_points", "parcels", "buildings", "parks"]
+
+
 class WallSummaryView(APIView):
     """Headline numbers for the big-screen wall: project funnel, field points, available carriers."""
 
@@ -324,9 +284,10 @@ class WallSummaryView(APIView):
     )
     def get(self, request: Request) -> Response:
         # Keyed by the layers' data versions too (tiles.cache), so an edit shows at once.
-        data_versions = versions(["project_sites", "field_points", "parcels", "buildings", "parks"])
+        data_versions = versions(WALL_SUMMARY_LAYERS)
         digest = hashlib.sha256(json.dumps(data_versions, sort_keys=True).encode()).hexdigest()[:16]
-        key = f"web:wall-summary:{_scope_key(request.user)}:{digest}"
+        scope = ",".join(scope_key(request.user, layer) for layer in WALL_SUMMARY_LAYERS)
+        key = f"web:wall-summary:{hashlib.sha256(scope.encode()).hexdigest()[:16]}:{digest}"
         data = cache.get(key)
         if data is None:
             data = wall_summary(request.user)
@@ -372,29 +333,12 @@ class WallPointsView(APIView):
 # --- the live stream ------------------------------------------------------------------------------
 
 
-def _stream_user(request: HttpRequest) -> Any:
-    ticket = request.GET.get("ticket")
-    if ticket:
-        user = _ticket_user(ticket)
-        if user is None:
-            raise AuthenticationFailed(_("This wall ticket is no longer valid; reload the wall page."))
-        return user
-    result = TokenAuthentication().authenticate(request)
-    return result[0] if result else request.user
-
-
-def field_point_stream(request: HttpRequest) -> HttpResponse:
+@with_viewer
+def field_point_stream(request: HttpRequest, *, viewer: Any) -> HttpResponse:
     """``text/event-stream`` of new field points (see ``web.stream``)."""
-    try:
-        user = _stream_user(request)
-    except AuthenticationFailed as exc:
-        return JsonResponse(error_body("authentication_failed", str(exc.detail)), status=401)
-    if not role_allows(user, LAYERS["field_points"], Action.READ):
-        status = 401 if not user.is_authenticated else 403
-        code = "not_authenticated" if status == 401 else "permission_denied"
-        return JsonResponse(
-            error_body(code, _("The live feed is for staff who may see field points.")), status=status
-        )
+    user = viewer
+    if not may(user, "field_points", Action.READ):
+        return refused(user, _("The live feed is for staff who may see field points."))
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or ""
     last = int(raw) if raw.isdigit() else None
     response = StreamingHttpResponse(

@@ -9,11 +9,11 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelListSerializer, GeoFeatureModelSerializer
 
-from accounts.permissions import may_see_personal_data
 from layers.crs import STORAGE_CRS, CRSError, parse_crs
 from layers.geometry import GeometryError, clean_geometry, to_geojson, to_geojson_many
 from layers.models import FieldPointCategory
 from layers.registry import LayerSpec
+from policy.predicates import may_see_personal_data
 
 # Never written by clients: derived on save, or kept by the platform.
 READ_ONLY = (

@@ -18,18 +18,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from accounts.permissions import (
-    Action,
-    can_create,
-    can_delete,
-    can_update,
-    in_scope,
-    read_filter,
-    role_allows,
-)
 from layers.crs import CRSError, output_crs
 from layers.history import describe, ensure_baseline, history_entries, restore_values
 from layers.registry import LAYERS, LayerSpec
+from policy.actions import Action
+from policy.predicates import (
+    can_create,
+    can_delete,
+    can_read_history,
+    can_update,
+    may_list_layer,
+    read_filter,
+)
 
 from .filters import filter_queryset
 from .locking import StaleVersion, etag, expected_version
@@ -155,10 +155,7 @@ class LayerViewSet(viewsets.ModelViewSet):
 
     # --- history ------------------------------------------------------------------------------
     def _check_history_access(self, record) -> None:
-        if not (
-            role_allows(self.request.user, self.spec, Action.READ)
-            and in_scope(self.request.user, self.spec, record)
-        ):
+        if not can_read_history(self.request.user, self.spec, record):
             raise PermissionDenied(_("Change history is visible to staff responsible for this record."))
 
     @extend_schema(
@@ -224,7 +221,7 @@ class CatalogueView(APIView):
         zh = (get_language() or "zh-hans").startswith("zh")
         layers = []
         for spec in LAYERS.values():
-            if not (spec.public or role_allows(request.user, spec, Action.READ)):
+            if not may_list_layer(request.user, spec):
                 continue
             layers.append(
                 {

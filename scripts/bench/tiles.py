@@ -73,10 +73,10 @@ def floor_query(z: int, x: int, y: int):
 
     from tiles import sql
     from tiles.config import TILE_LAYERS, aggregate_level
-    from tiles.render import simplify_tolerance, tile_queryset, where_clause
+    from tiles.render import simplify_tolerance, tile_where
 
     layer = TILE_LAYERS["parcels"]
-    where, params = where_clause(tile_queryset(layer, AnonymousUser(), {}, z))
+    where, params = tile_where(layer, AnonymousUser(), {}, z)
     params.update(z=z, x=x, y=y, name="parcels")
     if z >= layer.detail_minzoom:
         params["tolerance"] = simplify_tolerance(z) if layer.simplify else None

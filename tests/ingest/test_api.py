@@ -151,7 +151,7 @@ def test_job_listing_is_cut_by_role_and_division(ingest, role, sees):
     }
     ids = {}
     for label, user in submitters.items():
-        from ingest.submit import scope_division_code
+        from policy.predicates import home_division_code as scope_division_code
 
         job = IngestJob.objects.create(
             kind="vector",

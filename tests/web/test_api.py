@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
+from core.auth import issue_ticket as stream_ticket
 from layers.models import FieldPoint
 from tests.builders import make_record
 from web import stream
-from web.views import stream_ticket
 
 
 def page_config(html: str) -> dict:

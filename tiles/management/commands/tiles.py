@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
-from accounts.permissions import Action, role_allows
+from policy.predicates import may_list_layer
 from tiles.archive import write_mbtiles, write_pmtiles
 from tiles.cache import tile_key
 from tiles.config import TILE_LAYERS
@@ -51,11 +51,7 @@ class Command(BaseCommand):
         if not 0 <= opts["minzoom"] <= opts["maxzoom"] <= 22:
             raise CommandError("zooms must satisfy 0 ≤ --minzoom ≤ --maxzoom ≤ 22")
         user = self._user(opts["user"])
-        denied = [
-            layer.name
-            for layer in layers
-            if not (layer.spec.public or role_allows(user, layer.spec, Action.READ))
-        ]
+        denied = [layer.name for layer in layers if not may_list_layer(user, layer.spec)]
         if denied:
             raise CommandError(f"{opts['user'] or 'the public'} may not see {', '.join(denied)}")
         bounds = self._bounds(opts["bbox"])

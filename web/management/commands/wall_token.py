@@ -9,8 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rest_framework.authtoken.models import Token
 
-from accounts.permissions import role_of
-from accounts.roles import Role
+from policy.predicates import may_carry_url_token
 
 
 def default_base_url() -> str:
@@ -33,8 +32,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}; create one with the display role first")
-        # role_of counts a superuser as an administrator whatever its role field says.
-        if role_of(user) != Role.DISPLAY:
+        if not may_carry_url_token(user):
             raise CommandError(
                 f"{username!r} is not an active display (大屏) user: a wall URL must carry a read-only token"
             )

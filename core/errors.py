@@ -12,19 +12,26 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict:
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
     error.update(extra)
     return {"error": error}
+
+
+def json_error(
+    status_code: int, code: str, message: str, fields: dict[str, Any] | None = None, **headers: str
+) -> JsonResponse:
+    """The error shape for the plain Django views (tiles, raster tiles, media, the live stream)."""
+    return JsonResponse(error_body(code, message, fields), status=status_code, headers=headers or None)
 
 
 def _flatten_message(detail: Any) -> str:

@@ -14,45 +14,34 @@ from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rasterio.errors import RasterioIOError
-from rest_framework.exceptions import AuthenticationFailed
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
 
-from accounts.permissions import read_filter
-from geoportal.api.errors import error_body
+from core.auth import with_viewer
+from core.errors import json_error
 from layers.models import Orthophoto
-from layers.registry import LAYERS
-from tiles.views import tile_user
+from policy.predicates import read_filter
 
 MAX_ZOOM = 24
 FORMATS = {"png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp")}
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse(error_body(code, message), status=status)
-
-
-def _orthophoto(request: HttpRequest, pk: int) -> tuple[Any, Orthophoto | None, JsonResponse | None]:
-    try:
-        user = tile_user(request)
-    except AuthenticationFailed as exc:
-        return None, None, _error(401, "authentication_failed", str(exc.detail))
+def _orthophoto(user: Any, pk: int) -> tuple[Orthophoto | None, JsonResponse | None]:
     ortho = (
-        Orthophoto.objects.filter(read_filter(user, LAYERS["orthophotos"]), pk=pk)
+        Orthophoto.objects.filter(read_filter(user, "orthophotos"), pk=pk)
         .only("pk", "title", "cog", "version", "is_public", "resolution_m", "captured_on")
         .first()
     )
     if ortho is None or not ortho.cog:
         return (
-            user,
             None,
-            _error(
+            json_error(
                 404,
                 "not_found",
                 _("No orthophoto %(id)s that you may see; GET /api/orthophotos/ lists them.") % {"id": pk},
             ),
         )
-    return user, ortho, None
+    return ortho, None
 
 
 def _headers(user: Any, etag: str) -> dict[str, str]:
@@ -64,19 +53,22 @@ def _headers(user: Any, etag: str) -> dict[str, str]:
     }
 
 
-def raster_tile(request: HttpRequest, pk: int, z: int, x: int, y: int, ext: str) -> HttpResponse:
+@with_viewer
+def raster_tile(
+    request: HttpRequest, pk: int, z: int, x: int, y: int, ext: str, *, viewer: Any
+) -> HttpResponse:
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        return _error(
+        return json_error(
             400,
             "tile_out_of_range",
             _("Tile %(z)s/%(x)s/%(y)s does not exist: z is 0–24 and x, y are 0 to 2^z − 1.")
             % {"z": z, "x": x, "y": y},
         )
-    user, ortho, error = _orthophoto(request, pk)
+    ortho, error = _orthophoto(viewer, pk)
     if error:
         return error
     etag = f'"o{ortho.pk}v{ortho.version}-{z}-{x}-{y}.{ext}"'
-    headers = _headers(user, etag)
+    headers = _headers(viewer, etag)
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers=headers)
     try:
@@ -85,7 +77,9 @@ def raster_tile(request: HttpRequest, pk: int, z: int, x: int, y: int, ext: str)
     except TileOutsideBounds:
         return HttpResponse(status=204, headers=headers)
     except RasterioIOError:
-        return _error(404, "not_found", _("The orthophoto's image file is missing; ask an administrator."))
+        return json_error(
+            404, "not_found", _("The orthophoto's image file is missing; ask an administrator.")
+        )
     if img.mask is not None and not img.mask.any():
         return HttpResponse(status=204, headers=headers)
     driver, content_type = FORMATS[ext]
@@ -93,8 +87,9 @@ def raster_tile(request: HttpRequest, pk: int, z: int, x: int, y: int, ext: str)
     return HttpResponse(body, content_type=content_type, headers=headers)
 
 
-def tilejson(request: HttpRequest, pk: int) -> HttpResponse:
-    user, ortho, error = _orthophoto(request, pk)
+@with_viewer
+def tilejson(request: HttpRequest, pk: int, *, viewer: Any) -> HttpResponse:
+    ortho, error = _orthophoto(viewer, pk)
     if error:
         return error
     try:
@@ -102,7 +97,9 @@ def tilejson(request: HttpRequest, pk: int) -> HttpResponse:
             west, south, east, north = src.get_geographic_bounds(src.tms.rasterio_geographic_crs)
             minzoom, maxzoom = src.minzoom, src.maxzoom
     except RasterioIOError:
-        return _error(404, "not_found", _("The orthophoto's image file is missing; ask an administrator."))
+        return json_error(
+            404, "not_found", _("The orthophoto's image file is missing; ask an administrator.")
+        )
     base = request.build_absolute_uri(f"/tiles/raster/{ortho.pk}/")
     doc = {
         "tilejson": "3.0.0",
@@ -124,4 +121,4 @@ def tilejson(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "captured_on": ortho.captured_on.isoformat() if ortho.captured_on else None,
     }
-    return JsonResponse(doc, headers=_headers(user, f'"o{ortho.pk}v{ortho.version}"'))
+    return JsonResponse(doc, headers=_headers(viewer, f'"o{ortho.pk}v{ortho.version}"'))

@@ -1,6 +1,6 @@
 """Every role × every layer × read/create/update/delete, in scope, in a neighbouring county and
 outside the city. The expected table is written out by hand from SPEC section 9, not derived
-from accounts.permissions, so a wrong rule there fails here."""
+from the policy declarations, so a wrong rule there fails here."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Point
 
-from accounts.permissions import (
+from accounts.roles import Role
+from layers.registry import LAYERS
+from policy.predicates import (
     can_create,
     can_delete,
     can_read,
@@ -20,8 +22,6 @@ from accounts.permissions import (
     may_watch_wall,
     read_filter,
 )
-from accounts.roles import Role
-from layers.registry import LAYERS
 from tests.builders import build_city, make_record
 
 ANON = "anonymous"

@@ -1,0 +1,71 @@
+"""Uploaded files follow the record that owns them: who may read the record may read its files.
+
+``media_owners()`` says, by the file's storage name, which resource's records own it and how to find
+them; ``can_read_media`` asks the owners' read rule. Anything else is unreadable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.db.models import Q
+
+from .actions import Action
+from .resources import INGEST_JOBS, LAYER_RULES
+from .rules import Resource, allowed_q
+
+
+@dataclass(frozen=True)
+class MediaOwner:
+    resource: Resource
+    owns: Callable[[str], Q | None]  # the filter naming the records that own a file, or None
+
+
+def _panorama(name: str) -> Q | None:
+    parts = name.split("/")
+    if parts[0] != "panoramas":
+        return None
+    if len(parts) > 3 and parts[1] == "tiles":
+        return Q(tiles_path="/".join(parts[:3]))
+    return Q(image=name) | Q(thumbnail=name)
+
+
+def _prefixed(prefix: str, owns: Callable[[str], Q]) -> Callable[[str], Q | None]:
+    return lambda name: owns(name) if name.startswith(prefix) else None
+
+
+def _photo(name: str) -> Q | None:
+    if name.startswith(("panoramas/", "orthophotos/", "ingest/")):
+        return None
+    return Q(photos__contains=[name])
+
+
+@cache
+def media_owners() -> list[MediaOwner]:
+    """Built on first use: it reads the models' fields, so the app registry must be ready."""
+    return [
+        MediaOwner(INGEST_JOBS, _prefixed("ingest/", lambda name: Q(file=name))),
+        MediaOwner(LAYER_RULES["panoramas"], _panorama),
+        MediaOwner(LAYER_RULES["orthophotos"], _prefixed("orthophotos/", lambda name: Q(cog=name))),
+        # Carrier photos (and any other layer with a photo list).
+        *(
+            MediaOwner(rules, _photo)
+            for rules in LAYER_RULES.values()
+            if "photos" in {f.name for f in rules.model_class._meta.fields}
+        ),
+    ]
+
+
+def can_read_media(user: Any, name: str) -> bool:
+    """Whether this user may download the media file ``name`` (a cleaned storage name)."""
+    for owner in media_owners():
+        owns = owner.owns(name)
+        if owns is None:
+            continue
+        model = owner.resource.model_class
+        if model._default_manager.filter(owns).filter(allowed_q(user, owner.resource, Action.READ)).exists():
+            return True
+    return False

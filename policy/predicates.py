@@ -1,0 +1,201 @@
+"""The typed questions the rest of the platform asks. Nothing outside this package decides access.
+
+Each predicate reads the declarations in ``policy.resources``. Layer predicates take the layer's
+``LayerSpec`` (or its name); the others name their resource.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+
+from accounts.roles import Role
+
+from .actions import Action
+from .resources import (
+    INGEST_JOBS,
+    LAYER_RULES,
+    LEADS,
+    OVERLAY_CHECKS,
+    PERSONAL_DATA,
+    RESOURCES,
+    URL_TOKEN_ROLES,
+)
+from .rules import Resource, allowed_q, allows, role_allows
+from .scope import role_of, scope_of
+
+if TYPE_CHECKING:
+    from layers.registry import LayerSpec
+
+
+def layer_rules(layer: LayerSpec | str) -> Resource:
+    return LAYER_RULES[layer if isinstance(layer, str) else layer.name]
+
+
+@cache
+def rules_for_model(model: type[Model]) -> Resource:
+    """The resource declared for a model (its concrete class or a proxy of it)."""
+    label = model._meta.concrete_model._meta.label
+    for resource in RESOURCES.values():
+        if resource.model == label:
+            return resource
+    raise LookupError(f"no rules are declared for {label}; add them to policy.resources")
+
+
+# --- layers --------------------------------------------------------------------------------------
+
+
+def may(user: Any, layer: LayerSpec | str, action: Action) -> bool:
+    """Whether the user's role may do ``action`` on some record of the layer at all, beyond reading
+    published features."""
+    return role_allows(user, layer_rules(layer), action)
+
+
+def read_filter(user: Any, layer: LayerSpec | str) -> Q:
+    """Everything this user may read in a layer: published features, plus their own scope."""
+    return allowed_q(user, layer_rules(layer), Action.READ)
+
+
+def readable(user: Any, layer: LayerSpec) -> QuerySet:
+    return layer.model.objects.filter(read_filter(user, layer))
+
+
+def read_sql(user: Any, layer: LayerSpec | str, table: str) -> tuple[str, list[Any]]:
+    """``read_filter`` as SQL over ``table`` (quoted), for raw queries and the tile renderer.
+
+    Built from the same declaration without the ORM's compiler: this is on the tile path.
+    """
+    rules = layer_rules(layer)
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return "TRUE", []
+    parts: list[str] = []
+    params: list[Any] = []
+    if rules.published:
+        parts.append(f"{table}.{connection.ops.quote_name(rules.published)}")
+    for clause in rules.clauses(user, Action.READ):
+        if clause.owned:  # no layer grants reading by ownership alone
+            raise NotImplementedError(f"{rules.name}: owned reads have no SQL form")
+        sql, args = scope_of(user).sql(rules.scope, table)
+        if sql == "TRUE":
+            return "TRUE", []
+        parts.append(sql)
+        params.extend(args)
+    return (" OR ".join(f"({p})" for p in parts) if parts else "FALSE"), params
+
+
+def scope_key(user: Any, layer: LayerSpec | str) -> str:
+    """A short text that is equal for two users exactly when they read the same rows of the layer."""
+    rules = layer_rules(layer)
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return "all"
+    reach = scope_of(user).key if rules.clauses(user, Action.READ) else "-"
+    return ("pub|" if rules.published else "") + reach
+
+
+def can_read(user: Any, layer: LayerSpec | str, record: Any) -> bool:
+    return allows(user, layer_rules(layer), Action.READ, record)
+
+
+def can_create(user: Any, layer: LayerSpec | str, record: Any) -> bool:
+    """``record`` is the unsaved record with its derived fields filled in."""
+    return allows(user, layer_rules(layer), Action.CREATE, record)
+
+
+def can_update(user: Any, layer: LayerSpec | str, before: Any, after: Any) -> bool:
+    """Both the stored record and the changed one must pass: nobody moves a record out of reach."""
+    rules = layer_rules(layer)
+    return allows(user, rules, Action.UPDATE, before) and allows(user, rules, Action.UPDATE, after)
+
+
+def can_delete(user: Any, layer: LayerSpec | str, record: Any) -> bool:
+    return allows(user, layer_rules(layer), Action.DELETE, record)
+
+
+def in_scope(user: Any, layer: LayerSpec | str, record: Any) -> bool:
+    """Whether a record lies inside the user's own scope, whatever their role may do there."""
+    return scope_of(user).holds(layer_rules(layer).scope, record)
+
+
+# --- people and pages --------------------------------------------------------------------------
+
+
+def may_see_personal_data(user: Any) -> bool:
+    return role_allows(user, PERSONAL_DATA, Action.READ)
+
+
+def may_watch_wall(user: Any) -> bool:
+    """The big-screen wall's data: field points and project sites, both readable."""
+    return may(user, "field_points", Action.READ) and may(user, "project_sites", Action.READ)
+
+
+def may_carry_url_token(user: Any) -> bool:
+    return role_of(user) in URL_TOKEN_ROLES
+
+
+def home_division_code(user: Any) -> str:
+    """The 12-digit code of the place a user works in (stamped on their jobs)."""
+    return scope_of(user).home_code
+
+
+# --- other resources ---------------------------------------------------------------------------
+
+
+def visible(user: Any, resource: Resource, action: Action = Action.READ) -> QuerySet:
+    """The records of a resource on which the user may do ``action``."""
+    return resource.model_class._default_manager.filter(allowed_q(user, resource, action))
+
+
+def may_do(user: Any, resource: Resource, action: Action, record: Any | None = None) -> bool:
+    """With a record: may the user do ``action`` on it? Without: on any record at all?"""
+    if record is None:
+        return role_allows(user, resource, action)
+    return allows(user, resource, action, record)
+
+
+def leads_filter(user: Any) -> Q:
+    return allowed_q(user, LEADS, Action.READ)
+
+
+def may_read_leads(user: Any) -> bool:
+    return role_allows(user, LEADS, Action.READ)
+
+
+def visible_jobs(user: Any) -> QuerySet:
+    return visible(user, INGEST_JOBS)
+
+
+def can_cancel_job(user: Any, job: Any) -> bool:
+    return allows(user, INGEST_JOBS, Action.CANCEL, job)
+
+
+def may_read_checks(user: Any) -> bool:
+    return role_allows(user, OVERLAY_CHECKS, Action.READ)
+
+
+def may_run_checks(user: Any) -> bool:
+    return role_allows(user, OVERLAY_CHECKS, Action.CREATE)
+
+
+def can_run_check(user: Any, check: Any) -> bool:
+    """``check`` is the unsaved check with its division set."""
+    return allows(user, OVERLAY_CHECKS, Action.CREATE, check)
+
+
+def can_review_finding(user: Any, check: Any) -> bool:
+    return allows(user, OVERLAY_CHECKS, Action.REVIEW, check)
+
+
+def can_read_history(user: Any, layer: LayerSpec | str, record: Any) -> bool:
+    """Change history is for the staff responsible for a record, not for everyone who may see it
+    published."""
+    return may(user, layer, Action.READ) and in_scope(user, layer, record)
+
+
+def may_list_layer(user: Any, layer: LayerSpec) -> bool:
+    """Whether the layer appears to this user at all (catalogue, tiles)."""
+    return layer.public or may(user, layer, Action.READ)

@@ -1,0 +1,157 @@
+"""Every resource's rules, declared once. Read this file to know who may do what where.
+
+In short: officers run their division (本级及下级), leaders read it, park managers keep the
+carriers of their park, grid workers report in their cell, the wall's display reads the whole
+city, and administrators (never listed) do everything. Investors and anonymous visitors read what
+is published. Later workflow packages add their resources here.
+"""
+
+from __future__ import annotations
+
+from accounts.roles import Role
+
+from .actions import CRUD, Action, C, R, U
+from .rules import Resource, anywhere, in_scope, own, own_in_scope
+from .scope import ScopeFields
+
+OFFICERS = (Role.DISTRICT_OFFICER, Role.CITY_OFFICER)
+LEADERS = (Role.DISTRICT_LEADER, Role.CITY_LEADER)
+EVERY_ROLE = tuple(r for r in Role.values if r != Role.ADMIN)
+
+# --- layers (SPEC 3): published features of public layers are readable by everyone ------------
+
+IN_PARK = ScopeFields(park="park_id")
+IN_CELL = ScopeFields(grid_cell="grid_cell_id")
+
+LAYER_RULES: dict[str, Resource] = {
+    r.name: r
+    for r in [
+        Resource("divisions", "layers.Division", published="is_public", grants={}),
+        Resource(
+            "parks",
+            "layers.Park",
+            published="is_public",
+            scope=ScopeFields(park="pk"),
+            grants={
+                OFFICERS: in_scope(*CRUD),
+                LEADERS: in_scope(R),
+                Role.PARK_MANAGER: in_scope(R, U),
+                Role.DISPLAY: in_scope(R),
+            },
+        ),
+        *(
+            Resource(
+                name,
+                model,
+                published="is_public",
+                scope=IN_PARK,
+                grants={
+                    OFFICERS: in_scope(*CRUD),
+                    LEADERS: in_scope(R),
+                    Role.PARK_MANAGER: in_scope(*CRUD),
+                    Role.DISPLAY: in_scope(R),
+                },
+            )
+            for name, model in [
+                ("parcels", "layers.LandParcel"),
+                ("buildings", "layers.Building"),
+                ("panoramas", "layers.Panorama"),
+            ]
+        ),
+        Resource("amenities", "layers.Amenity", published="is_public", grants={OFFICERS: in_scope(*CRUD)}),
+        Resource(
+            "grid_cells",
+            "layers.GridCell",
+            scope=ScopeFields(grid_cell="pk"),
+            grants={
+                OFFICERS: in_scope(*CRUD),
+                LEADERS: in_scope(R),
+                Role.GRID_WORKER: in_scope(R),
+                Role.DISPLAY: in_scope(R),
+            },
+        ),
+        Resource(
+            "project_sites",
+            "layers.ProjectSite",
+            scope=IN_PARK,
+            grants={
+                OFFICERS: in_scope(*CRUD),
+                LEADERS: in_scope(R),
+                Role.PARK_MANAGER: in_scope(R),
+                Role.DISPLAY: in_scope(R),
+            },
+        ),
+        Resource(
+            "field_points",
+            "layers.FieldPoint",
+            scope=IN_CELL,
+            owner="reporter",
+            grants={
+                OFFICERS: in_scope(*CRUD),
+                LEADERS: in_scope(R),
+                # A grid worker corrects their own reports, not a colleague's.
+                Role.GRID_WORKER: in_scope(R, C) | own_in_scope(U),
+                Role.DISPLAY: in_scope(R),
+            },
+        ),
+        Resource(
+            "patrol_tracks",
+            "layers.PatrolTrack",
+            scope=IN_CELL,
+            grants={
+                OFFICERS: in_scope(*CRUD),
+                LEADERS: in_scope(R),
+                Role.GRID_WORKER: in_scope(R, C),
+                Role.DISPLAY: in_scope(R),
+            },
+        ),
+        Resource(
+            "orthophotos",
+            "layers.Orthophoto",
+            published="is_public",
+            grants={OFFICERS: in_scope(*CRUD), LEADERS: in_scope(R), Role.DISPLAY: in_scope(R)},
+        ),
+    ]
+}
+
+# --- background work -------------------------------------------------------------------------
+
+# Everyone sees and may cancel the jobs they submitted; officers also see their division's jobs
+# (stamped with the submitter's place, then with where the data landed).
+INGEST_JOBS = Resource(
+    "ingest_jobs",
+    "ingest.IngestJob",
+    owner="created_by",
+    grants={EVERY_ROLE: own(R, Action.CANCEL), OFFICERS: in_scope(R)},
+)
+
+# Overlay checks (叠加分析) cover a division: officers run and review them there, leaders read.
+OVERLAY_CHECKS = Resource(
+    "overlay_checks",
+    "spatial.OverlayCheck",
+    scope=ScopeFields(division="division__code"),
+    grants={OFFICERS: in_scope(R, C, Action.REVIEW), LEADERS: in_scope(R)},
+)
+
+# --- the investment pipeline -----------------------------------------------------------------
+
+# Anyone may express interest (rate-limited); the area's investment staff follow the leads.
+LEADS = Resource(
+    "leads",
+    "pipeline.Lead",
+    anyone=frozenset({C}),
+    grants={OFFICERS: in_scope(R), LEADERS: in_scope(R)},
+)
+
+# --- rules without records ---------------------------------------------------------------------
+
+# Phone numbers and e-mail addresses unmasked (SPEC 9, privacy).
+PERSONAL_DATA = Resource("personal_data", None, grants={OFFICERS: anywhere(R), LEADERS: anywhere(R)})
+
+# Roles whose token may travel in a URL (the wall's ?token=): it is visible to anyone in the room,
+# so only a read-only role qualifies.
+URL_TOKEN_ROLES = frozenset({Role.DISPLAY})
+
+RESOURCES: dict[str, Resource] = {
+    r.name: r for r in [*LAYER_RULES.values(), INGEST_JOBS, OVERLAY_CHECKS, LEADS, PERSONAL_DATA]
+}
