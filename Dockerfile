@@ -1,6 +1,7 @@
 # Geoportal web/worker image. Built by docker-compose.yml; the same image runs
-#   web:    deploy/docker-entrypoint.sh + gunicorn (the default command below)
+#   web:    deploy/docker-entrypoint.sh + gunicorn -c deploy/gunicorn.conf.py (the default command below)
 #   worker: celery -A geoportal worker
+#   beat:   celery -A geoportal beat (exactly one)
 # Browser libraries come from npm at build time (package-lock.json pins them); nothing loads from a CDN.
 # The same steps as scripts/build_frontend.sh: vendor copies, then the pages bundled by esbuild.
 FROM node:20-bookworm-slim AS frontend
@@ -14,17 +15,16 @@ RUN node frontend/build.mjs
 
 FROM python:3.11-slim-bookworm
 
-# WEB_CONCURRENCY (workers) and GUNICORN_CMD_ARGS are read by gunicorn itself: override them at
-# run time to tune it. GEOPORTAL_DATA_DIR holds the app's other files (see settings/base.py).
+# gunicorn reads WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT, ... (deploy/gunicorn.conf.py): set them at
+# run time to tune it. GEOPORTAL_DATA_DIR holds the app's other files (see settings/base.py),
+# the beat scheduler's state among them.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=geoportal.settings.prod \
     STATIC_ROOT=/app/static \
     MEDIA_ROOT=/app/media \
-    GEOPORTAL_DATA_DIR=/app/data \
-    WEB_CONCURRENCY=4 \
-    GUNICORN_CMD_ARGS="--threads 16 --timeout 120 --backlog 2048 --access-logfile -"
+    GEOPORTAL_DATA_DIR=/app/data
 
 # GeoDjango loads GDAL, GEOS and PROJ through ctypes: libgdal32 brings libgeos and libproj along.
 RUN apt-get update \
@@ -37,18 +37,17 @@ RUN groupadd --system --gid 10001 geoportal \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, so a code change does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-      > /tmp/requirements.txt \
- && pip install --no-cache-dir -r /tmp/requirements.txt \
+# Dependencies first, in their own layer, so a code change does not reinstall them: exactly the
+# runtime lock (requirements/base.txt, every package pinned with its hashes; `make lock` updates it).
+COPY requirements/base.txt /tmp/requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt \
  && rm /tmp/requirements.txt
 
 COPY . .
 COPY --from=frontend /build/static-build ./static-build
 # The code stays owned by root (read-only for the app); only the data directories are writable.
 # They are created here so that named volumes mounted on them start out owned by the app user.
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
  && rm -rf build ./*.egg-info \
  && chmod 0755 deploy/docker-entrypoint.sh \
  && mkdir -p /app/static /app/media /app/data \
@@ -57,8 +56,10 @@ RUN pip install --no-cache-dir . \
 USER geoportal:geoportal
 EXPOSE 8000
 
-# /healthz answers 200 only when the database, Redis and at least one Celery worker answer.
+# Readiness: /healthz/ready answers 200 when the database (PostGIS), the cache and the broker answer.
+# Not /healthz, which also needs a worker and the beat scheduler: the web container stays healthy
+# while no worker is up. (The worker and beat services override this check.)
 HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 \
-  CMD curl -fsS -o /dev/null http://127.0.0.1:8000/healthz || exit 1
+  CMD curl -fsS -o /dev/null http://127.0.0.1:8000/healthz/ready || exit 1
 
-CMD ["gunicorn", "geoportal.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread"]
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "geoportal.wsgi:application", "--bind", "0.0.0.0:8000"]

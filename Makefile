@@ -1,7 +1,7 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-frontend clean
+.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-frontend clean
 
-run:  ## set up, load the demo city, start web + worker in the background
+run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
 
 stop:  ## stop what `make run` started
@@ -13,11 +13,25 @@ test:  ## set up, then lint, check migrations and run the test suite
 setup:  ## install packages and start PostgreSQL/Redis only
 	@bash scripts/provision.sh && bash scripts/services.sh start
 
-lint:
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint:  ## ruff, mypy and eslint only (no database, no pytest)
+	@bash scripts/test.sh --lint-only
+
+# The locks: requirements/base.txt (runtime: Dockerfile), dev.txt (runtime + tests and checks:
+# make run, make test) and bench.txt (dev + the benchmarks' peers), every package pinned with hashes.
+# `make lock` re-resolves after a change to pyproject.toml and keeps every pin it can;
+# `make lock UPGRADE=1` moves everything to the newest allowed versions, `make lock P=django` one package.
+UV_VERSION := 0.13.9
+LOCK_FLAGS = --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock"
+lock:  ## re-pin requirements/*.txt from pyproject.toml (UPGRADE=1: everything, P=name: one package)
+	@test -x .venv/bin/python || bash scripts/provision.sh
+	@.venv/bin/uv --version 2>/dev/null | grep -qx "uv $(UV_VERSION)" || .venv/bin/python -m pip install -q "uv==$(UV_VERSION)"
+	.venv/bin/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) $(if $(P),--upgrade-package $(P)) -o requirements/dev.txt
+	.venv/bin/uv pip compile pyproject.toml -c requirements/dev.txt $(LOCK_FLAGS) -o requirements/base.txt
+	.venv/bin/uv pip compile pyproject.toml --extra dev --extra bench -c requirements/dev.txt $(LOCK_FLAGS) -o requirements/bench.txt
 
 bench-deps:
-	@.venv/bin/pip install -q -e ".[dev,bench]"
+	@bash scripts/provision.sh
+	@.venv/bin/pip install -q -r requirements/bench.txt && .venv/bin/pip install -q --no-deps -e .
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 bench-layers: bench-deps  ## p50 of a ~1,000-parcel bbox query vs PostGIS and geopandas (needs `make run`)

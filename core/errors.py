@@ -58,12 +58,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
 
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail
-        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         message = _("Invalid input. %(detail)s") % {"detail": _flatten_message(fields)}
         response.data = error_body("invalid", message, fields)
     else:
-        detail = getattr(exc, "detail", str(exc))
+        detail = getattr(exc, "detail", None) or str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         extra = getattr(exc, "extra", {}) or {}
         response.data = error_body(str(code), _flatten_message(detail), **extra)

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Entrypoint of the `web` service (docker-compose.yml): wait for PostGIS, apply migrations,
 # collect static files, load the demo city when SEED_DEMO=1, then run the given command
-# (gunicorn). The worker service does not use it, so only one container migrates.
+# (gunicorn). The worker and beat services do not use it, so only one container migrates.
 set -eu
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-[ "$#" -gt 0 ] || die "no command given; expected e.g.: gunicorn geoportal.wsgi:application --bind 0.0.0.0:8000"
+[ "$#" -gt 0 ] || die "no command given; expected e.g.: gunicorn -c deploy/gunicorn.conf.py geoportal.wsgi:application --bind 0.0.0.0:8000"
 
 if [ "${SECRET_KEY:-}" = "change-me-to-a-long-random-value" ]; then
   die "SECRET_KEY is the placeholder from docker-compose.yml; put a long random value in .env (see README)"

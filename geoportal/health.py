@@ -1,16 +1,33 @@
-"""``/healthz``: is every part the platform needs answering right now?
+"""Health endpoints, for a load balancer, an orchestrator and a person alike.
 
-Each probe returns a small dict with ``ok``; the view answers 503 and names the failed parts
-when any probe fails, so a load balancer and a person read the same answer.
+- ``/healthz/live``: liveness. The process answers; nothing else is asked (no database, no Redis),
+  so a restart is never triggered by a dependency that is down.
+- ``/healthz/ready``: readiness. Database with PostGIS, cache and broker answer: this process can
+  serve requests and queue jobs. Workers are not asked, so the web tier stays in service (and its
+  container healthy) while no worker is up.
+- ``/healthz``: the full report: database (PostgreSQL, PostGIS, GEOS, PROJ, GDAL versions), cache,
+  broker, live Celery workers and the beat scheduler. 200 only when every part answers, including at
+  least one worker and a beat scheduler that ticked in the last ``HEALTH_BEAT_MAX_AGE`` seconds;
+  otherwise 503, with the failed parts named in ``failed``.
+
+Each probe returns a small dict with ``ok``; a failing probe reports its error instead of raising.
+
+The beat scheduler cannot be pinged like a worker, so it leaves a heartbeat: ``HeartbeatScheduler``
+(``CELERY_BEAT_SCHEDULER``) stores the time of its latest tick in the cache, and the probe reads it.
+``python -m geoportal.health beat`` exits 0 when that heartbeat is fresh (the beat container's
+health check).
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from celery.beat import PersistentScheduler
 from django.conf import settings
 from django.contrib.gis.gdal import gdal_full_version
 from django.contrib.gis.geos import geos_version
@@ -22,6 +39,8 @@ from kombu import Connection
 from .celery import app as celery_app
 
 Probe = Callable[[], dict[str, Any]]
+
+BEAT_HEARTBEAT_KEY = "health:beat:last-tick"
 
 
 def probe_database() -> dict[str, Any]:
@@ -61,11 +80,29 @@ def probe_workers() -> dict[str, Any]:
     return {"ok": bool(replies), "live": len(replies)}
 
 
-PROBES: dict[str, Probe] = {
+def probe_beat() -> dict[str, Any]:
+    last = cache.get(BEAT_HEARTBEAT_KEY)
+    if last is None:
+        return {"ok": False, "error": "no beat scheduler has reported (celery -A geoportal beat)"}
+    age = round(max(0.0, time.time() - float(last)), 1)
+    result: dict[str, Any] = {"ok": age <= settings.HEALTH_BEAT_MAX_AGE, "last_tick_seconds_ago": age}
+    if not result["ok"]:
+        result["error"] = f"the beat scheduler last ticked {age:.0f} s ago"
+    return result
+
+
+# Readiness: what this web process needs to serve requests and queue jobs.
+READY_PROBES: dict[str, Probe] = {
     "database": probe_database,
     "cache": probe_cache,
     "broker": probe_broker,
+}
+
+# The full report adds the processes that do the background work.
+PROBES: dict[str, Probe] = {
+    **READY_PROBES,
     "workers": probe_workers,
+    "beat": probe_beat,
 }
 
 
@@ -79,10 +116,65 @@ def run_probe(probe: Probe) -> dict[str, Any]:
     return result
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {name: run_probe(probe) for name, probe in PROBES.items()}
-    if not checks["broker"]["ok"]:
-        checks["workers"] = {"ok": False, "live": 0, "error": "broker unreachable"}
+def _report(checks: dict[str, dict[str, Any]]) -> JsonResponse:
     failed = [name for name, result in checks.items() if not result["ok"]]
     body = {"status": "ok" if not failed else "fail", "failed": failed, "checks": checks}
-    return JsonResponse(body, status=503 if failed else 200)
+    response = JsonResponse(body, status=503 if failed else 200)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The full report: 503 when any part fails, no live worker and a silent beat included."""
+    checks: dict[str, dict[str, Any]] = {}
+    for name, probe in PROBES.items():
+        if name == "workers" and not checks["broker"]["ok"]:
+            checks[name] = {"ok": False, "live": 0, "error": "broker unreachable", "ms": 0.0}
+        else:
+            checks[name] = run_probe(probe)
+    return _report(checks)
+
+
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: database with PostGIS, cache and broker; 503 naming the failed ones."""
+    return _report({name: run_probe(probe) for name, probe in READY_PROBES.items()})
+
+
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches nothing else."""
+    response = JsonResponse({"status": "ok"})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def record_beat_tick() -> None:
+    """Store the time of this beat tick for ``probe_beat``; a cache outage must not stop beat."""
+    with contextlib.suppress(Exception):  # the next tick tries again; /healthz reports the silence
+        cache.set(BEAT_HEARTBEAT_KEY, time.time(), timeout=None)
+
+
+class HeartbeatScheduler(PersistentScheduler):
+    """Celery beat's default scheduler (schedule state in ``CELERY_BEAT_SCHEDULE_FILENAME``) that
+    also records each tick for ``/healthz``."""
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        record_beat_tick()
+        return float(super().tick(*args, **kwargs))
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:] != ["beat"]:
+        print("usage: python -m geoportal.health beat", file=sys.stderr)
+        return 2
+    import django
+
+    django.setup()
+    result = run_probe(probe_beat)
+    if not result["ok"]:
+        print(f"error: {result['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

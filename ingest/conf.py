@@ -1,71 +1,81 @@
-"""Ingest limits and timings, read from Django settings first and the environment second.
+"""Ingest limits and timings, read from Django settings (``INGEST_*`` in geoportal/settings/base.py).
 
-Workers are separate processes that read only their environment, so every value can be set either
-way: ``INGEST_LEASE_SECONDS = 30`` in a settings module, or ``INGEST_LEASE_SECONDS=30`` in the
-environment of the web server and the workers.
+The settings module reads each value from the environment when it is imported, and a bad one
+(``INGEST_ZIP_MAX_MB=many``, ``INGEST_MAX_UPLOAD_MB=-1``) stops the web server or worker at
+start-up with ImproperlyConfigured naming the variable, instead of running on the default. Web
+processes and workers are separate processes; both import the settings, so both see the same
+environment. Tests change a value with ``settings.INGEST_MAX_UPLOAD_MB = 1`` or override_settings.
 """
 
 from __future__ import annotations
 
-import os
+import math
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 MB = 1024 * 1024
 
 
-def _number(name: str, default: float) -> float:
-    value = getattr(settings, name, None)
-    if value is None:
-        raw = os.environ.get(name)
-        if raw is None or not raw.strip():
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            return default
+def _number(name: str) -> float:
+    """The setting ``name`` as a positive number; an override of the wrong kind is named too."""
+    value = getattr(settings, name)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ImproperlyConfigured(f"{name} must be a number greater than 0, got {value!r}.")
     return float(value)
 
 
 def max_upload_bytes() -> int:
     """Largest accepted upload (``INGEST_MAX_UPLOAD_MB``, default 512 MB)."""
-    return int(_number("INGEST_MAX_UPLOAD_MB", 512) * MB)
+    return int(_number("INGEST_MAX_UPLOAD_MB") * MB)
 
 
+# The run protocol's timings moved to the jobs package (JOBS_* settings); the old names still answer.
 def lease_seconds() -> float:
     """How long a worker holds a job without a heartbeat before another may take it over."""
-    return max(1.0, _number("INGEST_LEASE_SECONDS", 60))
+    from jobs import conf as jobs_conf
+
+    return jobs_conf.lease_seconds()
 
 
 def requeue_after_seconds() -> float:
     """A queued job nobody has started for this long is put on the queue again (lost message)."""
-    return max(lease_seconds(), _number("INGEST_REQUEUE_AFTER_SECONDS", 900))
+    from jobs import conf as jobs_conf
+
+    return jobs_conf.requeue_after_seconds()
 
 
 def max_attempts() -> int:
     """A job whose worker died this many times fails instead of killing another worker."""
-    return int(_number("INGEST_MAX_ATTEMPTS", 5))
+    from jobs import conf as jobs_conf
+
+    return jobs_conf.max_attempts()
 
 
 def zip_max_entries() -> int:
-    return int(_number("INGEST_ZIP_MAX_ENTRIES", 10_000))
+    return int(_number("INGEST_ZIP_MAX_ENTRIES"))
 
 
 def zip_max_total_bytes() -> int:
     """Total uncompressed size of an archive (``INGEST_ZIP_MAX_MB``, default 2048 MB)."""
-    return int(_number("INGEST_ZIP_MAX_MB", 2048) * MB)
+    return int(_number("INGEST_ZIP_MAX_MB") * MB)
 
 
 def zip_max_ratio() -> float:
     """Largest compression ratio of one archive entry above 1 MB; zip bombs reach 1000:1."""
-    return _number("INGEST_ZIP_MAX_RATIO", 200)
+    return _number("INGEST_ZIP_MAX_RATIO")
 
 
 def max_report_items() -> int:
     """Errors and warnings kept in a job report; the counts always cover all of them."""
-    return int(_number("INGEST_MAX_REPORT_ITEMS", 1000))
+    return int(_number("INGEST_MAX_REPORT_ITEMS"))
 
 
 def max_raster_pixels() -> int:
     """Largest orthophoto accepted, in pixels (width x height), default 4 gigapixels."""
-    return int(_number("INGEST_MAX_RASTER_MEGAPIXELS", 4096) * 1_000_000)
+    return int(_number("INGEST_MAX_RASTER_MEGAPIXELS") * 1_000_000)

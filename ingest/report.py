@@ -11,6 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from jobs.errors import JobFailed
+
 from . import conf
 
 # What a report's row numbers count, for messages (the report itself keeps the plain key).
@@ -26,22 +28,11 @@ def unit_name(unit: str, plural: bool = False) -> str:
     return str(names[plural]) if names else unit
 
 
-class IngestError(Exception):
+class IngestError(JobFailed):
     """The file cannot be ingested; ``message`` names the problem and says what to do next."""
 
     def __init__(self, message: str, code: str = "invalid_file", field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
-
-
-class JobCancelled(Exception):
-    """The user cancelled the job; nothing is written."""
-
-
-class LeaseLost(Exception):
-    """Another worker took the job over (this one was presumed dead); stop without writing."""
+        super().__init__(message, code, field)
 
 
 class Report:

@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
+from jobs.models import JobStatus
 from layers.registry import LAYERS
 from policy.actions import Action
 from policy.predicates import home_division_code, may, visible_jobs
 
 from . import conf, vector
-from .models import IngestJob, JobKind, JobStatus
+from .models import IngestJob, JobKind
 from .options import options_hash, validate_options
 from .report import IngestError
 from .safezip import open_checked
@@ -199,7 +200,7 @@ class Submitted:
 
 def submit(user: Any, upload: UploadedFile, received: Upload, decision: Decision) -> Submitted:
     """Create (or find) the job for this file and target, and queue it."""
-    from .runner import enqueue
+    from jobs.runner import enqueue, requeue
 
     key = {
         "sha256": received.sha256,
@@ -249,16 +250,7 @@ def submit(user: Any, upload: UploadedFile, received: Upload, decision: Decision
         with transaction.atomic():
             again = IngestJob.objects.select_for_update().get(pk=existing.pk)
             if again.status in (JobStatus.FAILED, JobStatus.CANCELLED):
-                again.status = JobStatus.QUEUED
-                again.progress = 0
-                again.stage = ""
-                again.report = {}
-                again.error = ""
-                again.attempts = 0
-                again.cancel_requested = False
-                again.finished_at = None
-                again.save()
-                enqueue(again)
+                requeue(again)
             existing = again
         return Submitted(existing, True)
     return Submitted(existing, False)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,10 +19,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jobs.models import JobStatus
+from jobs.runner import request_cancel
 from policy.predicates import can_cancel_job, visible_jobs
 
 from . import conf
-from .models import IngestJob, JobKind, JobStatus
+from .models import IngestJob, JobKind
 from .serializers import JobCreateSerializer, JobSerializer
 from .submit import Rejected, decide, preview, receive, submit, too_large, validate_kind
 
@@ -152,14 +153,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                     "already_finished",
                     status_code=status.HTTP_409_CONFLICT,
                 )
-            job.cancel_requested = True
-            code = status.HTTP_202_ACCEPTED
-            if job.status == JobStatus.QUEUED:
-                job.status = JobStatus.CANCELLED
-                job.error = _("Cancelled before it started; nothing was written.")
-                job.finished_at = timezone.now()
-                code = status.HTTP_200_OK
-            job.save()
+            code = status.HTTP_200_OK if request_cancel(job) else status.HTTP_202_ACCEPTED
         return Response(JobSerializer(job, context={"request": request}).data, status=code)
 
     @extend_schema(

@@ -1,9 +1,8 @@
 """Writing many records at once, with the derived fields and the permission check of a single save.
 
-``LayerFeature.save()`` derives the division, park, grid cell, area and length one query at a time.
-Here the spatial lookups run as one set-based query per few thousand records, with the same
-representative point, the same filters and the same tie-breaking as ``layers.models.lookups``;
-areas and lengths come from the very functions ``lookups`` uses. Every record then goes through
+The division, park, grid cell, area and length come from ``layers.derivation.derive_many`` (re-exported
+here for the job runner): the one set-based derivation ``LayerFeature.save()`` also uses, one query
+per few thousand records. Every record then goes through
 ``policy.predicates.can_create`` like an API create, and everything is inserted with
 ``bulk_create`` inside the caller's transaction (see layers/history.py: bulk-loaded records get
 their history baseline before their first edit). Vector tiles are invalidated after the commit.
@@ -15,84 +14,21 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.contrib.gis.geos import GEOSGeometry, Point
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from policy.predicates import can_create
-from layers.models import Division, LayerFeature
-from layers.models.base import MU_M2
-from layers.models.lookups import (
-    geodesic_area_m2,
-    geodesic_length_m,
-    grid_cell_id_sql,
-    park_id_sql,
-    representative_point,
-    village_code_sql,
-)
+from layers.derivation import derive_many
+from layers.models import LayerFeature
 from layers.registry import LayerSpec
+from policy.predicates import can_create
 
 from .report import Report
 
-CHUNK = 5000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-
-def _lookup_sql(model: type[LayerFeature]) -> tuple[str, list[str]]:
-    columns, names = [village_code_sql("t.pt")], ["division_code"]
-    if model.derive_park:
-        columns.append(park_id_sql("t.pt"))
-        names.append("park_id")
-    if model.derive_grid_cell:
-        columns.append(grid_cell_id_sql("t.start"))
-        names.append("grid_cell_id")
-    sql = (
-        f"SELECT {', '.join(columns)} FROM ("
-        " SELECT u.ord, ST_GeomFromEWKB(u.pt) AS pt, ST_GeomFromEWKB(u.st) AS start"
-        " FROM unnest(%s::bytea[], %s::bytea[]) WITH ORDINALITY AS u(pt, st, ord)) t ORDER BY t.ord"
-    )
-    return sql, names
-
-
-def derive_many(records: Sequence[LayerFeature]) -> None:
-    """Fill the derived fields of unsaved records exactly as ``derive_location`` would."""
-    if not records:
-        return
-    model = type(records[0])
-    if issubclass(model, Division):
-        for record in records:
-            record.derive()  # Division.derive: its own code, no lookup
-        return
-    sql, names = _lookup_sql(model)
-    for start in range(0, len(records), CHUNK):
-        chunk = records[start : start + CHUNK]
-        points, starts = [], []
-        for record in chunk:
-            geom: GEOSGeometry = record.geom
-            if geom.srid is None:
-                geom.srid = 4326
-            point = representative_point(geom)
-            points.append(bytes(point.ewkb))
-            # geom[0], not geom.coords[0]: coords copies every vertex through ctypes.
-            first = Point(geom[0], srid=4326) if geom.geom_type == "LineString" else point
-            starts.append(bytes(first.ewkb))
-        with connection.cursor() as cur:
-            cur.execute(sql, [points, starts])
-            rows = cur.fetchall()
-        for record, row in zip(chunk, rows, strict=True):
-            for name, value in zip(names, row, strict=True):
-                setattr(record, name, value)
-    fields = {f.name for f in model._meta.concrete_fields}
-    for record in records:
-        geom = record.geom
-        if "area_m2" in fields and geom.geom_type in {"Polygon", "MultiPolygon"}:
-            record.area_m2 = round(geodesic_area_m2(geom), 2)
-            if "area_mu" in fields:
-                record.area_mu = round(record.area_m2 / MU_M2, 4)
-        if "length_m" in fields and geom.geom_type == "LineString":
-            record.length_m = round(geodesic_length_m(geom), 2)
+__all__ = ["check_permissions", "derive_many", "insert"]
 
 
 def check_permissions(

@@ -14,7 +14,7 @@ from . import models as m
 
 
 class Family(dj_models.TextChoices):
-    """How a layer's records are scoped and who edits them (see accounts.permissions)."""
+    """The kind of layer, grouping the catalogue (who may do what is in policy.resources)."""
 
     REFERENCE = "reference", _("基础参考")
     CARRIER = "carrier", _("载体资源")

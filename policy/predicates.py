@@ -38,7 +38,7 @@ def layer_rules(layer: LayerSpec | str) -> Resource:
 @cache
 def rules_for_model(model: type[Model]) -> Resource:
     """The resource declared for a model (its concrete class or a proxy of it)."""
-    label = model._meta.concrete_model._meta.label
+    label = (model._meta.concrete_model or model)._meta.label
     for resource in RESOURCES.values():
         if resource.model == label:
             return resource

@@ -161,8 +161,8 @@ def _compute(binding: tuple[Any, ...]) -> Scope:
             code, level = row
             return Scope(division_prefix=code[: PREFIX_LENGTH[level]], home_code=code)
     if kind == "park" and park_id:
-        code = Park.all_objects.filter(pk=park_id).values_list("division_code", flat=True).first()
-        return Scope(park_id=park_id, home_code=code or "")
+        park_code = Park.all_objects.filter(pk=park_id).values_list("division_code", flat=True).first()
+        return Scope(park_id=park_id, home_code=park_code or "")
     if kind == "grid_cell" and cell_id:
         # The worker's cell and its sub-cells (组), in one query.
         rows = list(

@@ -25,16 +25,47 @@ install_debs() {
     || die "apt-get install failed; see $LOG_DIR/apt.log"
 }
 
+# The venv is installed from the lock (requirements/dev.txt: every package pinned with its hashes),
+# then the project itself without dependencies. A stamp keyed on the lock and pyproject.toml skips
+# all of it when neither changed; `make lock` updates the lock (README, "Development").
+LOCK=$ROOT/requirements/dev.txt
+# Installed by hand or by tools, never listed in the lock, and kept when the venv is synced.
+KEEP="pip setuptools wheel uv geoportal"
+
 install_venv() {
-  local stamp=$VENV/.installed hash
-  hash=$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then return 0; fi
+  local stamp=$VENV/.installed hash extra
+  [ -f "$LOCK" ] || die "the lock file $LOCK is missing; run 'make lock'"
+  hash=$(cat "$LOCK" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)
+  if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then return 0; fi
   command -v python3.11 >/dev/null || command -v python3 >/dev/null || die "python3 (3.11) is not installed"
   [ -x "$PY" ] || python3 -m venv "$VENV" || die "could not create $VENV (is python3-venv installed?)"
-  say "installing Python packages into .venv (first run takes a few minutes)"
+  say "installing Python packages from requirements/dev.txt into .venv (first run takes a few minutes)"
   "$PY" -m pip install -q --upgrade pip >"$LOG_DIR/pip.log" 2>&1
-  "$PY" -m pip install -q -e "$ROOT[dev]" >>"$LOG_DIR/pip.log" 2>&1 \
-    || die "pip install failed; see $LOG_DIR/pip.log"
+  "$PY" -m pip install -q --require-hashes -r "$LOCK" >>"$LOG_DIR/pip.log" 2>&1 \
+    || die "pip install -r requirements/dev.txt failed; see $LOG_DIR/pip.log"
+  "$PY" -m pip install -q --no-deps -e "$ROOT" >>"$LOG_DIR/pip.log" 2>&1 \
+    || die "pip install -e . failed; see $LOG_DIR/pip.log"
+  # Packages the lock no longer lists (a dropped dependency) are removed, so the venv is the lock.
+  extra=$("$PY" - "$LOCK" "$KEEP" <<'PY'
+import importlib.metadata as md
+import re
+import sys
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+locked = {norm(re.split(r"[=<>~!;\s\[]", line, maxsplit=1)[0]) for line in open(sys.argv[1]) if re.match(r"[A-Za-z0-9]", line)}
+keep = {norm(n) for n in sys.argv[2].split()}
+print(" ".join(sorted({norm(d.metadata["Name"]) for d in md.distributions()} - locked - keep)))
+PY
+  )
+  if [ -n "$extra" ]; then
+    say "removing Python packages the lock does not list: $extra"
+    # shellcheck disable=SC2086
+    "$PY" -m pip uninstall -q -y $extra >>"$LOG_DIR/pip.log" 2>&1 || die "pip uninstall failed; see $LOG_DIR/pip.log"
+  fi
+  "$PY" -m pip check >>"$LOG_DIR/pip.log" 2>&1 \
+    || die "the installed packages do not satisfy pyproject.toml (is requirements/dev.txt out of date? run 'make lock'); see $LOG_DIR/pip.log"
   echo "$hash" >"$stamp"
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make run`: set up everything, load the demo city, start the web server and a Celery worker
-# in the background, and wait until /healthz says all is well. `make stop` stops them.
+# `make run`: set up everything, load the demo city, start the web server, a Celery worker and the
+# Celery beat scheduler in the background, and wait until /healthz says all is well.
+# `make stop` stops them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 URL="http://$WEB_HOST:$WEB_PORT"
 WEB_PID=$RUN_DIR/web.pid
 WORKER_PID=$RUN_DIR/worker.pid
+BEAT_PID=$RUN_DIR/beat.pid
 NGINX_PID=$RUN_DIR/nginx.pid
 APP_PORT=${GEOPORTAL_APP_PORT:-$((WEB_PORT + 1))}
 
@@ -39,16 +41,31 @@ say "migrating the database"
 say "loading demo data (skipped when already loaded)"
 "$PY" manage.py seed_demo --scale "${DEMO_SCALE:-0.05}" --if-empty
 
-say "starting the Celery worker"
-"$VENV/bin/celery" -A geoportal worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
-  --hostname "geoportal@%h" --pidfile "$WORKER_PID" --logfile "$LOG_DIR/worker.log" --detach
+# The worker and beat survive a web server that died: a second `make run` does not start another.
+if pid_alive "$WORKER_PID"; then
+  say "the Celery worker is already running (pid $(cat "$WORKER_PID"))"
+else
+  say "starting the Celery worker"
+  "$VENV/bin/celery" -A geoportal worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
+    --hostname "geoportal@%h" --pidfile "$WORKER_PID" --logfile "$LOG_DIR/worker.log" --detach
+fi
+
+# Exactly one scheduler for the periodic tasks (CELERY_BEAT_SCHEDULE in geoportal/settings/base.py);
+# its schedule state is CELERY_BEAT_SCHEDULE_FILENAME in the data directory.
+if pid_alive "$BEAT_PID"; then
+  say "the Celery beat scheduler is already running (pid $(cat "$BEAT_PID"))"
+else
+  say "starting the Celery beat scheduler"
+  "$VENV/bin/celery" -A geoportal beat --loglevel INFO \
+    --pidfile "$BEAT_PID" --logfile "$LOG_DIR/beat.log" --detach
+fi
 
 say "starting the app server (gunicorn) on 127.0.0.1:$APP_PORT"
+# Settings in deploy/gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, ...); here only where its files go.
 # nginx sends the media files the app has allowed (deploy/nginx.local.conf).
-MEDIA_ACCEL_REDIRECT=/_protected_media/ "$VENV/bin/gunicorn" geoportal.wsgi:application --bind "127.0.0.1:$APP_PORT" \
-  --workers "${WEB_WORKERS:-4}" --worker-class gthread --threads "${WEB_THREADS:-16}" \
-  --backlog 2048 --timeout 120 --pid "$WEB_PID" --daemon \
-  --access-logfile "$LOG_DIR/access.log" --error-logfile "$LOG_DIR/web.log"
+MEDIA_ACCEL_REDIRECT=/_protected_media/ WEB_DAEMON=1 WEB_PIDFILE="$WEB_PID" \
+  WEB_ACCESS_LOG="$LOG_DIR/access.log" WEB_ERROR_LOG="$LOG_DIR/web.log" \
+  "$VENV/bin/gunicorn" -c deploy/gunicorn.conf.py geoportal.wsgi:application --bind "127.0.0.1:$APP_PORT"
 
 say "starting nginx on $URL"
 mapfile -t roots < <("$PY" -c 'from django.conf import settings; print(settings.STATIC_ROOT); print(settings.MEDIA_ROOT)')
@@ -64,19 +81,29 @@ sed -e "s#@NGINX_USER@#$NGINX_USER#; s#@RUN_DIR@#$RUN_DIR#; s#@LOG_DIR@#$LOG_DIR
 nginx -t -q -c "$RUN_DIR/nginx.conf" 2>"$LOG_DIR/nginx-test.log" || die "the nginx configuration is invalid; see $LOG_DIR/nginx-test.log"
 nginx -c "$RUN_DIR/nginx.conf" || die "nginx did not start; see $LOG_DIR/nginx-error.log"
 
-for _ in $(seq 120); do
-  code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz" || true)
-  [ "$code" = 200 ] && break
-  sleep 0.5
-done
-[ "$code" = 200 ] || die "the platform did not become healthy; see $LOG_DIR/web.log and $LOG_DIR/worker.log, or curl $URL/healthz"
+# First the web tier (readiness: database, cache, broker), then the full report, which also needs
+# the worker and the beat scheduler started above.
+wait_for() {
+  local path=$1 code=
+  for _ in $(seq 120); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$URL$path" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+wait_for /healthz/ready || die "the web server did not become ready; see $LOG_DIR/web.log, or curl $URL/healthz/ready"
+if ! wait_for /healthz; then
+  failed=$(curl -s "$URL/healthz" | "$PY" -c 'import json, sys; print(", ".join(json.load(sys.stdin)["failed"]))' 2>/dev/null || true)
+  die "the platform did not become healthy (failed: ${failed:-unknown}); see $LOG_DIR/worker.log and $LOG_DIR/beat.log, or curl $URL/healthz"
+fi
 
 cat <<MSG
 
   Geoportal is running at $URL
     map        $URL/  (the public investment map)
     wall       $("$PY" manage.py wall_token --base-url "$URL" 2>/dev/null || echo "$URL/wall/ (log in as city_leader)")
-    health     $URL/healthz
+    health     $URL/healthz  (liveness $URL/healthz/live, readiness $URL/healthz/ready)
     API docs   $URL/api/docs/
     admin      $URL/admin/
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make stop`: stop what `make run` started: web server, worker, and our own Redis and PostgreSQL.
+# `make stop`: stop what `make run` started: nginx, web server, beat, worker, and our own Redis and
+# PostgreSQL.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -15,5 +16,6 @@ stop_pidfile() {
 
 stop_pidfile "nginx" "$RUN_DIR/nginx.pid"
 stop_pidfile "app server" "$RUN_DIR/web.pid"
+stop_pidfile "Celery beat scheduler" "$RUN_DIR/beat.pid"
 stop_pidfile "Celery worker" "$RUN_DIR/worker.pid"
 bash "$ROOT/scripts/services.sh" stop

@@ -1,26 +1,27 @@
-"""Running an overlay check: compute the findings chunk by chunk, then store them atomically.
+"""The overlay checks as processors of the jobs engine: compute the findings chunk by chunk,
+then store them in the runner's final transaction.
 
-Idempotent: a check that is already done is left alone, and a re-run (a redelivered job, acks
-late) replaces whatever an interrupted run left, so one check never holds duplicate findings.
-Progress is written after every chunk (a town for the land-use check, a park for the overlap
-check) outside the final transaction, so clients polling the check see it move.
+Exactly once (``jobs.runner``): a finished check is never run again, and a re-run after a dead
+worker starts from nothing, so one check never holds duplicate findings. Progress is published
+after every chunk (a town for the land-use check, a park for the overlap check), so clients polling
+the check see it move.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import transaction
-from django.utils import timezone
 
+from jobs.registry import Processor, register
+from jobs.runner import Context
 from layers.models import NON_CONSTRUCTION_USES, Division, DivisionLevel
 
 from . import queries
-from .models import CheckKind, CheckStatus, Finding, OverlayCheck
+from .models import CheckKind, Finding, OverlayCheck
 
-log = logging.getLogger(__name__)
+Found = tuple[list[tuple[str, queries.Overlap]], int]
 
 
 def _chunks(division: Division) -> list[str]:
@@ -33,7 +34,7 @@ def _chunks(division: Division) -> list[str]:
     return [division.prefix]
 
 
-def _illegal_land_use(check: OverlayCheck, progress: Callable[[int, int], None]):
+def _illegal_land_use(check: OverlayCheck, progress: Callable[[int, int], None]) -> Found:
     scope = check.division.prefix
     uses = sorted(str(u) for u in NON_CONSTRUCTION_USES)
     chunks = _chunks(check.division)
@@ -47,7 +48,7 @@ def _illegal_land_use(check: OverlayCheck, progress: Callable[[int, int], None])
     return found, queries.count_buildings(scope)
 
 
-def _parcel_overlap(check: OverlayCheck, progress: Callable[[int, int], None]):
+def _parcel_overlap(check: OverlayCheck, progress: Callable[[int, int], None]) -> Found:
     scope = check.division.prefix
     parks = queries.parks_with_parcels(scope)
     found: list[tuple[str, queries.Overlap]] = []
@@ -59,56 +60,47 @@ def _parcel_overlap(check: OverlayCheck, progress: Callable[[int, int], None]):
     return found, sum(n for _id, _name, n in parks)
 
 
-RUNNERS = {CheckKind.ILLEGAL_LAND_USE: _illegal_land_use, CheckKind.PARCEL_OVERLAP: _parcel_overlap}
+class Check(Processor):
+    """Both checks: find (per kind), then replace the check's findings with what was found."""
 
+    find: Callable[[OverlayCheck, Callable[[int, int], None]], Found]
 
-def run_check(check_id: int, task_id: str = "") -> str:
-    """Run one check to completion; returns its final status."""
-    check = OverlayCheck.objects.select_related("division").get(pk=check_id)
-    if check.status == CheckStatus.DONE:
-        return check.status
-    OverlayCheck.objects.filter(pk=check_id).update(
-        status=CheckStatus.RUNNING, started_at=timezone.now(), progress=0, error="", task_id=task_id or ""
-    )
+    def prepare(self, job: OverlayCheck, ctx: Context) -> Found:
+        def progress(done: int, total: int) -> None:
+            ctx.progress(done / max(total, 1), "checking", 0, 99)
 
-    def progress(done: int, total: int) -> None:
-        # Never 100 before the findings are stored.
-        OverlayCheck.objects.filter(pk=check_id).update(progress=min(99, done * 100 // max(total, 1)))
+        check = OverlayCheck.objects.select_related("division").get(pk=job.pk)
+        return type(self).find(check, progress)
 
-    try:
-        found, examined = RUNNERS[check.kind](check, progress)
-        with transaction.atomic():
-            locked = OverlayCheck.objects.select_for_update().get(pk=check_id)
-            if locked.status == CheckStatus.DONE:
-                return locked.status
-            Finding.objects.filter(check_run=locked).delete()
-            Finding.objects.bulk_create(
-                [
-                    Finding(
-                        check_run=locked,
-                        geom=GEOSGeometry(memoryview(o.ewkb)),
-                        overlap_area_m2=round(o.area_m2, 2),
-                        subject_layer=subject_layer,
-                        subject_id=o.subject_id,
-                        object_layer="parcels",
-                        object_id=o.object_id,
-                        division_code=o.division_code,
-                        details=o.details,
-                    )
-                    for subject_layer, o in found
-                ],
-                batch_size=1000,
-            )
-            locked.status = CheckStatus.DONE
-            locked.progress = 100
-            locked.finding_count = len(found)
-            locked.examined_count = examined
-            locked.finished_at = timezone.now()
-            locked.save()
-        return CheckStatus.DONE
-    except Exception as exc:
-        log.exception("overlay check %s failed", check_id)
-        OverlayCheck.objects.filter(pk=check_id).update(
-            status=CheckStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+    def commit(self, job: OverlayCheck, ctx: Context, prepared: Found) -> dict[str, Any]:
+        found, examined = prepared
+        Finding.objects.filter(check_run_id=job.pk).delete()
+        Finding.objects.bulk_create(
+            [
+                Finding(
+                    check_run_id=job.pk,
+                    geom=GEOSGeometry(memoryview(o.ewkb)),
+                    overlap_area_m2=round(o.area_m2, 2),
+                    subject_layer=subject_layer,
+                    subject_id=o.subject_id,
+                    object_layer="parcels",
+                    object_id=o.object_id,
+                    division_code=o.division_code,
+                    details=o.details,
+                )
+                for subject_layer, o in found
+            ],
+            batch_size=1000,
         )
-        return CheckStatus.FAILED
+        ctx.report.counts.update(examined=examined, findings=len(found))
+        return {"finding_count": len(found), "examined_count": examined}
+
+
+@register(model=OverlayCheck, kind=CheckKind.ILLEGAL_LAND_USE)
+class IllegalLandUse(Check):
+    find = staticmethod(_illegal_land_use)
+
+
+@register(model=OverlayCheck, kind=CheckKind.PARCEL_OVERLAP)
+class ParcelOverlap(Check):
+    find = staticmethod(_parcel_overlap)

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from jobs.models import Job
 
 
 class CheckKind(models.TextChoices):
     ILLEGAL_LAND_USE = "illegal_land_use", _("疑似违法用地（建筑压占非建设用地）")
     PARCEL_OVERLAP = "parcel_overlap", _("园区内地块重叠")
-
-
-class CheckStatus(models.TextChoices):
-    QUEUED = "queued", _("排队中")
-    RUNNING = "running", _("运行中")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("失败")
 
 
 class Verdict(models.TextChoices):
@@ -32,23 +26,12 @@ class Verdict(models.TextChoices):
     FALSE_POSITIVE = "false_positive", _("误报（消除打点）")
 
 
-class OverlayCheck(models.Model):
+class OverlayCheck(Job):
     kind = models.CharField(
         _("检查类型"),
         max_length=24,
         choices=CheckKind.choices,
         help_text=_("疑似违法用地：建筑压占耕地、林地、水域或未利用地；地块重叠：同一园区内地块相互重叠。"),
-    )
-    status = models.CharField(
-        _("状态"),
-        max_length=12,
-        choices=CheckStatus.choices,
-        default=CheckStatus.QUEUED,
-        db_index=True,
-        help_text=_("排队中、运行中、已完成或失败。"),
-    )
-    progress = models.PositiveSmallIntegerField(
-        _("进度（%）"), default=0, help_text=_("已检查的分区占全部分区的百分比，0–100。")
     )
     division = models.ForeignKey(
         "layers.Division",
@@ -70,28 +53,16 @@ class OverlayCheck(models.Model):
         related_name="+",
         help_text=_("发起此次检查的用户。"),
     )
-    created_at = models.DateTimeField(
-        _("发起时间"), default=timezone.now, editable=False, help_text=_("检查被提交的时间。")
-    )
-    started_at = models.DateTimeField(
-        _("开始时间"), null=True, blank=True, help_text=_("后台任务开始运行的时间。")
-    )
-    finished_at = models.DateTimeField(
-        _("结束时间"), null=True, blank=True, help_text=_("检查完成或失败的时间。")
-    )
     examined_count = models.PositiveIntegerField(
         _("检查记录数"), default=0, help_text=_("参与比对的记录数（建筑或地块）。")
     )
     finding_count = models.PositiveIntegerField(_("问题数"), default=0, help_text=_("发现的疑似问题数。"))
-    error = models.TextField(_("错误信息"), blank=True, help_text=_("失败时的原因。"))
-    task_id = models.CharField(
-        _("任务编号"), max_length=64, blank=True, help_text=_("运行此检查的 Celery 任务编号。")
-    )
 
     class Meta:
         verbose_name = _("叠加检查")
         verbose_name_plural = _("叠加检查")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="overlay_check_lease_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"

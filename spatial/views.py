@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from jobs.runner import enqueue
 from layers.api.filters import ordering
 from layers.api.serializers import build_serializer
 from layers.api.views import FeaturePagination
@@ -39,8 +41,7 @@ from policy.resources import OVERLAY_CHECKS
 
 from . import matching, queries, shapes
 from . import serializers as s
-from .models import CheckStatus, Finding, OverlayCheck, Verdict
-from .tasks import run_overlay_check
+from .models import Finding, OverlayCheck, Verdict
 
 TAGS = ["spatial"]
 OUTPUT_CRS = OpenApiParameter(
@@ -393,16 +394,10 @@ class CheckListView(APIView):
         )
         if not can_run_check(user, check):
             raise PermissionDenied(_("%(name)s is outside your area.") % {"name": division.name})
-        check.save()
-        try:
-            result = run_overlay_check.delay(check.pk)
-        except Exception as exc:  # the broker is down: say so instead of leaving a check queued forever
-            OverlayCheck.objects.filter(pk=check.pk).update(
-                status=CheckStatus.FAILED, error=f"could not queue the job: {exc}", finished_at=timezone.now()
-            )
-            check.refresh_from_db()
-            return Response(s.OverlayCheckSerializer(check).data, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        OverlayCheck.objects.filter(pk=check.pk, task_id="").update(task_id=result.id)
+        with transaction.atomic():
+            check.language = get_language() or ""
+            check.save()
+            enqueue(check)
         check.refresh_from_db()
         return Response(
             s.OverlayCheckSerializer(check).data,

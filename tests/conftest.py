@@ -15,6 +15,17 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the platform's default language: a request made by an earlier test
+    (LocaleMiddleware) leaves its language active in the thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
     """A real Celery worker process on the test database; yields its hostname."""

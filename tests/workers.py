@@ -75,3 +75,39 @@ class CeleryWorker:
                 self.kill()
         if not self.log.closed:
             self.log.close()
+
+
+class CeleryBeat:
+    """The beat scheduler on the test database, sending the schedule's tasks to one queue."""
+
+    def __init__(self, queue: str, log: Path, **env: str) -> None:
+        self.log = open(log, "a")  # noqa: SIM115 - closed in stop()
+        self.schedule = log.with_name(f"beat-{uuid.uuid4().hex[:8]}.schedule")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "geoportal", "beat", "--loglevel", "INFO"]
+            + ["--schedule", str(self.schedule)],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "geoportal.settings.test",
+                "DATABASE_URL": session_database_url(),
+                "CELERY_QUEUE": queue,
+                **env,
+            },
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.log.close()
+        for leftover in self.schedule.parent.glob(self.schedule.name + "*"):
+            leftover.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(env_str("GEOPORTAL_DATA_DIR", str(BASE_DIR / ".data")))
@@ -28,11 +28,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
-    "django_filters",
     "drf_spectacular",
     "simple_history",
     "geoportal",
     "accounts",
+    "jobs",
     "layers",
     "spatial",
     "tiles",
@@ -110,6 +110,23 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# Background jobs (jobs/): how soon a dead worker's job is taken over, when a queued job whose
+# message was lost is queued again, how often a job is tried, how often beat sweeps for both.
+JOBS_LEASE_SECONDS = env_float("JOBS_LEASE_SECONDS", 60, positive=True)
+JOBS_REQUEUE_AFTER_SECONDS = env_float("JOBS_REQUEUE_AFTER_SECONDS", 900, positive=True)
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5, minimum=1)
+JOBS_RECOVER_EVERY = env_float("JOBS_RECOVER_EVERY", 30, positive=True)
+# Periodic work: this one schedule, run by exactly one `celery -A geoportal beat` process (make run
+# starts one; docker compose has one `beat` service). Beat keeps its state in the data directory
+# and leaves a heartbeat in the cache for /healthz (geoportal.health.HeartbeatScheduler).
+CELERY_BEAT_SCHEDULE = {
+    "recover-stalled-jobs": {"task": "jobs.recover_stalled", "schedule": JOBS_RECOVER_EVERY},
+}
+CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule")
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -165,9 +182,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-HEALTH_WORKER_TIMEOUT = float(env_str("HEALTH_WORKER_TIMEOUT", "1.0"))
+HEALTH_WORKER_TIMEOUT = env_float("HEALTH_WORKER_TIMEOUT", 1.0, positive=True)
+# /healthz reports the beat scheduler as up while its last tick is at most this old.
+HEALTH_BEAT_MAX_AGE = env_float("HEALTH_BEAT_MAX_AGE", 120.0, positive=True)
 # Rendered tiles are kept in the cache; off only to measure or debug rendering itself.
 TILES_CACHE = env_bool("TILES_CACHE", True)
+
+# Ingest limits and timings (read through ingest/conf.py). Web processes and workers read the same
+# environment, so both see the same values; a bad one stops start-up with the variable's name.
+INGEST_MAX_UPLOAD_MB = env_float("INGEST_MAX_UPLOAD_MB", 512, positive=True)
+INGEST_ZIP_MAX_ENTRIES = env_int("INGEST_ZIP_MAX_ENTRIES", 10_000, minimum=1)
+INGEST_ZIP_MAX_MB = env_float("INGEST_ZIP_MAX_MB", 2048, positive=True)
+INGEST_ZIP_MAX_RATIO = env_float("INGEST_ZIP_MAX_RATIO", 200, positive=True)
+INGEST_MAX_REPORT_ITEMS = env_int("INGEST_MAX_REPORT_ITEMS", 1000, minimum=1)
+INGEST_MAX_RASTER_MEGAPIXELS = env_float("INGEST_MAX_RASTER_MEGAPIXELS", 4096, positive=True)
 
 # The wall's live feed (web.stream). An open stream holds one gunicorn thread, so a process serves
 # at most WEB_STREAM_SLOTS of them (of WEB_THREADS, default 16) and each one ends after

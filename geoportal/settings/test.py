@@ -12,3 +12,8 @@ CACHES["default"]["KEY_PREFIX"] = TEST_DATABASE_NAME  # noqa: F405
 MEDIA_ROOT = DATA_DIR / f"media-{TEST_DATABASE_NAME}"  # noqa: F405
 # Tests never collect static files, and WhiteNoise warns on every request without them.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+# A beat started by a test keeps its state apart from the one `make run` starts.
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    str(DATA_DIR / f"celerybeat-schedule-{TEST_DATABASE_NAME}"),  # noqa: F405
+)

@@ -1,11 +1,11 @@
 """COPY rows into a model's table and fill the derived fields in SQL, as ``LayerFeature.save()`` would.
 
-save() looks up the village, park and grid cell of every record one query at a time and writes a
-history row: about 6 ms a parcel, 20 minutes for 200,000. Here rows are COPYed into a temporary
+save() derives one record per query and writes a history row: a few ms a parcel, over ten minutes
+for 200,000. Here rows are COPYed into a temporary
 staging table and moved into the real table with one INSERT ... SELECT whose derived columns are
-the SQL twins of ``layers.models.lookups`` (same representative point, same tie-breaking, same
-rounding). Inserting the final values once, instead of inserting and then UPDATEing, writes each
-row and its index entries (GiST included) only once.
+the very expressions save() runs (``layers.derivation.derived_columns``). Inserting the final values
+once, instead of inserting and then UPDATEing, writes each row and its index entries (GiST included)
+only once.
 """
 
 from __future__ import annotations
@@ -21,46 +21,7 @@ from django.contrib.gis.db.models import GeometryField
 from django.db import connection, models
 from django.utils import timezone
 
-from layers.models import Division, LayerFeature
-from layers.models.lookups import grid_cell_id_sql, park_id_sql, village_code_sql
-
-MU_SQL = "(2000.0 / 3)"  # layers.models.base.MU_M2
-POINT = "s._pt"  # the representative point: ST_PointOnSurface, which is the point itself for points
-
-
-# Patrol tracks are filed by their start point.
-START = "CASE WHEN GeometryType(s.geom) = 'LINESTRING' THEN ST_StartPoint(s.geom) ELSE s._pt END"
-POLYGONAL = "GeometryType(s.geom) IN ('POLYGON', 'MULTIPOLYGON')"
-AREA_SQL = f"CASE WHEN {POLYGONAL} THEN round(ST_Area(s.geom::geography)::numeric, 2)::float8 ELSE 0 END"
-AREA_MU_SQL = (
-    f"CASE WHEN {POLYGONAL} THEN round(round(ST_Area(s.geom::geography)::numeric, 2) / {MU_SQL}, 4)::float8"
-    " ELSE 0 END"
-)
-LENGTH_SQL = (
-    "CASE WHEN GeometryType(s.geom) = 'LINESTRING'"
-    " THEN round(ST_Length(s.geom::geography)::numeric, 2)::float8 ELSE 0 END"
-)
-
-
-def derived_sql(model: type[models.Model]) -> dict[str, str]:
-    """Column -> SQL expression for the fields that layers.models.lookups.derive_location fills."""
-    if not issubclass(model, LayerFeature):
-        return {}
-    if issubclass(model, Division):
-        return {"division_code": "s.code"}  # Division.derive
-    names = {f.name for f in model._meta.concrete_fields}
-    out = {"division_code": village_code_sql(POINT)}
-    if model.derive_park:
-        out["park_id"] = park_id_sql(POINT)
-    if model.derive_grid_cell:
-        out["grid_cell_id"] = grid_cell_id_sql(START)
-    if "area_m2" in names:
-        out["area_m2"] = AREA_SQL
-        if "area_mu" in names:
-            out["area_mu"] = AREA_MU_SQL
-    if "length_m" in names:
-        out["length_m"] = LENGTH_SQL
-    return out
+from layers.derivation import derived_columns, with_point
 
 
 def _plain(value: Any) -> Any:
@@ -98,7 +59,7 @@ def bulk_load(model: type[models.Model], ids: np.ndarray, values: Mapping[str, A
     """
     started = time.monotonic()
     table, n = model._meta.db_table, len(ids)
-    derived = derived_sql(model)
+    derived = derived_columns(model)
     now = timezone.now()
     per_row: dict[str, list[Any]] = {"id": ids.tolist()}
     constants: dict[str, tuple[models.Field, Any]] = {}
@@ -126,7 +87,6 @@ def bulk_load(model: type[models.Model], ids: np.ndarray, values: Mapping[str, A
     exprs = [f"s.{c}" for c in cols]
     exprs += [f"CAST(%s AS {f.db_type(connection)})" for f, _ in constants.values()]
     exprs += list(derived.values())
-    point = ", ST_PointOnSurface(s.geom) AS _pt" if derived and "geom" in cols else ""
     times = {"prepare": time.monotonic() - started}
     with connection.cursor() as cur:
         cur.execute(f"CREATE TEMP TABLE {stage} AS SELECT {', '.join(cols)} FROM {table} WITH NO DATA")
@@ -134,10 +94,9 @@ def bulk_load(model: type[models.Model], ids: np.ndarray, values: Mapping[str, A
             for row in zip(*per_row.values(), strict=True):
                 copy.write_row(row)
         times["copy"] = time.monotonic() - started - times["prepare"]
-        # OFFSET 0 keeps the subquery from being flattened, so _pt is computed once per row, not per use.
+        source = with_point(stage) if derived and "geom" in cols else f"{stage} s"
         cur.execute(
-            f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(exprs)}"
-            f" FROM (SELECT s.*{point} FROM {stage} s OFFSET 0) s",
+            f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(exprs)} FROM {source}",
             [value for _, value in constants.values()],
         )
         cur.execute(f"DROP TABLE {stage}")

@@ -92,10 +92,10 @@ class LayerFeature(models.Model):
         base_manager_name = "all_objects"
 
     def derive(self) -> None:
-        """Fill the fields that depend on where the geometry is."""
-        from .lookups import derive_location
+        """Fill the fields that depend on where the geometry is (one query; see layers.derivation)."""
+        from layers.derivation import derive_many
 
-        derive_location(self)
+        derive_many([self])
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.geom is not None:

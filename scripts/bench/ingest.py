@@ -71,10 +71,10 @@ def make_job(user, path: Path, kind: str, layer: str, options: dict, name: str):
 
 def run_job(job) -> float:
     from ingest.models import IngestJob
-    from ingest.runner import run
+    from jobs.runner import run
 
     started = time.perf_counter()
-    run(job.pk)
+    run("ingest.IngestJob", job.pk)
     seconds = time.perf_counter() - started
     job = IngestJob.objects.get(pk=job.pk)
     if job.status != "succeeded":

@@ -38,9 +38,9 @@ def upload(
 def run_job(job_id: int):
     """Run the job here (on_commit never fires inside a test transaction, so nothing was queued)."""
     from ingest.models import IngestJob
-    from ingest.runner import run
+    from jobs.runner import run
 
-    run(job_id)
+    run("ingest.IngestJob", job_id)
     return IngestJob.objects.get(pk=job_id)
 
 

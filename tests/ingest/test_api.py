@@ -8,7 +8,8 @@ import pytest
 
 from accounts.roles import Role
 from fixtures import ingest_inputs as fx
-from ingest.models import IngestJob, JobStatus
+from ingest.models import IngestJob
+from jobs.models import JobStatus
 from layers.models import LandParcel
 
 from .conftest import URL
@@ -224,18 +225,18 @@ def test_only_the_submitter_or_an_admin_may_cancel(ingest):
 
 
 def test_a_running_job_asked_to_cancel_stops_without_writing(ingest, monkeypatch):
-    from ingest import runner
+    from ingest.processors import Import
 
     response = ingest.submit(fx.parcels_geojson(2), "p.geojson", kind="vector", layer="parcels")
     pk = response.json()["id"]
-    real = runner.process
+    real = Import.prepare
 
-    def process_then_cancel(job, ctx):
-        out = real(job, ctx)
+    def prepare_then_cancel(self, job, ctx):
+        out = real(self, job, ctx)
         ctx.heartbeat.cancelled = True  # what the heartbeat reads from cancel_requested
         return out
 
-    monkeypatch.setattr(runner, "process", process_then_cancel)
+    monkeypatch.setattr(Import, "prepare", prepare_then_cancel)
     from .conftest import run_job
 
     job = run_job(pk)

@@ -12,13 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.roles import Role
 from fixtures import ingest_inputs as fx
-from ingest import runner
 from ingest.models import IngestJob
 from ingest.sniff import FileType
 from ingest.submit import Decision, Upload, submit
-from ingest.tasks import run_job
+from jobs import runner
+from jobs.tasks import run_job
 from layers.models import LandParcel, PatrolTrack
-from tests.workers import ROOT, CeleryWorker
+from tests.workers import ROOT, CeleryBeat, CeleryWorker
 
 from .conftest import upload
 
@@ -73,9 +73,9 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_exactly_once(ci
     job_id = result.job.pk
     assert sent == [job_id]
 
-    first = CeleryWorker(queue, log, name="crash", INGEST_LEASE_SECONDS=str(lease))
+    first = CeleryWorker(queue, log, name="crash", JOBS_LEASE_SECONDS=str(lease))
     try:
-        run_job.apply_async((job_id,), queue=queue)
+        run_job.apply_async(("ingest.IngestJob", job_id), queue=queue)
         # Wait until the worker has claimed the job and is working on it, then kill it.
         running = _wait(job_id, lambda j: j.status == "running" and j.attempts == 1, timeout=60, step=0.02)
         time.sleep(0.5)
@@ -88,11 +88,14 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_exactly_once(ci
     assert PatrolTrack.objects.count() == 0, "nothing half-written"
 
     # The acknowledgement never came, but the broker would redeliver only after its visibility
-    # timeout (an hour). A new worker finds the expired lease and runs the job again.
-    second = CeleryWorker(queue, log, name="crash", INGEST_LEASE_SECONDS=str(lease))
+    # timeout (an hour). The beat schedule's recovery sweep finds the expired lease and queues the
+    # job again; a new worker runs it.
+    second = CeleryWorker(queue, log, name="crash", JOBS_LEASE_SECONDS=str(lease))
+    beat = CeleryBeat(queue, log, JOBS_LEASE_SECONDS=str(lease), JOBS_RECOVER_EVERY="1")
     try:
         job = _wait(job_id, lambda j: j.finished, timeout=180, step=0.2)
     finally:
+        beat.stop()
         second.stop()
     assert job.status == "succeeded", job.error
     assert job.attempts == 2
@@ -103,6 +106,6 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_exactly_once(ci
     assert sum(len(t) for t in PatrolTrack.objects.values_list("timestamps", flat=True)) == 400_000
 
     # Running it once more (a late redelivery of the original message) changes nothing.
-    runner.run(job_id)
+    runner.run("ingest.IngestJob", job_id)
     assert PatrolTrack.objects.count() == 40
     assert IngestJob.objects.get(pk=job_id).attempts == 2

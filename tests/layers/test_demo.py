@@ -20,7 +20,7 @@ from layers import models as m
 from layers.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from layers.demo.load import flush_demo
 from layers.demo.parcels import OVERLAP_MARK
-from layers.models.lookups import derive_location
+from layers.derivation import derive_many
 
 SCALE, SEED = 0.002, 7
 
@@ -145,9 +145,12 @@ def test_parcel_sizes_and_codes(demo_city: str) -> None:
     assert 0.45 < share_public < 0.75
 
 
+DERIVED = ("division_code", "park_id", "grid_cell_id", "area_m2", "area_mu", "length_m")
+
+
 @pytest.mark.django_db
-def test_bulk_derived_fields_equal_what_save_derives(demo_city: str) -> None:
-    """The SQL in layers.demo.bulk must agree with layers.models.lookups, record by record."""
+def test_bulk_derived_fields_equal_what_save_and_ingest_derive(demo_city: str) -> None:
+    """The demo loader, save() and ingest run one derivation (layers.derivation): same values, exactly."""
     for model in (
         m.LandParcel,
         m.Building,
@@ -157,21 +160,18 @@ def test_bulk_derived_fields_equal_what_save_derives(demo_city: str) -> None:
         m.PatrolTrack,
         m.Park,
         m.GridCell,
+        m.Division,
     ):
         records = list(model.objects.order_by("id"))
-        for record in records[:: max(1, len(records) // 15)]:
-            stored = {
-                f: getattr(record, f)
-                for f in ("division_code", "park_id", "grid_cell_id", "area_m2", "area_mu", "length_m")
-                if hasattr(record, f)
-            }
-            derive_location(record)
-            for field, value in stored.items():
-                again = getattr(record, field)
-                if isinstance(value, float):
-                    assert again == pytest.approx(value, rel=1e-4), (model.__name__, record.pk, field)
-                else:
-                    assert again == value, (model.__name__, record.pk, field)
+        assert records, model.__name__
+        fields = [f for f in DERIVED if hasattr(records[0], f)]
+        loaded = [{f: getattr(r, f) for f in fields} for r in records]
+        derive_many(records)  # the ingest path, over every record
+        for record, stored in zip(records, loaded, strict=True):
+            assert {f: getattr(record, f) for f in fields} == stored, (model.__name__, record.pk)
+        for record, stored in list(zip(records, loaded, strict=True))[:: max(1, len(records) // 15)]:
+            record.derive()  # the save path
+            assert {f: getattr(record, f) for f in fields} == stored, (model.__name__, record.pk)
 
 
 @pytest.mark.django_db

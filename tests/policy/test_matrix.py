@@ -208,3 +208,108 @@ def test_leads_and_wall_matrix(world, role):
     visible = set(Lead.objects.filter(leads_filter(user)).values_list("pk", flat=True))
     assert {place for place, lead in leads.items() if lead.pk in visible} == LEAD_REACH[role]
     assert may_watch_wall(user) == (role in WALL_WATCHERS)
+
+
+# --- the resources that are not layers: role × action × place, filter and predicate agreeing ------
+
+OFFICER_REACH = {
+    Role.DISTRICT_OFFICER: {"own"},
+    Role.CITY_OFFICER: {"own", "neighbour"},
+    Role.ADMIN: set(PLACES),
+}
+LEADER_REACH = {Role.DISTRICT_LEADER: {"own"}, Role.CITY_LEADER: {"own", "neighbour"}}
+
+
+def _agree(user, resource, action, record) -> bool:
+    from policy.rules import allowed_q, allows
+
+    in_db = type(record).objects.filter(allowed_q(user, resource, action), pk=record.pk).exists()
+    assert allows(user, resource, action, record) == in_db, "the database filter and the predicate disagree"
+    return in_db
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_ingest_jobs_matrix(world, role):
+    from ingest.models import IngestJob
+    from policy.actions import Action
+    from policy.resources import INGEST_JOBS
+
+    city, records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    someone = city.users[Role.CITY_OFFICER if role != Role.CITY_OFFICER else Role.DISTRICT_OFFICER]
+    codes = {"own": city.villages[0].code, "neighbour": city.villages[1].code, "outside": "441802001001"}
+    jobs = {
+        place: IngestJob.objects.create(
+            kind="vector",
+            layer="parcels",
+            sha256=f"{role}-{place}",
+            options_hash="o",
+            file="x",
+            division_code=code,
+            created_by=someone,
+        )
+        for place, code in codes.items()
+    }
+    reach = OFFICER_REACH.get(role, set())
+    for place, job in jobs.items():
+        assert _agree(user, INGEST_JOBS, Action.READ, job) == (place in reach), place
+        assert _agree(user, INGEST_JOBS, Action.CANCEL, job) == (role == Role.ADMIN), place
+    if role != ANON:
+        mine = IngestJob.objects.create(
+            kind="vector",
+            layer="parcels",
+            sha256=f"{role}-mine",
+            options_hash="o",
+            file="x",
+            division_code=codes["outside"],
+            created_by=user,
+        )
+        assert _agree(user, INGEST_JOBS, Action.READ, mine), "everyone sees the jobs they submitted"
+        assert _agree(user, INGEST_JOBS, Action.CANCEL, mine)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_overlay_checks_matrix(world, role):
+    from policy.actions import Action
+    from policy.resources import OVERLAY_CHECKS
+    from spatial.models import OverlayCheck
+
+    city, records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    checks = {
+        place: OverlayCheck.objects.create(kind="parcel_overlap", division=records[("divisions", place)])
+        for place in PLACES
+    }
+    runs = OFFICER_REACH.get(role, set())
+    reads = runs | LEADER_REACH.get(role, set())
+    for place, check in checks.items():
+        assert _agree(user, OVERLAY_CHECKS, Action.READ, check) == (place in reads), place
+        assert _agree(user, OVERLAY_CHECKS, Action.CREATE, check) == (place in runs), place
+        assert _agree(user, OVERLAY_CHECKS, Action.REVIEW, check) == (place in runs), place
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_personal_data_and_url_tokens(world, role):
+    from policy.predicates import may_carry_url_token, may_see_personal_data
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    staff = {Role.DISTRICT_OFFICER, Role.CITY_OFFICER, Role.DISTRICT_LEADER, Role.CITY_LEADER, Role.ADMIN}
+    assert may_see_personal_data(user) == (role in staff)
+    assert may_carry_url_token(user) == (role == Role.DISPLAY)
+
+
+@pytest.mark.django_db
+def test_scope_is_computed_once_per_user_object(world, django_assert_num_queries):
+    from policy.scope import scope_of
+
+    city, _records = world
+    for role in (Role.GRID_WORKER, Role.PARK_MANAGER, Role.DISTRICT_OFFICER):
+        user = type(city.users[role]).objects.get(pk=city.users[role].pk)
+        with django_assert_num_queries(1):
+            first = scope_of(user)
+            for _ in range(100):
+                assert scope_of(user) is first

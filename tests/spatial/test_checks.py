@@ -7,18 +7,23 @@ import time
 import pytest
 
 from accounts.roles import Role
-from spatial.checks import run_check
-from spatial.models import CheckStatus, Finding, OverlayCheck
+from jobs.models import JobStatus
+from jobs.runner import run
+from spatial.models import Finding, OverlayCheck
 
 from .builders import building, offset, parcel
 from .conftest import assert_error
+
+
+def run_check(pk: int) -> str:
+    return str(run("spatial.OverlayCheck", pk))
 
 
 def wait_done(client, url: str, seconds: float = 60) -> dict:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         body = client.get(url).json()
-        if body["status"] in {CheckStatus.DONE, CheckStatus.FAILED}:
+        if body["status"] in {JobStatus.SUCCEEDED, JobStatus.FAILED}:
             return body
         time.sleep(0.2)
     raise AssertionError(f"check did not finish: {body}")
@@ -53,7 +58,7 @@ def test_illegal_land_use_check_runs_in_the_worker_and_reports_overlaps(celery_w
     queued = start(officer, kind="illegal_land_use")
     assert queued["division"]["code"] == city.city.code
     done = wait_done(officer, queued["url"])
-    assert done["status"] == "done", done
+    assert done["status"] == "succeeded", done
     assert done["progress"] == 100 and done["finding_count"] == 3 and done["examined_count"] == 4
     assert done["started_at"] and done["finished_at"]
     report = done["findings"]
@@ -89,7 +94,7 @@ def test_parcel_overlap_check_finds_overlaps_inside_a_park_only(celery_worker, c
     parcel(city, offset(outside, 100, 90), side_m=200)
     admin = as_role(Role.ADMIN)
     done = wait_done(admin, start(admin, kind="parcel_overlap", min_area_m2=10)["url"])
-    assert done["status"] == "done" and done["finding_count"] == 1
+    assert done["status"] == "succeeded" and done["finding_count"] == 1
     [finding] = done["findings"]["features"]
     props = finding["properties"]
     assert (props["subject_id"], props["object_id"]) == (a.pk, b.pk)
@@ -128,11 +133,11 @@ def test_findings_are_reviewed_verified_or_false_positive(celery_worker, city, a
 def test_run_check_is_idempotent(city):
     farmland_with_buildings(city)
     check = OverlayCheck.objects.create(kind="illegal_land_use", division=city.city)
-    assert run_check(check.pk) == "done"
+    assert run_check(check.pk) == "succeeded"
     first = sorted(Finding.objects.filter(check_run=check).values_list("subject_id", "object_id"))
-    assert run_check(check.pk) == "done", "a redelivered job leaves a finished check alone"
-    OverlayCheck.objects.filter(pk=check.pk).update(status=CheckStatus.RUNNING)  # as if a worker died
-    assert run_check(check.pk) == "done"
+    assert run_check(check.pk) == "nothing to do", "a redelivered job leaves a finished check alone"
+    OverlayCheck.objects.filter(pk=check.pk).update(status=JobStatus.RUNNING)  # as if a worker died
+    assert run_check(check.pk) == "succeeded"
     assert sorted(Finding.objects.filter(check_run=check).values_list("subject_id", "object_id")) == first
     assert len(first) == 3
 

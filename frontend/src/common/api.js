@@ -37,10 +37,10 @@ export function makeApi({ lang = 'zh', token = null } = {}) {
       signal,
     });
     const text = await res.text();
-    let data = null;
+    let data;
     try {
       data = text ? JSON.parse(text) : null;
-    } catch (_e) {
+    } catch {
       data = null;
     }
     if (!res.ok) throw new ApiError(res.status, data);

@@ -8,7 +8,7 @@ const VIEWED_KEY = 'geoportal.viewed';
 export function loadViewed() {
   try {
     return JSON.parse(sessionStorage.getItem(VIEWED_KEY) || '[]');
-  } catch (_e) {
+  } catch {
     return [];
   }
 }
@@ -261,7 +261,7 @@ export function setupDrawer(ctx) {
       sub.textContent = '';
       body.innerHTML = '<div class="pano-view"></div>';
       await showViewer(body.querySelector('.pano-view'), pano, mine);
-    } catch (_e) {
+    } catch {
       if (mine === request) body.textContent = t('panorama_failed');
     }
   };

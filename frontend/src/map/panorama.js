@@ -35,7 +35,7 @@ export async function openPanoramaViewer(ctx, container, feature) {
         config = await res.json();
         config.multiRes.basePath = `${media}${p.tiles_path}`;
       }
-    } catch (_e) {
+    } catch {
       config = null;
     }
   }

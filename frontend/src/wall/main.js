@@ -226,7 +226,7 @@ async function loadHeat() {
     const data = await api.get('/api/wall/points/', { days: 30, limit: 5000 });
     state.heat = data.points;
     pushHeat();
-  } catch (_e) {
+  } catch {
     /* the heat map stays empty; the clusters still show */
   }
 }
@@ -340,7 +340,7 @@ async function loadCounties(theme) {
       },
       { notMerge: true },
     );
-  } catch (_e) {
+  } catch {
     /* keep the previous chart */
   }
 }
@@ -390,7 +390,7 @@ async function loadSummary() {
     for (const c of s.counties || []) state.counties[c.code.slice(0, 6)] = c.name;
     renderKpis();
     drawFunnel(s);
-  } catch (_e) {
+  } catch {
     /* try again at the next refresh */
   }
 }
@@ -491,7 +491,7 @@ async function loadRecent() {
       const p = f.properties;
       addToFeed({ id: f.id, category: p.category, reported_at: p.reported_at, note: p.note, division_code: p.division_code, places: [] }, false);
     }
-  } catch (_e) {
+  } catch {
     /* the live feed fills as events arrive */
   }
 }
