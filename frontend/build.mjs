@@ -24,7 +24,9 @@ const options = {
   sourcemap: 'linked',
   legalComments: 'linked',
   logLevel: 'warning',
-  loader: { '.svg': 'dataurl', '.png': 'dataurl' },
+  // .json: src/generated/meta.json, what the pages need from the server (zooms, labels, colours). It is
+  // committed; `python manage.py frontend_meta` regenerates it, tests/web/test_meta.py fails when stale.
+  loader: { '.svg': 'dataurl', '.png': 'dataurl', '.json': 'json' },
   define: { 'process.env.NODE_ENV': '"production"' },
 };
 

@@ -1,8 +1,8 @@
 """Writing many records at once, with the derived fields and the permission check of a single save.
 
-The division, park, grid cell, area and length come from ``layers.derivation.derive_many`` (re-exported
-here for the job runner): the one set-based derivation ``LayerFeature.save()`` also uses, one query
-per few thousand records. Every record then goes through
+The division, park, grid cell, area and length come from ``layers.derivation.derive_many``,
+re-exported here: the one set-based derivation that ``LayerFeature.save()`` and the demo loader
+also use, one query per few thousand records. Every record then goes through
 ``policy.predicates.can_create`` like an API create, and everything is inserted with
 ``bulk_create`` inside the caller's transaction (see layers/history.py: bulk-loaded records get
 their history baseline before their first edit). Vector tiles are invalidated after the commit.

@@ -1,6 +1,7 @@
 """The catalogue of layers: one ``LayerSpec`` per layer, read by the API, permissions and tiles.
 
-Adding a layer means adding a model and one entry here; nothing else keeps its own list.
+Adding a layer means adding a model and one entry here; nothing else keeps its own list. How a
+layer is drawn in tiles, its zooms included, is in ``tiles.config`` (their one home), not here.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ class LayerSpec:
     public: bool
     filter_fields: tuple[str, ...]
     geometry_types: tuple[str, ...]
-    minzoom: int = 0
-    maxzoom: int = 22
     # Fields holding personal data, masked for roles that may not see it (SPEC 9, privacy).
     personal_fields: tuple[str, ...] = field(default=())
 
@@ -102,7 +101,6 @@ LAYERS: dict[str, LayerSpec] = {
                 "plot_ratio",
             ),
             _POLY,
-            minzoom=10,
         ),
         LayerSpec(
             "buildings",
@@ -124,7 +122,6 @@ LAYERS: dict[str, LayerSpec] = {
                 "rent_yuan_m2_month",
             ),
             ("Point", "Polygon", "MultiPolygon"),
-            minzoom=11,
         ),
         LayerSpec(
             "amenities",

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
 from django.conf import settings
@@ -24,6 +25,24 @@ def session_database_url() -> str:
     return f"postgis://{auth}{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+def _celery(args: list[str], queue: str, log: IO[str], env: dict[str, str]) -> subprocess.Popen:
+    """A Celery process on the test database and one queue, in a process group of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "geoportal", *args, "--loglevel", "INFO"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "geoportal.settings.test",
+            "DATABASE_URL": session_database_url(),
+            "CELERY_QUEUE": queue,
+            **env,
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 class CeleryWorker:
     """A worker on the test database and one queue, in a process group of its own so that a kill
     takes the parent and its pool children together. Starting waits until it answers a ping."""
@@ -33,21 +52,12 @@ class CeleryWorker:
 
         self.hostname = f"{name}-{uuid.uuid4().hex[:8]}@localhost"
         self.log = open(log, "a")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "geoportal", "worker", "--loglevel", "INFO"]
-            + ["--pool", "prefork", "--concurrency", "1", "--hostname", self.hostname]
+        self.proc = _celery(
+            ["worker", "--pool", "prefork", "--concurrency", "1", "--hostname", self.hostname]
             + ["--without-gossip", "--without-mingle", "--queues", queue],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "geoportal.settings.test",
-                "DATABASE_URL": session_database_url(),
-                "CELERY_QUEUE": queue,
-                **env,
-            },
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            queue,
+            self.log,
+            env,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -83,21 +93,7 @@ class CeleryBeat:
     def __init__(self, queue: str, log: Path, **env: str) -> None:
         self.log = open(log, "a")  # noqa: SIM115 - closed in stop()
         self.schedule = log.with_name(f"beat-{uuid.uuid4().hex[:8]}.schedule")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "geoportal", "beat", "--loglevel", "INFO"]
-            + ["--schedule", str(self.schedule)],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "geoportal.settings.test",
-                "DATABASE_URL": session_database_url(),
-                "CELERY_QUEUE": queue,
-                **env,
-            },
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.proc = _celery(["beat", "--schedule", str(self.schedule)], queue, self.log, env)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

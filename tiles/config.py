@@ -1,8 +1,12 @@
 """How each layer is drawn in vector tiles: zoom range, properties, simplification, aggregation.
 
+This is the one home of the layers' zooms: the tiles, the style, the layer catalogue (/api/layers/)
+and the pages (through /api/meta/ and frontend/src/generated/meta.json, see web/meta.py) read them
+here.
+
 Below ``detail_minzoom`` a layer with ``aggregate`` set is drawn as one point per division (the
 division's label point) carrying the count of its features, so a low-zoom tile never reads the
-whole table and stays small. The division level follows the zoom (``AGGREGATE_LEVELS``).
+whole table and stays small. The division level follows the zoom (``aggregate_level``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from layers.registry import LAYERS, LayerSpec
 
 EXTENT = 4096
 BUFFER = 64
+# The highest zoom a style asks tiles for; beyond it MapLibre draws the zoom-16 tiles larger.
+SOURCE_MAXZOOM = 16
 
 
 @dataclass(frozen=True)

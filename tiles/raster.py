@@ -22,6 +22,8 @@ from core.errors import json_error
 from layers.models import Orthophoto
 from policy.predicates import read_filter
 
+from .views import out_of_range
+
 MAX_ZOOM = 24
 FORMATS = {"png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp")}
 
@@ -57,13 +59,9 @@ def _headers(user: Any, etag: str) -> dict[str, str]:
 def raster_tile(
     request: HttpRequest, pk: int, z: int, x: int, y: int, ext: str, *, viewer: Any
 ) -> HttpResponse:
-    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        return json_error(
-            400,
-            "tile_out_of_range",
-            _("Tile %(z)s/%(x)s/%(y)s does not exist: z is 0–24 and x, y are 0 to 2^z − 1.")
-            % {"z": z, "x": x, "y": y},
-        )
+    refused_address = out_of_range(z, x, y, MAX_ZOOM)
+    if refused_address:
+        return refused_address
     ortho, error = _orthophoto(viewer, pk)
     if error:
         return error

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from layers.models import Division
 
-from .config import TILE_LAYERS, TileLayer
+from .config import SOURCE_MAXZOOM, TILE_LAYERS, TileLayer
 
 FALLBACK_BOUNDS = [111.3, 22.3, 112.9, 23.4]  # Yunfu, when no division is loaded yet
 
@@ -31,26 +31,30 @@ COLOURS = {
     "field_points": "#ff7f00",
     "patrol_tracks": "#a6761d",
 }
-LAND_USE_COLOURS = [
-    "industrial",
-    "#c8815a",
-    "warehouse",
-    "#b39b6b",
-    "commercial",
-    "#e15759",
-    "mixed",
-    "#f1a340",
-    "residential",
-    "#f6d55c",
-    "public",
-    "#76b7b2",
-    "agricultural",
-    "#9bcf6b",
-    "forest",
-    "#3f8f4f",
-    "water",
-    "#6fa8dc",
-]
+LAND_USE_COLOURS = {
+    "industrial": "#c8815a",
+    "warehouse": "#b39b6b",
+    "commercial": "#e15759",
+    "mixed": "#f1a340",
+    "residential": "#f6d55c",
+    "public": "#76b7b2",
+    "agricultural": "#9bcf6b",
+    "forest": "#3f8f4f",
+    "water": "#6fa8dc",
+}
+# Project sites by stage, from the first talk to full output (the wall's map and funnel).
+STAGE_COLOURS = {
+    "lead": "#5eead4",
+    "first_talk": "#2dd4bf",
+    "negotiating": "#14b8a6",
+    "review": "#0ea5e9",
+    "signed": "#3b82f6",
+    "started": "#6366f1",
+    "construction": "#8b5cf6",
+    "completed": "#a855f7",
+    "production": "#d946ef",
+    "target_output": "#f43f5e",
+}
 
 
 def city_bounds() -> list[float]:
@@ -147,7 +151,8 @@ def _draw(layer: TileLayer) -> list[dict[str, Any]]:
         )
     detail = {"minzoom": layer.detail_minzoom} if layer.detail_minzoom else {}
     if "Polygon" in geometry or "MultiPolygon" in geometry:
-        fill = ["match", ["get", "land_use"], *LAND_USE_COLOURS, colour] if name == "parcels" else colour
+        by_use = [item for pair in LAND_USE_COLOURS.items() for item in pair]
+        fill = ["match", ["get", "land_use"], *by_use, colour] if name == "parcels" else colour
         out.append(
             {
                 "id": f"{name}-fill",
@@ -211,7 +216,7 @@ def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
                 "type": "vector",
                 "tiles": [tile_url(request, layer.name)],
                 "minzoom": layer.minzoom,
-                "maxzoom": 16,
+                "maxzoom": SOURCE_MAXZOOM,
                 "bounds": bounds,
                 "promoteId": "id",
             }

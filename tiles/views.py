@@ -34,6 +34,18 @@ def _layers(names: str) -> list[TileLayer] | None:
     return [TILE_LAYERS[name] for name in wanted]
 
 
+def out_of_range(z: int, x: int, y: int, max_zoom: int) -> JsonResponse | None:
+    """A 400 for a tile address that does not exist (vector and raster tiles alike)."""
+    if 0 <= z <= max_zoom and 0 <= x < 2**z and 0 <= y < 2**z:
+        return None
+    return json_error(
+        400,
+        "tile_out_of_range",
+        _("Tile %(z)s/%(x)s/%(y)s does not exist: z is 0–%(max)s and x, y are 0 to 2^z − 1.")
+        % {"z": z, "x": x, "y": y, "max": max_zoom},
+    )
+
+
 @with_viewer
 def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, viewer: Any) -> HttpResponse:
     chosen = _layers(layers)
@@ -43,13 +55,9 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
             "unknown_layer",
             _("Unknown layer in %(layers)s; GET /api/layers/ lists them.") % {"layers": layers},
         )
-    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        return json_error(
-            400,
-            "tile_out_of_range",
-            _("Tile %(z)s/%(x)s/%(y)s does not exist: z is 0–22 and x, y are 0 to 2^z − 1.")
-            % {"z": z, "x": x, "y": y},
-        )
+    refused_address = out_of_range(z, x, y, MAX_ZOOM)
+    if refused_address:
+        return refused_address
     user = viewer
     if not all(may_list_layer(user, layer.spec) for layer in chosen):
         return refused(user, _("This layer is internal: log in with a role that may see it."))

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import meta, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.investment_map, name="map"),
     path("wall/", views.wall, name="wall"),
+    path("api/meta/", meta.MetaView.as_view(), name="meta"),
     path("api/search/", views.SearchView.as_view(), name="search"),
     path("api/wall/summary/", views.WallSummaryView.as_view(), name="wall-summary"),
     path("api/wall/points/", views.WallPointsView.as_view(), name="wall-points"),

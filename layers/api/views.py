@@ -235,11 +235,18 @@ class CatalogueView(APIView):
                     "fields": _fields(spec),
                     "url": f"/api/{spec.name}/",
                     "tile_url": f"/tiles/{spec.name}/{{z}}/{{x}}/{{y}}.mvt",
-                    "minzoom": spec.minzoom,
-                    "maxzoom": spec.maxzoom,
+                    **_zooms(spec.name),
                 }
             )
         return Response({"layers": layers})
+
+
+def _zooms(name: str) -> dict[str, int]:
+    """The layer's tile zooms, from their one home (tiles.config; the tiles own how layers are drawn)."""
+    from tiles.config import TILE_LAYERS
+
+    tile = TILE_LAYERS[name]
+    return {"minzoom": tile.minzoom, "detail_minzoom": tile.detail_minzoom, "maxzoom": tile.maxzoom}
 
 
 def _fields(spec: LayerSpec) -> list[dict[str, Any]]:

@@ -6,8 +6,9 @@ import '../../css/map.css';
 import { makeApi, withParams } from '../common/api.js';
 import { makeFormat } from '../common/format.js';
 import { applyI18n, makeT } from '../common/i18n.js';
-import { makeLabel } from '../common/labels.js';
+import { COLOURS, makeLabel } from '../common/labels.js';
 import { markMilestones, onFirstDataRender } from '../common/marks.js';
+import META from '../generated/meta.json';
 import { setupCompare } from './compare.js';
 import { DICT } from './dict.js';
 import { setupDrawer } from './drawer.js';
@@ -41,8 +42,8 @@ langLink.addEventListener('click', (e) => {
 });
 
 const ORIGIN = window.location.origin;
-// Carrier layers that carry counts below their detail zoom (the tiles' clustering).
-const AGGREGATED = { parcels: 12, buildings: 13, amenities: 11 };
+// Carrier layers that carry counts below their detail zoom (the tiles' clustering), with that zoom.
+const AGGREGATED = Object.fromEntries(['parcels', 'buildings', 'amenities'].map((n) => [n, META.layers[n].detail_minzoom]));
 const CLICKABLE = ['parcels-fill', 'buildings-fill', 'buildings-points', 'parks-fill', 'amenities-points', 'panoramas-points'];
 const FILTERED = ['parcels', 'buildings'];
 const REF = 'ref';
@@ -85,8 +86,8 @@ function adaptStyle(style) {
     style.sources[REF] = {
       type: 'vector',
       tiles: [`${ORIGIN}/tiles/${ref.join(',')}/{z}/{x}/{y}.mvt`],
-      minzoom: 0,
-      maxzoom: 16,
+      minzoom: Math.min(...ref.map((n) => META.layers[n].minzoom)),
+      maxzoom: META.tiles.source_maxzoom,
       bounds: bounds || undefined,
     };
     for (const layer of style.layers) {
@@ -152,7 +153,7 @@ function adaptStyle(style) {
       source: 'nearby',
       paint: {
         'circle-radius': 6,
-        'circle-color': '#1f78b4',
+        'circle-color': COLOURS.layers.amenities,
         'circle-stroke-color': '#fff',
         'circle-stroke-width': 2,
       },
@@ -257,7 +258,7 @@ function onClick(ctx, e) {
   const f = hits[0];
   const layer = f.sourceLayer;
   if (f.properties.aggregated) {
-    const detail = AGGREGATED[layer] || 12;
+    const detail = META.layers[layer].detail_minzoom;
     const zoom = Math.min(detail, map.getZoom() + 2.5);
     map.easeTo({ center: f.geometry.coordinates, zoom });
     return;

@@ -9,8 +9,9 @@ import '../../css/wall.css';
 import { makeApi } from '../common/api.js';
 import { esc, makeFormat } from '../common/format.js';
 import { applyI18n, makeT } from '../common/i18n.js';
-import { STAGES, makeLabel } from '../common/labels.js';
+import { COLOURS, STAGES, makeLabel } from '../common/labels.js';
 import { markMilestones, onFirstDataRender } from '../common/marks.js';
+import META from '../generated/meta.json';
 import { WALL_DICT } from './dict.js';
 
 
@@ -28,7 +29,9 @@ const ORIGIN = window.location.origin;
 const FEED_MAX = 30;
 const LIVE_MAX = 300;
 const HEAT_MAX = 6000;
-const STAGE_COLOURS = ['#5eead4', '#2dd4bf', '#14b8a6', '#0ea5e9', '#3b82f6', '#6366f1', '#8b5cf6', '#a855f7', '#d946ef', '#f43f5e'];
+const STAGE_COLOURS = COLOURS.stage;
+// The layers' detail zooms (tiles/config.py): below them a layer is counts per division.
+const DETAIL = Object.fromEntries(Object.entries(META.layers).map(([name, l]) => [name, l.detail_minzoom]));
 
 applyI18n(document, t);
 
@@ -73,12 +76,12 @@ function darkStyle(bounds, first) {
   // The first theme's layers are visible from the start, so their tiles load with the style.
   const shown = (id) => ({ visibility: THEMES[first].layers.includes(id) ? 'visible' : 'none' });
 
-  const aggregates = (name, colour, maxzoom) => ({
+  const aggregates = (name, colour) => ({
     id: `${name}-aggregates`,
     type: 'circle',
     source: 'city',
     'source-layer': name,
-    maxzoom,
+    maxzoom: DETAIL[name],
     filter: ['==', ['get', 'aggregated'], true],
     layout: shown(`${name}-aggregates`),
     paint: {
@@ -90,11 +93,11 @@ function darkStyle(bounds, first) {
       'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(5), 30, px(18), 100, px(36)],
     },
   });
-  const stageColour = ['match', ['get', 'stage'], ...STAGES.flatMap((s, i) => [s, STAGE_COLOURS[i]]), '#94a3b8'];
+  const stageColour = ['match', ['get', 'stage'], ...STAGES.flatMap((s) => [s, STAGE_COLOURS[s]]), '#94a3b8'];
   return {
     version: 8,
     sources: {
-      city: { type: 'vector', tiles: [`${ORIGIN}/tiles/${TILE_LAYERS.join(',')}/{z}/{x}/{y}.mvt`], bounds, maxzoom: 16 },
+      city: { type: 'vector', tiles: [`${ORIGIN}/tiles/${TILE_LAYERS.join(',')}/{z}/{x}/{y}.mvt`], bounds, maxzoom: META.tiles.source_maxzoom },
       heat: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       live: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
@@ -104,7 +107,7 @@ function darkStyle(bounds, first) {
       { id: 'divisions-line', type: 'line', source: 'city', 'source-layer': 'divisions', paint: { 'line-color': '#1d5fa8', 'line-width': px(1.2), 'line-opacity': 0.8 } },
       { id: 'parks-fill', type: 'fill', source: 'city', 'source-layer': 'parks', layout: shown('parks-fill'), paint: { 'fill-color': '#14b8a6', 'fill-opacity': 0.25 } },
       { id: 'parks-line', type: 'line', source: 'city', 'source-layer': 'parks', layout: shown('parks-line'), paint: { 'line-color': '#2dd4bf', 'line-width': px(1.5) } },
-      { id: 'parcels-fill', type: 'fill', source: 'city', 'source-layer': 'parcels', minzoom: 12, layout: shown('parcels-fill'), paint: { 'fill-color': '#f59e0b', 'fill-opacity': 0.5 } },
+      { id: 'parcels-fill', type: 'fill', source: 'city', 'source-layer': 'parcels', minzoom: DETAIL.parcels, layout: shown('parcels-fill'), paint: { 'fill-color': '#f59e0b', 'fill-opacity': 0.5 } },
       {
         id: 'heat',
         type: 'heatmap',
@@ -119,12 +122,12 @@ function darkStyle(bounds, first) {
           'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(0,0,0,0)', 0.2, '#1e3a8a', 0.4, '#0891b2', 0.6, '#22c55e', 0.8, '#facc15', 1, '#ef4444'],
         },
       },
-      aggregates('parcels', '#f59e0b', 12),
-      { ...aggregates('buildings', '#a78bfa', 13), paint: { ...aggregates('buildings', '#a78bfa', 13).paint, 'circle-translate': BUILDINGS_SHIFT, 'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(4), 30, px(16), 100, px(30)] } },
-      aggregates('field_points', '#fb923c', 12),
-      { id: 'field_points-points', type: 'circle', source: 'city', 'source-layer': 'field_points', minzoom: 12, filter: ['!=', ['get', 'aggregated'], true], layout: shown('field_points-points'), paint: { 'circle-color': '#fb923c', 'circle-radius': px(4) } },
-      aggregates('project_sites', '#e879f9', 10),
-      { id: 'project_sites-points', type: 'circle', source: 'city', 'source-layer': 'project_sites', minzoom: 10, filter: ['!=', ['get', 'aggregated'], true], layout: shown('project_sites-points'), paint: { 'circle-color': stageColour, 'circle-radius': px(7), 'circle-stroke-color': '#fff', 'circle-stroke-width': px(1) } },
+      aggregates('parcels', '#f59e0b'),
+      { ...aggregates('buildings', '#a78bfa'), paint: { ...aggregates('buildings', '#a78bfa').paint, 'circle-translate': BUILDINGS_SHIFT, 'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(4), 30, px(16), 100, px(30)] } },
+      aggregates('field_points', '#fb923c'),
+      { id: 'field_points-points', type: 'circle', source: 'city', 'source-layer': 'field_points', minzoom: DETAIL.field_points, filter: ['!=', ['get', 'aggregated'], true], layout: shown('field_points-points'), paint: { 'circle-color': '#fb923c', 'circle-radius': px(4) } },
+      aggregates('project_sites', '#e879f9'),
+      { id: 'project_sites-points', type: 'circle', source: 'city', 'source-layer': 'project_sites', minzoom: DETAIL.project_sites, filter: ['!=', ['get', 'aggregated'], true], layout: shown('project_sites-points'), paint: { 'circle-color': stageColour, 'circle-radius': px(7), 'circle-stroke-color': '#fff', 'circle-stroke-width': px(1) } },
       { id: 'live-points', type: 'circle', source: 'live', layout: shown('live-points'), paint: { 'circle-color': '#f43f5e', 'circle-radius': px(5), 'circle-stroke-color': '#fff', 'circle-stroke-width': px(1.5) } },
     ],
   };
@@ -134,7 +137,7 @@ function darkStyle(bounds, first) {
 
 let map;
 function startMap() {
-  const bounds = cfg.bounds || [111.3, 22.3, 112.9, 23.4];
+  const bounds = cfg.bounds || META.tiles.fallback_bounds;
   state.bounds = bounds;
   map = new maplibregl.Map({
     container: 'map',
@@ -370,7 +373,7 @@ async function drawFunnel(summary) {
         gap: 2,
         label: { show: true, position: 'inside', color: '#041221', fontSize: remPx(0.75), formatter: (p) => `${L('stage', p.data.stage)}  ${p.data.value}（${p.data.here}）` },
         itemStyle: { borderWidth: 0 },
-        data: STAGES.map((s, i) => ({ name: s, stage: s, value: reached[s], here: counts[s] || 0, itemStyle: { color: STAGE_COLOURS[i] } })),
+        data: STAGES.map((s) => ({ name: s, stage: s, value: reached[s], here: counts[s] || 0, itemStyle: { color: STAGE_COLOURS[s] } })),
       },
     ],
   });
