@@ -43,7 +43,7 @@ def link_field(to: str, label: str, related_name: str, help_text: str) -> models
 
 
 def derived_link_field(to: str, label: str, related_name: str, help_text: str) -> models.ForeignKey:
-    """A link filled by spatial lookup on save (see lookups.py); never typed in."""
+    """A link filled by spatial lookup on save (see layers/derivation.py); never typed in."""
     field = link_field(to, label, related_name, help_text)
     field.editable = False
     return field

@@ -62,7 +62,7 @@ def test_a_gauss_kruger_geotiff_becomes_a_web_mercator_cog_with_footprint_and_re
 
 
 def _area_m2(geom) -> float:
-    from layers.models.lookups import geodesic_area_m2
+    from layers.derivation import geodesic_area_m2
 
     return geodesic_area_m2(geom)
 

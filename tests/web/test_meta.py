@@ -230,9 +230,7 @@ def test_the_pages_retype_no_label() -> None:
 
 # Files that still keep their own copy of the style's colours, each with what to do about it. An
 # entry that is no longer needed fails the test too, so the list only shrinks.
-KNOWN_COLOUR_COPIES = {
-    "map/panels.js": "SWATCH and LAND_COLOURS: use COLOURS.layers and COLOURS.land_use from common/labels.js",
-}
+KNOWN_COLOUR_COPIES: dict[str, str] = {}
 
 
 def test_the_pages_retype_no_style_colour() -> None:

@@ -1,13 +1,12 @@
 // The side panel: filters, layer switcher with legend, and (in match.js) site matching.
+import { COLOURS } from '../common/labels.js';
 import { activeFilterCount } from './state.js';
 
 const LAND_USES = ['industrial', 'warehouse', 'commercial', 'mixed', 'residential', 'public'];
 const STATUSES = ['available', 'reserved', 'leased', 'sold', 'in_use'];
 const LAYER_KEYS = ['parcels', 'buildings', 'parks', 'amenities', 'panoramas', 'divisions', 'orthophotos'];
-const SWATCH = {
-  parcels: '#d98c3a', buildings: '#7a5cc2', parks: '#2e8b57', amenities: '#1f78b4', panoramas: '#e31a1c', divisions: '#5b6b84', orthophotos: '#999999',
-};
-const LAND_COLOURS = { industrial: '#c8815a', warehouse: '#b39b6b', commercial: '#e15759', mixed: '#f1a340', residential: '#f6d55c', public: '#76b7b2' };
+// Colours come from the server's style (frontend/src/generated/meta.json), as the map draws them.
+const SWATCH = COLOURS.layers;
 
 export function chips(container, values, selected, label, name) {
   container.innerHTML = values
@@ -111,8 +110,8 @@ export function setupPanels(ctx) {
     (k) => `<label class="layer-row"><input type="checkbox" value="${k}" ${state.layers.includes(k) ? 'checked' : ''}><i style="background:${SWATCH[k]}"></i><span>${t(k)}</span></label>`,
   ).join('');
   list.addEventListener('change', (e) => ctx.setLayerVisible(e.target.value, e.target.checked));
-  document.getElementById('legend').innerHTML = `<h3>${t('land_use')}</h3>${Object.entries(LAND_COLOURS)
-    .map(([k, c]) => `<div class="legend-row"><i style="background:${c}"></i>${L('land_use', k)}</div>`)
+  document.getElementById('legend').innerHTML = `<h3>${t('land_use')}</h3>${LAND_USES
+    .map((k) => `<div class="legend-row"><i style="background:${COLOURS.land_use[k]}"></i>${L('land_use', k)}</div>`)
     .join('')}`;
 
   show(state.panel);
