@@ -35,28 +35,6 @@ def max_upload_bytes() -> int:
     return int(_number("INGEST_MAX_UPLOAD_MB") * MB)
 
 
-# The run protocol's timings moved to the jobs package (JOBS_* settings); the old names still answer.
-def lease_seconds() -> float:
-    """How long a worker holds a job without a heartbeat before another may take it over."""
-    from jobs import conf as jobs_conf
-
-    return jobs_conf.lease_seconds()
-
-
-def requeue_after_seconds() -> float:
-    """A queued job nobody has started for this long is put on the queue again (lost message)."""
-    from jobs import conf as jobs_conf
-
-    return jobs_conf.requeue_after_seconds()
-
-
-def max_attempts() -> int:
-    """A job whose worker died this many times fails instead of killing another worker."""
-    from jobs import conf as jobs_conf
-
-    return jobs_conf.max_attempts()
-
-
 def zip_max_entries() -> int:
     return int(_number("INGEST_ZIP_MAX_ENTRIES"))
 

@@ -77,7 +77,3 @@ def processor_for(job: Job) -> Processor:
 def job_models() -> list[type[Job]]:
     """Every model that has a processor (the recovery sweep looks at each)."""
     return list({processor.model for processor in _PROCESSORS.values()})
-
-
-def kinds() -> list[tuple[str, str]]:
-    return sorted(_PROCESSORS)

@@ -91,8 +91,15 @@ def claim(model: type[Job], job_id: int, owner: str) -> Job | Busy | None:
         job.started_at = job.started_at or now
         job.stage = "starting"
         job.save(
-            update_fields=["status", "lease_owner", "lease_expires_at", "attempts", "started_at", "stage"]
-            + ["updated_at"]
+            update_fields=[
+                "status",
+                "lease_owner",
+                "lease_expires_at",
+                "attempts",
+                "started_at",
+                "stage",
+                "updated_at",
+            ]
         )
         return job
 

@@ -6,11 +6,10 @@ Each predicate reads the declarations in ``policy.resources``. Layer predicates 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.roles import Role
 
@@ -21,7 +20,6 @@ from .resources import (
     LEADS,
     OVERLAY_CHECKS,
     PERSONAL_DATA,
-    RESOURCES,
     URL_TOKEN_ROLES,
 )
 from .rules import Resource, allowed_q, allows, role_allows
@@ -33,16 +31,6 @@ if TYPE_CHECKING:
 
 def layer_rules(layer: LayerSpec | str) -> Resource:
     return LAYER_RULES[layer if isinstance(layer, str) else layer.name]
-
-
-@cache
-def rules_for_model(model: type[Model]) -> Resource:
-    """The resource declared for a model (its concrete class or a proxy of it)."""
-    label = (model._meta.concrete_model or model)._meta.label
-    for resource in RESOURCES.values():
-        if resource.model == label:
-            return resource
-    raise LookupError(f"no rules are declared for {label}; add them to policy.resources")
 
 
 # --- layers --------------------------------------------------------------------------------------
@@ -57,10 +45,6 @@ def may(user: Any, layer: LayerSpec | str, action: Action) -> bool:
 def read_filter(user: Any, layer: LayerSpec | str) -> Q:
     """Everything this user may read in a layer: published features, plus their own scope."""
     return allowed_q(user, layer_rules(layer), Action.READ)
-
-
-def readable(user: Any, layer: LayerSpec) -> QuerySet:
-    return layer.model.objects.filter(read_filter(user, layer))
 
 
 def read_sql(user: Any, layer: LayerSpec | str, table: str) -> tuple[str, list[Any]]:
@@ -150,13 +134,6 @@ def visible(user: Any, resource: Resource, action: Action = Action.READ) -> Quer
     return resource.model_class._default_manager.filter(allowed_q(user, resource, action))
 
 
-def may_do(user: Any, resource: Resource, action: Action, record: Any | None = None) -> bool:
-    """With a record: may the user do ``action`` on it? Without: on any record at all?"""
-    if record is None:
-        return role_allows(user, resource, action)
-    return allows(user, resource, action, record)
-
-
 def leads_filter(user: Any) -> Q:
     return allowed_q(user, LEADS, Action.READ)
 
@@ -171,14 +148,6 @@ def visible_jobs(user: Any) -> QuerySet:
 
 def can_cancel_job(user: Any, job: Any) -> bool:
     return allows(user, INGEST_JOBS, Action.CANCEL, job)
-
-
-def may_read_checks(user: Any) -> bool:
-    return role_allows(user, OVERLAY_CHECKS, Action.READ)
-
-
-def may_run_checks(user: Any) -> bool:
-    return role_allows(user, OVERLAY_CHECKS, Action.CREATE)
 
 
 def can_run_check(user: Any, check: Any) -> bool:

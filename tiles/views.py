@@ -58,9 +58,8 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
     refused_address = out_of_range(z, x, y, MAX_ZOOM)
     if refused_address:
         return refused_address
-    user = viewer
-    if not all(may_list_layer(user, layer.spec) for layer in chosen):
-        return refused(user, _("This layer is internal: log in with a role that may see it."))
+    if not all(may_list_layer(viewer, layer.spec) for layer in chosen):
+        return refused(viewer, _("This layer is internal: log in with a role that may see it."))
 
     filters = dict(request.GET.items())
     try:
@@ -70,19 +69,19 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
         return json_error(400, "invalid", _("Invalid tile filter."), exc.detail)
 
     names = [layer.name for layer in chosen]
-    key = tile_key(names, z, x, y, user, filters)
+    key = tile_key(names, z, x, y, viewer, filters)
     etag = f'"{key.rsplit(":", 1)[1]}"'
     headers = {
         "ETag": etag,
         # Revalidate every time: the ETag makes that a cheap 304, and an edit shows at once.
-        "Cache-Control": "public, no-cache" if not user.is_authenticated else "private, no-cache",
+        "Cache-Control": "public, no-cache" if not viewer.is_authenticated else "private, no-cache",
         "Vary": "Authorization, Cookie, Accept-Encoding",
         "Access-Control-Allow-Origin": "*",
     }
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers=headers)
 
-    body = cached_tile(key, chosen, z, x, y, user, filters)
+    body = cached_tile(key, chosen, z, x, y, viewer, filters)
     if not body:
         return HttpResponse(status=204, headers=headers)
     if "gzip" in request.headers.get("Accept-Encoding", ""):

@@ -336,13 +336,12 @@ class WallPointsView(APIView):
 @with_viewer
 def field_point_stream(request: HttpRequest, *, viewer: Any) -> HttpResponse:
     """``text/event-stream`` of new field points (see ``web.stream``)."""
-    user = viewer
-    if not may(user, "field_points", Action.READ):
-        return refused(user, _("The live feed is for staff who may see field points."))
+    if not may(viewer, "field_points", Action.READ):
+        return refused(viewer, _("The live feed is for staff who may see field points."))
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or ""
     last = int(raw) if raw.isdigit() else None
     response = StreamingHttpResponse(
-        stream.events(user, last), content_type="text/event-stream; charset=utf-8"
+        stream.events(viewer, last), content_type="text/event-stream; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"
