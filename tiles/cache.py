@@ -15,6 +15,7 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -38,30 +39,26 @@ def _key(suffix: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:{suffix}"
 
 
-def versions(names: Iterable[str]) -> dict[str, str]:
-    names = list(names)
-    keys = [_key(VERSION_PREFIX + name) for name in names]
-    client = _redis()
-    found = client.mget(keys)
+def _tokens(keys: list[str], found: list[bytes | None]) -> list[str]:
+    """The version tokens for ``keys`` as MGET returned them, creating the missing ones."""
     if None in found:
         # First use, or Redis was flushed: a fresh token can never match a stale tile.
+        client = _redis()
         for key, token in zip(keys, found, strict=True):
             if token is None:
                 client.set(key, uuid.uuid4().hex, nx=True)
         found = client.mget(keys)
-    return {name: token.decode() for name, token in zip(names, found, strict=True)}
+    return [token.decode() for token in found if token is not None]
+
+
+def versions(names: Iterable[str]) -> dict[str, str]:
+    names = list(names)
+    keys = [_key(VERSION_PREFIX + name) for name in names]
+    return dict(zip(names, _tokens(keys, _redis().mget(keys)), strict=True))
 
 
 def bump(*names: str) -> None:
     _redis().mset({_key(VERSION_PREFIX + name): uuid.uuid4().hex for name in (names or LAYERS)})
-
-
-def get_tile(key: str) -> bytes | None:
-    return _redis().get(_key(key))
-
-
-def set_tile(key: str, body: bytes) -> None:
-    _redis().set(_key(key), body, ex=TILE_TTL)
 
 
 def scope_digest(user: Any, names: Iterable[str]) -> str:
@@ -69,16 +66,39 @@ def scope_digest(user: Any, names: Iterable[str]) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()[:24]
 
 
-def tile_key(names: list[str], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]) -> str:
-    version = versions(names)
+def _slot(names: list[str], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]) -> str:
+    """Where a tile lives: one slot per layers, address, permission scope and filters. The data
+    versions are not part of it but of the ETag stored with the body, so a single MGET reads the
+    versions and the body together."""
     parts = [
         ",".join(names),
-        ",".join(version[n] for n in names),
         scope_digest(user, names),
         "&".join(f"{k}={v}" for k, v in sorted(filters.items())),
     ]
-    raw = "|".join(parts)
-    return f"tiles:{z}/{x}/{y}:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"tiles:{z}/{x}/{y}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    slot: str
+    etag: str  # changes with every edit of the layers and with the slot
+    body: bytes | None  # the cached gzipped tile (b"" when empty), None when it must be rendered
+
+
+def lookup(names: list[str], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]) -> Lookup:
+    """The tile's ETag and, when cached for the current data, its body: one Redis round trip."""
+    slot = _slot(names, z, x, y, user, filters)
+    keys = [_key(VERSION_PREFIX + name) for name in names]
+    *found, stored = _redis().mget([*keys, _key(slot)])
+    tokens = _tokens(keys, found)
+    etag = hashlib.sha256(f"{slot}|{','.join(tokens)}".encode()).hexdigest()[:16]
+    mark = etag.encode()
+    body = stored[len(mark) :] if stored is not None and stored.startswith(mark) else None
+    return Lookup(slot, etag, body)
+
+
+def store(found: Lookup, body: bytes) -> None:
+    _redis().set(_key(found.slot), found.etag.encode() + body, ex=TILE_TTL)
 
 
 def cached_counts(
@@ -89,5 +109,6 @@ def cached_counts(
     Keyed like a tile (data version, permission scope, filters), so an edit or a different scope
     never sees another's counts.
     """
-    key = tile_key([name], 0, 0, 0, user, filters).replace("tiles:0/0/0:", f"tiles:counts:{level}:")
+    found = lookup([name], 0, 0, 0, user, filters)
+    key = f"tiles:counts:{level}:{found.slot.rsplit(':', 1)[1]}:{found.etag}"
     return cache.get_or_set(key, compute, timeout=TILE_TTL)

@@ -16,7 +16,7 @@ from layers.api.filters import attribute_filters
 from policy.predicates import read_sql
 
 from . import sql
-from .cache import cached_counts, get_tile, set_tile
+from .cache import Lookup, cached_counts, store
 from .config import EXTENT, TileLayer, aggregate_level, division_level_for
 
 _PLACEHOLDER = re.compile(r"(?<!%)%s")
@@ -102,12 +102,12 @@ def _count(layer: TileLayer, where: str, params: dict[str, Any], level: str) -> 
 
 
 def cached_tile(
-    key: str, layers: list[TileLayer], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]
+    found: Lookup, layers: list[TileLayer], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]
 ) -> bytes:
-    """The gzipped tile for ``key`` from the cache, rendering and storing it on a miss."""
-    body = get_tile(key) if settings.TILES_CACHE else None
-    if body is None:
-        raw = b"".join(render(layer, z, x, y, user, filters) for layer in layers)
-        body = gzip.compress(raw, compresslevel=5) if raw else b""
-        set_tile(key, body)
+    """The gzipped tile, from the cache when ``found`` holds it, else rendered and stored."""
+    if settings.TILES_CACHE and found.body is not None:
+        return found.body
+    raw = b"".join(render(layer, z, x, y, user, filters) for layer in layers)
+    body = gzip.compress(raw, compresslevel=5) if raw else b""
+    store(found, body)
     return body

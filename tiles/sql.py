@@ -11,6 +11,8 @@ The permission and attribute filters arrive as a compiled WHERE fragment with it
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 from django.db.models import DecimalField
 
@@ -23,7 +25,9 @@ def q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+@cache
 def _columns(layer: TileLayer) -> str:
+    """The layer's property columns (built once: this is on every uncached tile)."""
     model = layer.spec.model
     parts = []
     for name in layer.properties:

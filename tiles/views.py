@@ -18,7 +18,7 @@ from core.errors import json_error
 from layers.api.filters import attribute_filters
 from policy.predicates import may_list_layer
 
-from .cache import tile_key
+from .cache import lookup
 from .config import TILE_LAYERS, TileLayer
 from .render import cached_tile
 from .style import city_bounds, maplibre_style, tilejson
@@ -69,8 +69,8 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
         return json_error(400, "invalid", _("Invalid tile filter."), exc.detail)
 
     names = [layer.name for layer in chosen]
-    key = tile_key(names, z, x, y, viewer, filters)
-    etag = f'"{key.rsplit(":", 1)[1]}"'
+    found = lookup(names, z, x, y, viewer, filters)
+    etag = f'"{found.etag}"'
     headers = {
         "ETag": etag,
         # Revalidate every time: the ETag makes that a cheap 304, and an edit shows at once.
@@ -81,7 +81,7 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers=headers)
 
-    body = cached_tile(key, chosen, z, x, y, viewer, filters)
+    body = cached_tile(found, chosen, z, x, y, viewer, filters)
     if not body:
         return HttpResponse(status=204, headers=headers)
     if "gzip" in request.headers.get("Accept-Encoding", ""):

@@ -111,6 +111,9 @@ def uncached_vs_floor(tiles: list[tuple[int, int, int]], rounds: int = 3) -> dic
 
     ours: dict[int, list[float]] = {}
     floor: dict[int, list[float]] = {}
+    # What one request costs this client and server before any tile work: the same HTTP hop to a
+    # view that does nothing (the SQL floor has no hop at all).
+    hop = [fetch(f"{APP}/healthz/live")[2] for _ in range(200)]
     for _ in range(rounds):
         bump()
         for z, x, y in tiles:
@@ -132,6 +135,7 @@ def uncached_vs_floor(tiles: list[tuple[int, int, int]], rounds: int = 3) -> dic
     all_ours = [v for z in detail for v in ours[z]]
     all_floor = [v for z in detail for v in floor[z]]
     return {
+        "http_hop_p50_ms": round(statistics.median(hop), 2),
         "per_zoom": per_zoom,
         "detail_z12_16": {
             "ours": summary(all_ours),

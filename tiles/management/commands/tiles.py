@@ -19,7 +19,7 @@ from django.test import RequestFactory
 
 from policy.predicates import may_list_layer
 from tiles.archive import write_mbtiles, write_pmtiles
-from tiles.cache import tile_key
+from tiles.cache import lookup
 from tiles.config import TILE_LAYERS
 from tiles.render import cached_tile
 from tiles.style import city_bounds, tilejson
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         all_tiles = list(mercantile.tiles(*bounds, zooms=range(minzoom, maxzoom + 1)))
         started, total = time.monotonic(), len(all_tiles)
         for i, t in enumerate(all_tiles, 1):
-            body = cached_tile(tile_key(names, t.z, t.x, t.y, user, {}), layers, t.z, t.x, t.y, user, {})
+            body = cached_tile(lookup(names, t.z, t.x, t.y, user, {}), layers, t.z, t.x, t.y, user, {})
             if i % 500 == 0 or i == total:
                 self.stdout.write(
                     f"  {i}/{total} tiles ({i * 100 // total} %), {time.monotonic() - started:.0f} s"
