@@ -64,9 +64,11 @@ def tile_where(
     return named, {f"w{i}": value for i, value in enumerate(params)}
 
 
-def simplify_tolerance(z: int) -> float:
-    """About one tile unit, in degrees: detail below that is invisible at this zoom."""
-    return 360.0 / (2**z * EXTENT)
+def detail_tolerance(layer: TileLayer, z: int) -> float | None:
+    """How much a detail tile of this layer is simplified: about one tile unit, in degrees (detail
+    below that is invisible at this zoom), and not at all from z16, where the shapes must match
+    what the editor and the REST API return."""
+    return 360.0 / (2**z * EXTENT) if layer.simplify and z < 16 else None
 
 
 def render(layer: TileLayer, z: int, x: int, y: int, user: Any, filters: Mapping[str, str]) -> bytes:
@@ -79,7 +81,7 @@ def render(layer: TileLayer, z: int, x: int, y: int, user: Any, filters: Mapping
     where, params = compiled
     params.update(z=z, x=x, y=y, name=layer.name)
     if z >= layer.detail_minzoom:
-        tolerance = simplify_tolerance(z) if layer.simplify and z < 16 else None
+        tolerance = detail_tolerance(layer, z)
         params["tolerance"] = tolerance
         query = sql.detail(layer, where, tolerance)
     else:
@@ -101,13 +103,22 @@ def _count(layer: TileLayer, where: str, params: dict[str, Any], level: str) -> 
         return dict(cursor.fetchall())
 
 
+def tile_body(
+    found: Lookup, layers: list[TileLayer], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]
+) -> tuple[bytes, bool]:
+    """The gzipped tile, and whether it was rendered now: from the cache when ``found`` holds it,
+    else rendered, for the caller to ``store`` (a view stores it after the response has gone)."""
+    if settings.TILES_CACHE and found.body is not None:
+        return found.body, False
+    raw = b"".join(render(layer, z, x, y, user, filters) for layer in layers)
+    return (gzip.compress(raw, compresslevel=5) if raw else b""), True
+
+
 def cached_tile(
     found: Lookup, layers: list[TileLayer], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]
 ) -> bytes:
     """The gzipped tile, from the cache when ``found`` holds it, else rendered and stored."""
-    if settings.TILES_CACHE and found.body is not None:
-        return found.body
-    raw = b"".join(render(layer, z, x, y, user, filters) for layer in layers)
-    body = gzip.compress(raw, compresslevel=5) if raw else b""
-    store(found, body)
+    body, rendered = tile_body(found, layers, z, x, y, user, filters)
+    if rendered:
+        store(found, body)
     return body

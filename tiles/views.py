@@ -18,13 +18,31 @@ from core.errors import json_error
 from layers.api.filters import attribute_filters
 from policy.predicates import may_list_layer
 
-from .cache import lookup
+from .cache import Lookup, lookup, store
 from .config import TILE_LAYERS, TileLayer
-from .render import cached_tile
+from .render import tile_body
 from .style import city_bounds, maplibre_style, tilejson
 
 MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
+
+
+class _TileResponse(HttpResponse):
+    """A tile response that puts a freshly rendered tile in the cache once the server has sent it.
+
+    The WSGI server calls ``close()`` after the last byte, so the Redis write costs the viewer
+    nothing. A request that fails before then stores nothing, which is only a later re-render.
+    """
+
+    def __init__(self, *args: Any, cache_as: tuple[Lookup, bytes] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cache_as = cache_as
+
+    def close(self) -> None:
+        super().close()
+        if self._cache_as is not None:
+            store(*self._cache_as)
+            self._cache_as = None
 
 
 def _layers(names: str) -> list[TileLayer] | None:
@@ -81,14 +99,16 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304, headers=headers)
 
-    body = cached_tile(found, chosen, z, x, y, viewer, filters)
+    body, rendered = tile_body(found, chosen, z, x, y, viewer, filters)
+    cache_as = (found, body) if rendered else None
     if not body:
-        return HttpResponse(status=204, headers=headers)
+        return _TileResponse(status=204, headers=headers, cache_as=cache_as)
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         headers["Content-Encoding"] = "gzip"
+        payload = body
     else:
-        body = gzip.decompress(body)
-    return HttpResponse(body, content_type=MVT, headers=headers)
+        payload = gzip.decompress(body)
+    return _TileResponse(payload, content_type=MVT, headers=headers, cache_as=cache_as)
 
 
 def tilejson_view(request: HttpRequest, layer: str) -> HttpResponse:

@@ -78,7 +78,10 @@ DATABASES = {
         env_str("DATABASE_URL", "postgis://geoportal:geoportal@127.0.0.1:54329/geoportal"),
         engine="django.contrib.gis.db.backends.postgis",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # Off by default: the check is one extra round trip (SELECT 1) before every request's first
+        # query. Without it, a request on a connection the database has dropped fails once, and
+        # Django then replaces the connection.
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", False),
     )
 }
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5

@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def setup_django(settings: str = "geoportal.settings.dev") -> None:
+def setup_django(settings: str = "geoportal.settings.prod") -> None:
+    """Django as deployed: production settings (debug mode records every query, which the
+    in-process benchmarks would otherwise measure)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
     # The servers the benchmarks start beside `make run` use the key it generated.
     key_file = ROOT / ".data" / "secret_key"
