@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     CITY_LEADER = "city_leader", _("市领导")
     ADMIN = "admin", _("系统管理员")
     DISPLAY = "display", _("大屏展示")
+    # Reads the audit log and nothing else (等保 三员: the auditor is not the administrator).
+    AUDITOR = "auditor", _("安全审计员")
 
 
 # Which binding a role's geographic scope comes from. Roles missing here have no scope of their own:

@@ -4,30 +4,33 @@ The REST API authenticates through DRF. These views are plain Django for speed, 
 the same credentials through ``with_viewer``:
 
 - the session cookie (a logged-in page);
-- ``Authorization: Token <key>`` (scripts, QGIS, the phone);
+- ``Authorization: Token <key>`` (scripts, QGIS, the phone), looked up as the REST API does
+  (``accounts.tokens``: hashed, expiring, revocable);
 - ``?ticket=``, a signed ticket bound to a display token: EventSource and ``<img>`` cannot send
-  headers, and the token itself must not appear in URLs that proxies log. Deleting or replacing
-  the token invalidates its tickets.
+  headers, and the token itself should not appear in more URLs than the wall's own. Revoking or
+  rotating the display token (or its expiry) invalidates its tickets.
 
-A bad credential is a 401 in the platform's error shape; no credential is an anonymous viewer.
+A bad credential is a 401 in the platform's error shape; no credential is an anonymous viewer. A
+display token (or its ticket) reaches only what the wall draws (``policy.predicates.
+may_use_display_token``); elsewhere it is a 403.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.request import Request
 
+from accounts import tokens
+from accounts.models import AuthToken, TokenKind
+
+from .context import current_request
 from .errors import json_error
+from .signals import access_denied
 
 TICKET_SALT = "web.wall.stream"  # the salt tickets were first signed with; changing it logs walls out
 
@@ -38,50 +41,58 @@ class BadCredentials(Exception):
         self.message = message
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+def url_token(key: str) -> AuthToken | None:
+    """The usable display token a wall's ``?token=`` names, or None (unknown, revoked, expired, an
+    API token, or a disabled user): only display tokens may travel in a URL."""
+    try:
+        token = tokens.by_key(key)
+    except tokens.TokenRefused:
+        return None
+    return token if token.kind == TokenKind.DISPLAY else None
 
 
-def token_user(key: str) -> Any | None:
-    """The active user a token key belongs to, or None."""
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token and token.user.is_active else None
+def issue_ticket(token: AuthToken) -> str:
+    """A ticket for the wall's stream, bound to this display token's digest."""
+    return signing.dumps({"k": token.pk, "t": token.digest[:16]}, salt=TICKET_SALT)
 
 
-def issue_ticket(user: Any, token_key: str) -> str:
-    return signing.dumps({"u": user.pk, "t": _digest(token_key)}, salt=TICKET_SALT)
-
-
-def ticket_user(ticket: str) -> Any | None:
+def ticket_token(ticket: str) -> AuthToken | None:
+    """The display token a ticket was issued from, while it is usable; else None."""
     try:
         data = signing.loads(ticket, salt=TICKET_SALT)
     except signing.BadSignature:
         return None
-    # A user has at most one token (DRF's Token is one-to-one with the user).
-    token = Token.objects.select_related("user").filter(user_id=data.get("u")).first()
-    if token is None or _digest(token.key) != data.get("t") or not token.user.is_active:
+    if not isinstance(data, dict) or not isinstance(data.get("k"), int):
+        return None  # a ticket of the form used before tokens were hashed: reload the wall page
+    token = AuthToken.objects.select_related("user").filter(pk=data["k"], kind=TokenKind.DISPLAY).first()
+    if token is None or token.digest[:16] != data.get("t"):
         return None
-    return token.user
+    try:
+        return tokens.check(token)
+    except tokens.TokenRefused:
+        return None
 
 
 def viewer(request: HttpRequest) -> Any:
-    """The user behind a request: ticket, then token header, then session (maybe anonymous)."""
+    """The user behind a request: ticket, then token header, then session (maybe anonymous).
+    Raises BadCredentials (401) or ``tokens.DisplayTokenRefused`` (403)."""
     ticket = request.GET.get("ticket")
     if ticket:
-        user = ticket_user(ticket)
-        if user is None:
+        token = ticket_token(ticket)
+        if token is None:
             raise BadCredentials(_("This wall ticket is no longer valid; reload the wall page."))
-        return user
+        tokens.allow_kind(token, request)
+        return token.user
     try:
-        # DRF's token check reads only the headers, which a plain request has too.
-        result = TokenAuthentication().authenticate(cast(Request, request))
-    except AuthenticationFailed as exc:
-        raise BadCredentials(str(exc.detail)) from exc
-    return result[0] if result else request.user
+        token = tokens.credential(request)
+    except tokens.TokenRefused as exc:
+        raise BadCredentials(exc.message) from exc
+    return token.user if token is not None else request.user
 
 
 def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Resolve the viewer once and pass it to the view as ``viewer=``; a bad credential is a 401."""
+    """Resolve the viewer once and pass it to the view as ``viewer=``; a bad credential is a 401, a
+    display token outside the wall a 403."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -89,6 +100,8 @@ def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             user = viewer(request)
         except BadCredentials as exc:
             return json_error(401, "authentication_failed", exc.message)
+        except tokens.DisplayTokenRefused as exc:
+            return refused(exc.user, exc.message)
         return view(request, *args, viewer=user, **kwargs)
 
     return wrapped
@@ -96,6 +109,10 @@ def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def refused(user: Any, message: str) -> HttpResponse:
     """401 for an anonymous viewer (log in), 403 for a viewer whose role may not."""
-    if not user.is_authenticated:
+    status = 401 if not user.is_authenticated else 403
+    request = current_request()
+    if request is not None:
+        access_denied.send(sender=refused, request=request, status=status, reason=message)
+    if status == 401:
         return json_error(401, "not_authenticated", message)
     return json_error(403, "permission_denied", message)

@@ -18,6 +18,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .signals import access_denied
+
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
@@ -68,4 +70,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = error_body(str(code), _flatten_message(detail), **extra)
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response.data["error"]["message"] += " " + _("Log in or send 'Authorization: Token <key>'.")
+    if response.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN):
+        request = context.get("request")
+        if request is not None:
+            access_denied.send(
+                sender=exception_handler,
+                request=request._request,
+                status=response.status_code,
+                reason=response.data["error"]["message"],
+            )
     return response

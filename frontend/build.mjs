@@ -15,6 +15,12 @@ const options = {
     'web/map': join(root, 'frontend/src/map/main.js'),
     'web/wall': join(root, 'frontend/src/wall/main.js'),
     'web/wall-charts': join(root, 'frontend/src/wall/charts.js'),
+    // The Django admin's watermark and map widget; the wall's "token needed" page's styles.
+    'web/admin': join(root, 'frontend/src/admin/main.js'),
+    'web/denied': join(root, 'frontend/css/denied.css'),
+    // The staff pages: one component kit (frontend/src/staff/kit.js), one stylesheet.
+    'web/audit': join(root, 'frontend/src/audit/main.js'),
+    'web/staff': join(root, 'frontend/css/staff.css'),
   },
   outdir: out,
   bundle: true,

@@ -8,7 +8,9 @@
 - ``/healthz``: the full report: database (PostgreSQL, PostGIS, GEOS, PROJ, GDAL versions), cache,
   broker, live Celery workers and the beat scheduler. 200 only when every part answers, including at
   least one worker and a beat scheduler that ticked in the last ``HEALTH_BEAT_MAX_AGE`` seconds;
-  otherwise 503, with the failed parts named in ``failed``.
+  otherwise 503, with the failed parts named in ``failed``. Only staff (``is_staff``, by session or
+  token) see the details; anyone else gets each part's ``ok`` alone, because component versions,
+  error text and worker counts tell an attacker which known bugs to try and what is down.
 
 Each probe returns a small dict with ``ok``; a failing probe reports its error instead of raising.
 
@@ -116,23 +118,37 @@ def run_probe(probe: Probe) -> dict[str, Any]:
     return result
 
 
-def _report(checks: dict[str, dict[str, Any]]) -> JsonResponse:
+def _report(checks: dict[str, dict[str, Any]], detailed: bool = True) -> JsonResponse:
     failed = [name for name, result in checks.items() if not result["ok"]]
-    body = {"status": "ok" if not failed else "fail", "failed": failed, "checks": checks}
+    shown = checks if detailed else {name: {"ok": result["ok"]} for name, result in checks.items()}
+    body = {"status": "ok" if not failed else "fail", "failed": failed, "checks": shown}
     response = JsonResponse(body, status=503 if failed else 200)
     response["Cache-Control"] = "no-store"
     return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """The full report: 503 when any part fails, no live worker and a silent beat included."""
+    """The full report: 503 when any part fails, no live worker and a silent beat included. Details
+    (versions, errors, counts, timings) for staff only; a bad credential is a 401 as on tiles."""
+    # Imported here: core.auth loads DRF's token model, which needs the app registry, and
+    # ``python -m geoportal.health beat`` imports this module before django.setup().
+    from core.auth import BadCredentials, viewer
+    from core.errors import json_error
+
+    try:
+        user = viewer(request)
+        detailed = bool(user.is_staff)
+    except BadCredentials as exc:
+        return json_error(401, "authentication_failed", exc.message)
+    except Exception:  # who the caller is lives in the database, which may be the part that is down
+        detailed = False
     checks: dict[str, dict[str, Any]] = {}
     for name, probe in PROBES.items():
         if name == "workers" and not checks["broker"]["ok"]:
             checks[name] = {"ok": False, "live": 0, "error": "broker unreachable", "ms": 0.0}
         else:
             checks[name] = run_probe(probe)
-    return _report(checks)
+    return _report(checks, detailed)
 
 
 def healthz_ready(request: HttpRequest) -> JsonResponse:

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from .health import healthz, healthz_live, healthz_ready
 from .media import serve_media
@@ -12,12 +11,13 @@ urlpatterns = [
     path("healthz/ready", healthz_ready, name="healthz-ready"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/spatial/", include("spatial.urls")),
     path("api/ingest/", include("ingest.urls")),
     path("api/pipeline/", include("pipeline.urls")),
+    path("api/audit/", include("audit.urls")),
     path("api/", include("layers.api.urls")),
     re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
     path("tiles/", include("tiles.urls")),

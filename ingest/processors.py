@@ -19,6 +19,8 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
+from audit.models import AuditAction
+from audit.writer import record
 from jobs.errors import JobFailed
 from jobs.registry import Processor, register
 from jobs.runner import Context
@@ -115,8 +117,21 @@ class Import(Processor):
             created[batch.spec.name] = {"count": len(ids), "ids": ids[:1000]}
             codes.extend(r.division_code for r in batch.records)
         report.info["created"] = created
+        division = _common_division(codes) or job.division_code
+        # One entry for the whole import: bulk inserts send no per-record signals.
+        record(
+            AuditAction.IMPORT,
+            object_type="ingest.ingestjob",
+            object_id=job.pk,
+            division=division,
+            detail={
+                "kind": job.kind,
+                "file": job.filename,
+                "created": {k: v["count"] for k, v in created.items()},
+            },
+        )
         # From now on the job belongs where its data landed (officers there see it).
-        return {"division_code": _common_division(codes) or job.division_code}
+        return {"division_code": division}
 
     def discard(self, out: Output | None) -> None:
         for name in out.files if out else []:

@@ -36,6 +36,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.context import acting_as
+
 from . import conf, registry
 from .errors import JobCancelled, JobFailed, LeaseLost
 from .models import Job, JobStatus
@@ -221,7 +223,9 @@ def _run(job: Job, owner: str) -> str:
         prepared = processor.prepare(job, ctx)
         ctx.checkpoint()
         with transaction.atomic():
-            fields = processor.commit(job, ctx, prepared)
+            # The commit is the user's act (the audit log names them), the bookkeeping is not.
+            with acting_as(getattr(job, "created_by", None), via=f"{job._meta.label_lower} {job.pk}"):
+                fields = processor.commit(job, ctx, prepared)
             ctx.checkpoint()
             locked = model._default_manager.select_for_update().get(pk=job.pk)
             if locked.lease_owner != owner or locked.status != JobStatus.RUNNING:

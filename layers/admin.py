@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.gis import admin as gis_admin
 from django.contrib.gis.forms.widgets import OpenLayersWidget
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ConfirmedRevertAdmin
 
 from .models import FieldPointCategory
 from .registry import LAYERS
@@ -23,7 +24,7 @@ class OfflineMapWidget(OpenLayersWidget):
         js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 
 
-class LayerAdmin(gis_admin.GISModelAdmin, SimpleHistoryAdmin):
+class LayerAdmin(gis_admin.GISModelAdmin, ConfirmedRevertAdmin):
     gis_widget = OfflineMapWidget
     list_per_page = 50
     show_full_result_count = False  # counting 200,000 parcels on every page view is wasted work

@@ -36,6 +36,9 @@ class LayerSpec:
     geometry_types: tuple[str, ...]
     # Fields holding personal data, masked for roles that may not see it (SPEC 9, privacy).
     personal_fields: tuple[str, ...] = field(default=())
+    # Fields only the platform writes (ingest), shown read-only in the API: what they name grants
+    # access elsewhere (policy.media), so a client must not choose it.
+    server_fields: tuple[str, ...] = field(default=())
 
     @property
     def has_park(self) -> bool:
@@ -182,6 +185,7 @@ LAYERS: dict[str, LayerSpec] = {
             True,
             ("parcel", "building", "park", "captured_at"),
             ("Point",),
+            server_fields=("tiles_path",),
         ),
         LayerSpec(
             "orthophotos",

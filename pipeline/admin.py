@@ -1,18 +1,19 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ConfirmedRevertAdmin
 from policy.predicates import leads_filter
 
 from .models import Lead
 
 
 @admin.register(Lead)
-class LeadAdmin(SimpleHistoryAdmin):
+class LeadAdmin(ConfirmedRevertAdmin):
     list_display = ("reference", "investor_name", "company", "industry", "status", "division", "created_at")
     list_filter = ("status", "source", "created_at")
-    search_fields = ("reference", "investor_name", "company", "phone", "email")
+    # Not phone or e-mail: stored encrypted under national cryptography, SQL cannot match them.
+    search_fields = ("reference", "investor_name", "company")
     readonly_fields = ("reference", "carriers", "division_code", "client_ip", "created_at", "updated_at")
     raw_id_fields = ("parcels", "buildings", "division", "submitted_by")
     date_hierarchy = "created_at"

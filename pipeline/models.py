@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from crypto.fields import EncryptedCharField, EncryptedEmailField
+
 # Crockford base32 without I, L, O and U: easy to read out over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -44,12 +46,13 @@ class Lead(models.Model):
     )
     investor_name = models.CharField(_("联系人"), max_length=50, help_text=_("投资人或联系人姓名。"))
     company = models.CharField(_("企业名称"), max_length=200, blank=True, help_text=_("投资主体企业名称。"))
-    phone = models.CharField(
+    # Personal data: SM4-GCM encrypted at rest when NATIONAL_CRYPTO is on (crypto.fields).
+    phone = EncryptedCharField(
         _("手机/电话"),
         max_length=20,
         help_text=_("中国大陆手机号或固定电话（个人信息，无权限的角色看到脱敏号码）。"),
     )
-    email = models.EmailField(_("电子邮箱"), blank=True, help_text=_("可选；个人信息。"))
+    email = EncryptedEmailField(_("电子邮箱"), blank=True, help_text=_("可选；个人信息。"))
     industry = models.CharField(_("产业类别"), max_length=50, blank=True, help_text=_("拟投资项目所属产业。"))
     investment_wan = models.DecimalField(
         _("拟投资额（万元）"),

@@ -1,40 +1,21 @@
 """A small per-client rate limit on the Django cache (Redis), for anonymous forms.
 
-The client is the address our own proxy saw: when the request comes from a loopback or private
-address (nginx in front of gunicorn, or the nginx container in docker compose), the right-most
-``X-Forwarded-For`` entry is the one that proxy appended, so a client cannot spoof it by sending
-its own header. Requests straight from a public address use ``REMOTE_ADDR``.
+The client is the address our own proxy saw (``core.client.client_address``), so a client cannot
+choose its bucket by sending its own ``X-Forwarded-For``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import math
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.http import HttpRequest
 
+from core.client import client_address as client_ip
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address in canonical form, so one client has one rate-limit bucket however its
-    address is spelled (2001:db8::0a58 and 2001:db8::a58 are the same)."""
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    try:
-        address = ipaddress.ip_address(remote)
-    except ValueError:
-        address = None
-    proxied = address is not None and (address.is_private or address.is_loopback)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxied and forwarded:
-        candidate = forwarded.split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            pass
-    return str(address) if address is not None else remote or "unknown"
+__all__ = ["RateLimit", "client_ip"]
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from layers.api.serializers import mask_phone
 from layers.registry import LAYERS
-from policy.predicates import can_read, may_see_personal_data
+from policy.predicates import can_read
+from policy.privacy import mask_fields
 
 from .models import Lead
 
@@ -34,11 +34,6 @@ def normalise_phone(raw: str) -> str | None:
         if 7 <= len(local) <= 8:
             return f"{number[:area]}-{local}"
     return None
-
-
-def mask_email(value: str) -> str:
-    name, _at, domain = value.partition("@")
-    return f"{name[:1]}***@{domain}" if domain else "***"
 
 
 def parse_carrier(ref: Any) -> tuple[str, int]:
@@ -185,7 +180,10 @@ class LeadSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Lead) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if not may_see_personal_data(self.context["request"].user):
-            data["phone"] = mask_phone(data["phone"]) if data["phone"] else ""
-            data["email"] = mask_email(data["email"]) if data["email"] else ""
+        mask_fields(
+            self.context["request"].user,
+            ("phone", "email"),
+            data,
+            about=(instance._meta.label_lower, instance.pk),
+        )
         return data

@@ -6,15 +6,18 @@ Each predicate reads the declarations in ``policy.resources``. Layer predicates 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from accounts.roles import Role
+from accounts.roles import SCOPE_BINDING, Role
 
 from .actions import Action
 from .resources import (
+    DISPLAY_TOKEN_LAYERS,
+    DISPLAY_TOKEN_VIEWS,
     INGEST_JOBS,
     LAYER_RULES,
     LEADS,
@@ -22,7 +25,7 @@ from .resources import (
     PERSONAL_DATA,
     URL_TOKEN_ROLES,
 )
-from .rules import Resource, allowed_q, allows, role_allows
+from .rules import Resource, allowed_q, allows, assigns_actor, role_allows
 from .scope import role_of, scope_of
 
 if TYPE_CHECKING:
@@ -105,6 +108,62 @@ def in_scope(user: Any, layer: LayerSpec | str, record: Any) -> bool:
     return scope_of(user).holds(layer_rules(layer).scope, record)
 
 
+# --- what a write may draw and whom it may name --------------------------------------------------
+
+
+def _redrawn(before: Any, after: Any) -> bool:
+    """Whether ``after`` carries a geometry other than the stored one (``before`` is None for a new
+    record)."""
+    if before is None or before.geom is None or after.geom is None:
+        return after.geom is not None
+    return not before.geom.equals_exact(after.geom)
+
+
+def may_redraw(user: Any, layer: LayerSpec | str, before: Any, after: Any) -> bool:
+    """A place that defines scope (division, park, grid cell: ``defines_scope``) gets a boundary only
+    from a role scoped above it, where it was and where it goes: a park manager who could redraw
+    their park would take every parcel drawn inside it. Edits that keep the boundary pass; that the
+    new boundary stays in the redrawer's own scope is ``geometry_in_scope``."""
+    rules = layer_rules(layer)
+    if rules.defines_scope is None or not _redrawn(before, after):
+        return True
+    scope = scope_of(user)
+    return all(scope.above(rules.scope, rules.defines_scope, r) for r in (before, after) if r is not None)
+
+
+def redrawers(layer: LayerSpec | str) -> list[str]:
+    """The roles that may redraw the layer's places (within their own scope), to tell a refused
+    user whom to ask: those with a division binding that may update them, and administrators."""
+    rules = layer_rules(layer)
+    above = [
+        role
+        for role, grant in rules.table.items()
+        if Action.UPDATE in grant.actions() and SCOPE_BINDING.get(role) == "division"
+    ]
+    return [*above, Role.ADMIN]
+
+
+def geometry_in_scope(user: Any, layer: LayerSpec | str, before: Any, after: Any) -> bool:
+    """Every part of a written geometry lies in the writer's scope, not only the point the record is
+    filed by: a MultiPolygon drawn from the writer's village into the next county is refused. One
+    query (``Scope.covers``), none when the geometry is unchanged or the layer is filed by one point
+    of it (``whole_geometry=False``)."""
+    rules = layer_rules(layer)
+    if not rules.whole_geometry or not _redrawn(before, after):
+        return True
+    return scope_of(user).covers(after.geom)
+
+
+def actor_fields(layer: LayerSpec | str) -> tuple[str, ...]:
+    """The layer's fields naming the person who acted (``actors`` in its declaration)."""
+    return tuple(layer_rules(layer).actors)
+
+
+def may_name_actor(user: Any, layer: LayerSpec | str, field_name: str) -> bool:
+    """Whether the user may name someone other than themselves in the actor field ``field_name``."""
+    return assigns_actor(user, layer_rules(layer), field_name)
+
+
 # --- people and pages --------------------------------------------------------------------------
 
 
@@ -119,6 +178,12 @@ def may_watch_wall(user: Any) -> bool:
 
 def may_carry_url_token(user: Any) -> bool:
     return role_of(user) in URL_TOKEN_ROLES
+
+
+def may_use_display_token(view_name: str, layers: Iterable[str] = ()) -> bool:
+    """Whether a display token may open the view named ``view_name`` (its URL name) for ``layers``:
+    only what the wall draws (``DISPLAY_TOKEN_VIEWS``, ``DISPLAY_TOKEN_LAYERS``)."""
+    return view_name in DISPLAY_TOKEN_VIEWS and set(layers) <= DISPLAY_TOKEN_LAYERS
 
 
 def home_division_code(user: Any) -> str:

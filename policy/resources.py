@@ -26,12 +26,15 @@ IN_CELL = ScopeFields(grid_cell="grid_cell_id")
 LAYER_RULES: dict[str, Resource] = {
     r.name: r
     for r in [
-        Resource("divisions", "layers.Division", published="is_public", grants={}),
+        # Divisions, parks and grid cells are the places scopes are made of (``defines_scope``):
+        # their boundaries are redrawn only from above, within the redrawer's own scope.
+        Resource("divisions", "layers.Division", published="is_public", defines_scope="division", grants={}),
         Resource(
             "parks",
             "layers.Park",
             published="is_public",
             scope=ScopeFields(park="pk"),
+            defines_scope="park",
             grants={
                 OFFICERS: in_scope(*CRUD),
                 LEADERS: in_scope(R),
@@ -63,6 +66,7 @@ LAYER_RULES: dict[str, Resource] = {
             "grid_cells",
             "layers.GridCell",
             scope=ScopeFields(grid_cell="pk"),
+            defines_scope="grid_cell",
             grants={
                 OFFICERS: in_scope(*CRUD),
                 LEADERS: in_scope(R),
@@ -86,6 +90,8 @@ LAYER_RULES: dict[str, Resource] = {
             "layers.FieldPoint",
             scope=IN_CELL,
             owner="reporter",
+            # A report is the reporter's own: nobody files one in a colleague's name.
+            actors={"reporter": ()},
             grants={
                 OFFICERS: in_scope(*CRUD),
                 LEADERS: in_scope(R),
@@ -98,6 +104,11 @@ LAYER_RULES: dict[str, Resource] = {
             "patrol_tracks",
             "layers.PatrolTrack",
             scope=IN_CELL,
+            # A patrol is filed by its start point and follows the roads out of the cell; the rest of
+            # the line is where the worker walked, not a claim on the cells it crosses.
+            whole_geometry=False,
+            # Officers enter patrols walked by their grid workers (from a paper log, a phone of the team).
+            actors={"worker": OFFICERS},
             grants={
                 OFFICERS: in_scope(*CRUD),
                 LEADERS: in_scope(R),
@@ -152,6 +163,27 @@ PERSONAL_DATA = Resource("personal_data", None, grants={OFFICERS: anywhere(R), L
 # so only a read-only role qualifies.
 URL_TOKEN_ROLES = frozenset({Role.DISPLAY})
 
+# What a display token (the credential in a wall's URL, accounts.tokens) opens besides the wall
+# page itself: the views the wall draws from and the layers of its map. Everything else, the rest
+# of the API included, refuses it (403): patrol tracks, grid cells, history, exports, writes.
+DISPLAY_TOKEN_VIEWS = frozenset(
+    {
+        "web:wall-summary",
+        "web:wall-points",
+        "web:stream-field-points",
+        "spatial:rollup",
+        "field_points-list",  # the wall's recent-points feed
+        "vector-tile",
+    }
+)
+DISPLAY_TOKEN_LAYERS = frozenset(
+    {"divisions", "parks", "parcels", "buildings", "project_sites", "field_points"}
+)
+
+# The audit log (SPEC 9): auditors read all of it, city-wide, and nobody edits it (the database
+# refuses). Exporting it is reading it.
+AUDIT_LOG = Resource("audit_log", "audit.Entry", grants={Role.AUDITOR: anywhere(R)})
+
 RESOURCES: dict[str, Resource] = {
-    r.name: r for r in [*LAYER_RULES.values(), INGEST_JOBS, OVERLAY_CHECKS, LEADS, PERSONAL_DATA]
+    r.name: r for r in [*LAYER_RULES.values(), INGEST_JOBS, OVERLAY_CHECKS, LEADS, PERSONAL_DATA, AUDIT_LOG]
 }

@@ -82,6 +82,16 @@ class Resource:
     published: str | None = None
     owner: str | None = None
     anyone: frozenset[Action] = frozenset()
+    # The binding (``SCOPE_BINDING``'s "division", "park" or "grid_cell") this resource's records
+    # are places of. Their geometry decides what other users reach, so it is drawn only by a role
+    # scoped above the record, within that role's own scope (``predicates.may_redraw``).
+    defines_scope: str | None = None
+    # Whether every part of a written geometry must lie in the writer's scope, not only the point
+    # the record is filed by (``predicates.geometry_in_scope``).
+    whole_geometry: bool = True
+    # Fields naming the person who acted (a patrol's walker) -> the roles that may name someone
+    # other than themselves; for everyone else the server sets the field to the caller.
+    actors: Mapping[str, Roles] = field(default_factory=dict)
 
     @cached_property
     def table(self) -> dict[str, Grant]:
@@ -110,6 +120,15 @@ def role_allows(user: Any, resource: Resource, action: Action) -> bool:
     """May this user's role do ``action`` on some record of the resource at all, beyond reading
     what is published?"""
     return role_of(user) == Role.ADMIN or action in resource.anyone or bool(resource.clauses(user, action))
+
+
+def assigns_actor(user: Any, resource: Resource, field_name: str) -> bool:
+    """May this user's role file a record in someone else's name through ``field_name``?"""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    roles = resource.actors[field_name]
+    return role is not None and role in ((roles,) if isinstance(roles, str) else roles)
 
 
 def _owner_q(resource: Resource, user: Any) -> Q:

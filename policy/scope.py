@@ -10,7 +10,9 @@ A resource says which of its fields carry a place (``ScopeFields``); a scope the
 - ``q(fields)``: a queryset filter,
 - ``sql(fields, table)``: the same as an SQL fragment with parameters (tiles, raw spatial SQL),
 - ``holds(fields, record)``: the same for one record in memory (writes, before and after),
-- ``contains(code)``: whether a 12-digit division code lies inside the scope.
+- ``contains(code)``: whether a 12-digit division code lies inside the scope;
+- ``above(fields, kind, record)``: whether the scope sits above a place (a division, park or cell);
+- ``covers(geom)``: whether a whole geometry lies inside the scope's own places (one query).
 """
 
 from __future__ import annotations
@@ -18,12 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
 from django.db.models import Q
 
 from accounts.roles import SCOPE_BINDING, Role
 from layers.models import PREFIX_LENGTH, Division, GridCell, Park
 
 NOTHING = Q(pk__in=[])
+# How far (degrees, about 10 cm) a written geometry may stray over the edge of the scope: ten times
+# the API's output rounding (7 decimals), so a boundary parcel read and sent back is not refused.
+COVER_TOLERANCE = 1e-6
 
 
 def role_of(user: Any) -> str | None:
@@ -107,6 +114,59 @@ class Scope:
         if self.grid_cell_ids and fields.grid_cell:
             return _value(record, fields.grid_cell) in self.grid_cell_ids
         return False
+
+    def above(self, fields: ScopeFields, kind: str, record: Any) -> bool:
+        """Whether the scope sits above ``record``, a place of binding ``kind`` ("division", "park"
+        or "grid_cell") located by ``fields``.
+
+        Only a division binding is above anything: parks and grid cells are leaves, so their own
+        managers and workers are never above a place. A division is above the parks and cells in
+        it, and above the divisions below its own, not above itself.
+        """
+        if self.everything:
+            return True
+        if not (self.division_prefix and fields.division):
+            return False
+        code = _value(record, fields.division) or ""
+        return self.contains(code) and (kind != "division" or code != self.home_code)
+
+    def covers(self, geom: GEOSGeometry) -> bool:
+        """Whether every part of ``geom`` lies inside the places the scope is made of (the bound
+        division, the park, or the cell and its sub-cells), within ``COVER_TOLERANCE``.
+
+        One query whatever the number of parts; the buffered test runs only when the exact one
+        fails, as buffering a county boundary costs more than the test itself.
+        """
+        if self.everything:
+            return True
+        args: list[Any]
+        if self.division_prefix:
+            place, args = f"SELECT geom FROM {_table(Division)} WHERE code = %s", [self.home_code]
+        elif self.park_id:
+            place, args = f"SELECT geom FROM {_table(Park)} WHERE id = %s", [self.park_id]
+        elif self.grid_cell_ids:
+            place, args = (
+                f"SELECT ST_Union(geom) FROM {_table(GridCell)} WHERE id = ANY(%s)",
+                [sorted(self.grid_cell_ids)],
+            )
+        else:
+            return False
+        if geom.srid is None:
+            geom.srid = 4326
+        sql = (
+            "SELECT CASE WHEN ST_CoveredBy(t.g, t.s) THEN true"
+            " ELSE COALESCE(ST_CoveredBy(t.g, ST_Buffer(t.s, %s)), false) END"
+            " FROM (SELECT ST_Transform(ST_GeomFromEWKB(%s), 4326) AS g,"
+            f" ({place} AND deleted_at IS NULL) AS s) t"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [COVER_TOLERANCE, bytes(geom.ewkb), *args])
+            row = cur.fetchone()
+        return bool(row and row[0])
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _column(path: str) -> str:

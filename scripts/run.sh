@@ -98,14 +98,17 @@ if ! wait_for /healthz; then
   die "the platform did not become healthy (failed: ${failed:-unknown}); see $LOG_DIR/worker.log and $LOG_DIR/beat.log, or curl $URL/healthz"
 fi
 
+# Display tokens are stored only as hashes, so the wall's URL cannot be shown twice: each run
+# issues a fresh one (--rotate), and a wall opened by an earlier run must be given the new URL.
 cat <<MSG
 
   Geoportal is running at $URL
     map        $URL/  (the public investment map)
-    wall       $("$PY" manage.py wall_token --base-url "$URL" 2>/dev/null || echo "$URL/wall/ (log in as city_leader)")
+    wall       $("$PY" manage.py wall_token --rotate --base-url "$URL" 2>/dev/null || echo "$URL/wall/ (log in as city_leader)")
     health     $URL/healthz  (liveness $URL/healthz/live, readiness $URL/healthz/ready)
     API docs   $URL/api/docs/
     admin      $URL/admin/
+    audit log  $URL/audit/  (log in as auditor)
 
   Demo accounts (password for all: $("$PY" -c 'from layers.demo.accounts import DEMO_PASSWORD; print(DEMO_PASSWORD)' 2>/dev/null || echo 'see README')):
 $("$PY" manage.py demo_accounts 2>/dev/null | sed 's/^/    /')

@@ -105,6 +105,7 @@ def build_users(c: City) -> dict[str, User]:
         Role.CITY_LEADER: {"division": c.city},
         Role.ADMIN: {},
         Role.DISPLAY: {},
+        Role.AUDITOR: {},
     }
     return {
         role: User.objects.create_user(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,6 +25,23 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+def _clear_login_keys() -> None:
+    """Login counters and throttles live in Redis, not in a test's transaction: every test starts
+    and ends with none (only this run's keys, under its cache prefix, are touched)."""
+    client = cache._cache.get_client(write=True)  # the shared Redis: never flush it
+    for pattern in ("login:*", "throttle_login_*"):
+        keys = list(client.scan_iter(cache.make_key(pattern), count=10_000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_counters() -> Iterator[None]:
+    _clear_login_keys()
+    yield
+    _clear_login_keys()
 
 
 @pytest.fixture(scope="session")

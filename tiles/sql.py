@@ -27,10 +27,17 @@ def q(name: str) -> str:
 
 @cache
 def _columns(layer: TileLayer) -> str:
-    """The layer's property columns (built once: this is on every uncached tile)."""
+    """The layer's property columns (built once: this is on every uncached tile).
+
+    Personal-data fields (``LayerSpec.personal_fields``) are never among them, whatever the tile
+    configuration says: a tile is cached and shared by everyone who reads the same rows, whether or
+    not they may see personal data, so it cannot be masked per viewer. The API serves them, masked.
+    """
     model = layer.spec.model
     parts = []
     for name in layer.properties:
+        if name in layer.spec.personal_fields:
+            continue
         field = next(f for f in model._meta.concrete_fields if f.attname == name)
         column = f"{q(model._meta.db_table)}.{q(field.column)}"
         # MVT has no decimal type; numerics become doubles rather than strings.

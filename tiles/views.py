@@ -111,12 +111,18 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
     return _TileResponse(payload, content_type=MVT, headers=headers, cache_as=cache_as)
 
 
-def tilejson_view(request: HttpRequest, layer: str) -> HttpResponse:
+@with_viewer
+def tilejson_view(request: HttpRequest, layer: str, *, viewer: Any) -> HttpResponse:
+    """Refused exactly as the layer's tiles are: an internal layer's TileJSON names its attribute
+    fields, and an anonymous caller has no business learning them."""
     chosen = _layers(layer)
     if chosen is None:
         return json_error(404, "unknown_layer", _("Unknown layer %(layers)s.") % {"layers": layer})
+    if not all(may_list_layer(viewer, tile_layer.spec) for tile_layer in chosen):
+        return refused(viewer, _("This layer is internal: log in with a role that may see it."))
     return JsonResponse(tilejson(request, chosen, city_bounds()))
 
 
 def style_view(request: HttpRequest) -> HttpResponse:
+    """The same for everyone: it draws public layers only (``maplibre_style``)."""
     return JsonResponse(maplibre_style(request, city_bounds()))

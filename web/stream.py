@@ -38,6 +38,7 @@ from django.utils import timezone
 from layers.models import Division, FieldPoint
 from layers.registry import LAYERS
 from policy.predicates import can_read, read_filter
+from policy.privacy import mask_fields
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,14 @@ def _replay(user: Any, after: int) -> list[dict[str, Any]]:
     )
     points = list(reversed(qs))
     places = _division_names([p.division_code for p in points])
-    return [payload(p, places[p.division_code]) for p in points]
+    return [_shown(user, payload(p, places[p.division_code])) for p in points]
+
+
+def _shown(user: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """A point as this viewer may see it: one payload is published for every stream, so personal
+    fields are masked per viewer on the way out."""
+    mask_fields(user, SPEC.personal_fields, data)
+    return data
 
 
 def _release_database() -> None:
@@ -167,7 +175,7 @@ def events(user: Any, last_event_id: int | None, lifetime: float | None = None) 
                 data = json.loads(message["data"])
                 if data.get("id") not in replayed and can_read(user, SPEC, _Record(data)):
                     last_sent = now
-                    yield sse("field_point", data, data["id"])
+                    yield sse("field_point", _shown(user, data), data["id"])
             elif now - last_sent >= keepalive:
                 last_sent = now
                 yield ": keep-alive\n\n"

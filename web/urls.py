@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import meta, views
+from . import meta, staff, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.investment_map, name="map"),
     path("wall/", views.wall, name="wall"),
+    path("login/", staff.LoginView.as_view(), name="login"),
+    path("logout/", staff.LogoutView.as_view(), name="logout"),
+    path("audit/", staff.audit_page, name="audit"),
     path("api/meta/", meta.MetaView.as_view(), name="meta"),
     path("api/search/", views.SearchView.as_view(), name="search"),
     path("api/wall/summary/", views.WallSummaryView.as_view(), name="wall-summary"),

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.auth import issue_ticket, refused, token_user, with_viewer
+from core.auth import issue_ticket, refused, url_token, with_viewer
 from layers.models import DivisionLevel, FieldPointCategory, ProjectStage, SupplyStatus
 from layers.registry import LAYERS
 from policy.actions import Action
@@ -37,6 +37,7 @@ from tiles.cache import versions
 from tiles.style import city_bounds
 
 from . import stream
+from .language import page_language, short_lang, with_language_cookie
 
 WALL_ROTATE_DEFAULT = 30
 
@@ -44,35 +45,11 @@ WALL_ROTATE_DEFAULT = 30
 # --- pages ----------------------------------------------------------------------------------------
 
 
-def _page_language(request: HttpRequest) -> tuple[str, bool]:
-    """``?lang=en`` / ``?lang=zh`` wins (so a shared link reproduces the language), then the cookie."""
-    codes = {"en": "en", "zh": "zh-hans", "zh-hans": "zh-hans"}
-    code = codes.get(request.GET.get("lang", ""))
-    explicit = code is not None
-    if code is None:
-        # Chinese first: a browser's Accept-Language alone does not switch the page to English;
-        # a choice made before (the language cookie, as /i18n/setlang/ or ?lang= set it) does.
-        code = codes.get(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""), settings.LANGUAGE_CODE)
-    translation.activate(code)
-    request.LANGUAGE_CODE = code
-    return code, explicit
-
-
-def _short_lang(code: str) -> str:
-    return "en" if code.startswith("en") else "zh"
-
-
-def _with_language_cookie(response: HttpResponse, code: str, explicit: bool) -> HttpResponse:
-    if explicit:
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
-    return response
-
-
 @ensure_csrf_cookie
 def investment_map(request: HttpRequest) -> HttpResponse:
-    code, explicit = _page_language(request)
+    code, explicit = page_language(request)
     config = {
-        "lang": _short_lang(code),
+        "lang": short_lang(code),
         "styleUrl": reverse("tile-style"),
         "mediaUrl": settings.MEDIA_URL,
         "pannellum": {
@@ -81,7 +58,7 @@ def investment_map(request: HttpRequest) -> HttpResponse:
         },
     }
     response = render(request, "web/map.html", {"config": config, "lang": config["lang"]})
-    return _with_language_cookie(response, code, explicit)
+    return with_language_cookie(response, code, explicit)
 
 
 def _bounded(raw: str | None, cast: type, low: float, high: float, default: Any) -> Any:
@@ -97,8 +74,8 @@ def wall(request: HttpRequest) -> HttpResponse:
     """The big-screen wall. ``?token=`` a display token; ``?rotate=`` seconds per theme (5–3600);
     ``?pixelratio=`` the map's drawing resolution (0.25–2; by default the screen's, or half on a
     4K screen that has no GPU, see frontend/src/wall/main.js)."""
-    code, explicit = _page_language(request)
-    lang = _short_lang(code)
+    code, explicit = page_language(request)
+    lang = short_lang(code)
     key = request.GET.get("token", "")
     config: dict[str, Any] = {
         "lang": lang,
@@ -109,18 +86,23 @@ def wall(request: HttpRequest) -> HttpResponse:
         "chartsJs": static("web/wall-charts.js"),
     }
     if key:
-        user = token_user(key)
-        if user is None or not may_carry_url_token(user):
-            # A token on a wall's URL is visible to anyone in the room: only read-only display tokens.
+        token = url_token(key)
+        user = token.user if token is not None else None
+        if token is None or not may_carry_url_token(user):
+            # A token on a wall's URL is visible to anyone in the room: only display tokens, which
+            # open nothing but the wall (policy.predicates.may_use_display_token).
             return render(request, "web/wall_denied.html", {"lang": lang, "reason": "token"}, status=403)
-        config.update(token=key, ticket=issue_ticket(user, key), user=user.get_username())
+        # The page's scripts send the token as a header (tiles, the wall's numbers) and the ticket
+        # on the stream's URL; neither reaches the rest of the API.
+        config.update(token=key, ticket=issue_ticket(token))
     elif request.user.is_authenticated and may_watch_wall(request.user):
-        config.update(token=None, ticket=None, user=request.user.get_username())
+        config.update(token=None, ticket=None)
     else:
         return render(request, "web/wall_denied.html", {"lang": lang, "reason": "login"}, status=403)
-    response = render(request, "web/wall.html", {"config": config, "lang": lang})
+    viewer = user if key else request.user  # named in the 看数水印 (web/watermark_meta.html)
+    response = render(request, "web/wall.html", {"config": config, "lang": lang, "viewer": viewer})
     response["Referrer-Policy"] = "no-referrer"
-    return _with_language_cookie(response, code, explicit)
+    return with_language_cookie(response, code, explicit)
 
 
 # --- search ---------------------------------------------------------------------------------------

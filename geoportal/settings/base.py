@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from crypto.keys import parse_keys
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -26,12 +29,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "geoportal",
     "accounts",
+    "audit",
+    "crypto",
     "jobs",
     "layers",
     "spatial",
@@ -43,12 +48,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.context.RequestContextMiddleware",
+    # After the request context, so the audit log sees an idle logout's request. Log out a
+    # session idle too long; send a session whose password expired to change it.
+    "accounts.middleware.SessionIdleMiddleware",
+    "accounts.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -87,6 +98,31 @@ DATABASES = {
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# The staff pages' login (web/staff.py); the admin keeps its own.
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# National cryptography (crypto/). NATIONAL_CRYPTO on: passwords are hashed with PBKDF2-HMAC-SM3,
+# and personal fields (crypto.fields) are encrypted with SM4-GCM under the first key of
+# PERSONAL_DATA_KEYS ("id:key,..." with 128-bit hex or base64 keys; older keys after it stay
+# readable) or of the file PERSONAL_DATA_KEY_FILE. A malformed key stops start-up here.
+NATIONAL_CRYPTO = env_bool("NATIONAL_CRYPTO", False)
+PERSONAL_DATA_KEYS = parse_keys(
+    env_str("PERSONAL_DATA_KEYS", ""), env_str("PERSONAL_DATA_KEY_FILE", ""), required=NATIONAL_CRYPTO
+)
+# The first hasher hashes new passwords; the others still verify, and a password under one of
+# them is rehashed with the first at its next login. So turning the option on or off never locks
+# anyone out.
+_SM3_HASHER = "crypto.hashers.PBKDF2SM3PasswordHasher"
+PASSWORD_HASHERS = [
+    *([_SM3_HASHER] if NATIONAL_CRYPTO else []),
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    *([] if NATIONAL_CRYPTO else [_SM3_HASHER]),
+]
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:63790/0")
 CACHES = {
@@ -124,6 +160,8 @@ JOBS_RECOVER_EVERY = env_float("JOBS_RECOVER_EVERY", 30, positive=True)
 # and leaves a heartbeat in the cache for /healthz (geoportal.health.HeartbeatScheduler).
 CELERY_BEAT_SCHEDULE = {
     "recover-stalled-jobs": {"task": "jobs.recover_stalled", "schedule": JOBS_RECOVER_EVERY},
+    # The audit log's monthly partitions, created ahead (idempotent).
+    "audit-partitions": {"task": "audit.ensure_partitions", "schedule": 6 * 3600},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
@@ -131,12 +169,41 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule")
 )
 
+# Logins (accounts/lockout.py): every login path goes through this backend, which locks a username
+# after LOGIN_FAILURE_LIMIT failures and a client address (core.client) after
+# LOGIN_ADDRESS_FAILURE_LIMIT, for LOGIN_LOCKOUT_MINUTES. The address limit is higher, so one
+# attacker cannot lock out an office behind one NAT address, but it still brakes password spraying.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Requests to POST /api/auth/token/ per client address (DRF throttle rate, e.g. 10/min).
+LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "10/min")
+# Tokens (accounts/tokens.py): stored as SHA-256 digests; a new API token on every login.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7, minimum=1)
+DISPLAY_TOKEN_TTL_DAYS = env_int("DISPLAY_TOKEN_TTL_DAYS", 365, minimum=1)
+# Sessions (the admin): logged out after SESSION_IDLE_MINUTES without a request, at the latest
+# SESSION_MAX_HOURS after login, and when the browser closes.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 12, minimum=1) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+
+# Second factor (accounts/totp.py): with STAFF_TOTP on, the roles in TOTP_REQUIRED_ROLES (and anyone
+# who has set up an authenticator) must send a 6-digit code with their password on every login path.
+STAFF_TOTP = env_bool("STAFF_TOTP", False)
+TOTP_REQUIRED_ROLES = frozenset(env_list("TOTP_REQUIRED_ROLES", "admin"))
+
+# Password policy (accounts/passwords.py): length, three character classes, not like the user's
+# name, not common, none of the last five; PASSWORD_MAX_AGE_DAYS > 0 makes passwords expire.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0, minimum=0)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -156,7 +223,7 @@ MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -164,6 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": None,
+    "DEFAULT_THROTTLE_RATES": {"login": LOGIN_RATE_LIMIT},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -174,7 +242,20 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar): the docs work offline
+    # and no third-party CDN can change the script that runs next to a logged-in session.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own, not hash suffixes (and the schema
+    # generation in `check --deploy` stays free of warnings).
+    "ENUM_NAME_OVERRIDES": {
+        "IngestKindEnum": "ingest.models.JobKind",
+        "CheckKindEnum": "spatial.models.CheckKind",
+        "JobStatusEnum": "jobs.models.JobStatus",
+        "FeatureCollectionTypeEnum": ["FeatureCollection"],
+    },
 }
 
 LOGGING = {
@@ -190,6 +271,17 @@ HEALTH_WORKER_TIMEOUT = env_float("HEALTH_WORKER_TIMEOUT", 1.0, positive=True)
 HEALTH_BEAT_MAX_AGE = env_float("HEALTH_BEAT_MAX_AGE", 120.0, positive=True)
 # Rendered tiles are kept in the cache; off only to measure or debug rendering itself.
 TILES_CACHE = env_bool("TILES_CACHE", True)
+
+# The audit log (audit/chain.py): the MAC key lives outside the database; SM3 under national
+# cryptography. Entries are kept at least 180 days (Cybersecurity Law §21) before a month may be
+# archived.
+AUDIT_KEY = env_str("AUDIT_KEY", "") or (
+    Path(env_str("AUDIT_KEY_FILE")).read_text().strip() if env_str("AUDIT_KEY_FILE", "") else ""
+)
+AUDIT_MAC_ALGORITHM = env_str("AUDIT_MAC_ALGORITHM", "sm3" if NATIONAL_CRYPTO else "sha256")
+if AUDIT_MAC_ALGORITHM not in {"sha256", "sm3"}:
+    raise ImproperlyConfigured(f"AUDIT_MAC_ALGORITHM must be sha256 or sm3, got {AUDIT_MAC_ALGORITHM!r}.")
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
 
 # Ingest limits and timings (read through ingest/conf.py). Web processes and workers read the same
 # environment, so both see the same values; a bad one stops start-up with the variable's name.

@@ -9,6 +9,9 @@ DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", f"geoportal-{TEST_DATABASE_NAME}")
 CACHES["default"]["KEY_PREFIX"] = TEST_DATABASE_NAME  # noqa: F405
+# The test cache sits in its own Redis database, apart from the tiles `make run` has cached, so
+# the tests' sweeps of their own keys (tests/conftest.py) scan only test keys.
+CACHES["default"]["LOCATION"] = env_str("CACHE_URL", REDIS_URL.rsplit("/", 1)[0] + "/1")  # noqa: F405
 MEDIA_ROOT = DATA_DIR / f"media-{TEST_DATABASE_NAME}"  # noqa: F405
 # Tests never collect static files, and WhiteNoise warns on every request without them.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405

@@ -6,7 +6,9 @@ field itself, so a typo is a 400 that names it and no client text ever reaches S
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import FieldDoesNotExist
@@ -52,9 +54,55 @@ def _parse_value(field: models.Field, raw: str, param: str):
             {param: [_("%(value)s is not one of: %(allowed)s.") % {"value": raw, "allowed": allowed}]}
         )
     try:
-        return field.to_python(raw)
+        value = field.to_python(raw)
     except DjangoValidationError as exc:
         raise ValidationError({param: exc.messages}) from None
+    _check_number(field, value, raw, param)
+    return value
+
+
+def _check_number(field: models.Field, value: object, raw: str, param: str) -> None:
+    """Refuse a number the column cannot hold, before it reaches SQL.
+
+    ``float("1e999999")`` is infinity and a float column compares with it (and with NaN) without
+    complaint, so a typo silently matches everything or nothing. A decimal such as ``1E+999999``
+    overflows PostgreSQL's numeric and used to come back as a 500. Decimals are held to the column's
+    own digits, the one bound that is neither arbitrary nor wider than the data, and the message
+    gives that range so the client can correct the value.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(
+            {
+                param: [
+                    _(
+                        "%(value)s is not a finite number (too large, infinite or NaN); "
+                        "send an ordinary number such as 12.5."
+                    )
+                    % {"value": raw}
+                ]
+            }
+        )
+    if isinstance(value, Decimal) and isinstance(field, models.DecimalField):
+        places = field.decimal_places
+        limit = Decimal(10) ** (field.max_digits - places)
+        # Checked in this order so that quantize() never sees a number too long for its context.
+        if not (abs(value) < limit and value == value.quantize(Decimal(1).scaleb(-places))):
+            raise ValidationError(
+                {
+                    param: [
+                        _(
+                            "%(value)s does not fit %(field)s; send a number between -%(max)s and "
+                            "%(max)s with at most %(places)s decimal places."
+                        )
+                        % {
+                            "value": raw,
+                            "field": field.name,
+                            "max": limit - Decimal(1).scaleb(-places),
+                            "places": places,
+                        }
+                    ]
+                }
+            )
 
 
 def attribute_filters(spec: LayerSpec, params: Mapping[str, str]) -> models.Q:
@@ -92,7 +140,9 @@ def ordering(spec: LayerSpec, raw: str | None) -> list[str]:
     keys = [k.strip() for k in raw.split(",") if k.strip()]
     allowed = {*spec.filter_fields, *ALWAYS_ORDERABLE}
     for key in keys:
-        if key.lstrip("-") not in allowed:
+        # One leading '-' means descending; lstrip() would let "--id" through to order_by(), a 500.
+        name = key.removeprefix("-")
+        if name not in allowed:
             raise ValidationError(
                 {
                     "ordering": [
@@ -102,7 +152,7 @@ def ordering(spec: LayerSpec, raw: str | None) -> list[str]:
                 }
             )
         try:
-            spec.model._meta.get_field(key.lstrip("-"))
+            spec.model._meta.get_field(name)
         except FieldDoesNotExist:
             raise ValidationError({"ordering": [key]}) from None
     return [*keys, "id"]

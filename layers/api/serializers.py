@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelListSerializer, GeoFeatureModelSerializer
 
@@ -13,9 +16,10 @@ from layers.crs import STORAGE_CRS, CRSError, parse_crs
 from layers.geometry import GeometryError, clean_geometry, to_geojson, to_geojson_many
 from layers.models import FieldPointCategory
 from layers.registry import LayerSpec
-from policy.predicates import may_see_personal_data
+from policy.privacy import mask_fields
 
-# Never written by clients: derived on save, or kept by the platform.
+# Never written by clients: derived on save, or kept by the platform. (Fields naming who acted, such
+# as a field point's reporter, are the policy's: ``policy.predicates.actor_fields``.)
 READ_ONLY = (
     "id",
     "division_code",
@@ -29,13 +33,40 @@ READ_ONLY = (
     "length_m",
     "park",
     "grid_cell",
-    "reporter",
 )
 
 
-def mask_phone(value: str) -> str:
-    """138****5678: enough to recognise, not enough to call."""
-    return value[:3] + "****" + value[-4:] if len(value) >= 7 else "****"
+def media_name(value: Any) -> str:
+    """A photo reference as the storage name of our own media, or ValidationError.
+
+    Accepted: a storage name (``photos/p.jpg``) or the same under MEDIA_URL (``/media/photos/p.jpg``),
+    kept as the storage name, which is what media access matches (``policy.media``). Refused: any
+    other URL, scheme-relative ones (``//host/p.png``) included, since the public drawer would
+    fetch it from the viewer's browser, and paths that climb out of the media folder.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise serializers.ValidationError(_("each photo is the path of a file in our media library."))
+    path = value.strip()
+    media_url = settings.MEDIA_URL
+    if path.startswith(media_url) and not path.startswith("//"):
+        path = path[len(media_url) :]
+    name = posixpath.normpath(path) if path else ""
+    foreign = ":" in path.split("/", 1)[0] or path.startswith("/") or "\\" in path
+    if foreign or name in ("", ".") or name.startswith("..") or "\x00" in name:
+        raise serializers.ValidationError(
+            _("%(value)s is not in our media library: give a path such as %(example)s.")
+            % {"value": value[:100], "example": f"{media_url}photos/p.jpg"}
+        )
+    return name
+
+
+class PhotosField(serializers.JSONField):
+    """A list of photos, each in our own media (``media_name``)."""
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if not isinstance(data, list):
+            raise serializers.ValidationError(_("photos is a list of paths in our media library."))
+        return [media_name(item) for item in data]
 
 
 class LayerGeometryField(GeometryField):
@@ -99,6 +130,10 @@ class FeatureSerializer(GeoFeatureModelSerializer):
             raise serializers.ValidationError(
                 {"type": [_('send a GeoJSON Feature: {"type": "Feature", "geometry": …, "properties": …}')]}
             )
+        if isinstance(data, dict) and "properties" in data and not isinstance(data["properties"], dict):
+            raise serializers.ValidationError(
+                {"properties": [_('properties is an object of field values, such as {"name": "…"}.')]}
+            )
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -112,11 +147,21 @@ class FeatureSerializer(GeoFeatureModelSerializer):
         props = feature["properties"]
         if getattr(instance, "area_m2", None) is not None and "area_mu" in props:
             props["area_mu"] = round(props["area_mu"], 2)
-        if not may_see_personal_data(self.context["request"].user):
-            for name in self.spec.personal_fields:
-                if props.get(name):
-                    props[name] = mask_phone(props[name])
+        mask_fields(
+            self.context["request"].user,
+            self.spec.personal_fields,
+            props,
+            about=(instance._meta.label_lower, instance.pk),
+        )
         return feature
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # Unique values are checked by the view once the write is allowed, with an answer that does
+        # not tell which records exist (``LayerViewSet._refuse_taken_values``), not here.
+        for f in fields.values():
+            f.validators = [v for v in f.validators if not isinstance(v, UniqueValidator)]
+        return fields
 
 
 def build_serializer(spec: LayerSpec) -> type[FeatureSerializer]:
@@ -133,11 +178,13 @@ def build_serializer(spec: LayerSpec) -> type[FeatureSerializer]:
                 "geo_field": "geom",
                 "id_field": "id",
                 "fields": [*names, "geom"],
-                "read_only_fields": [n for n in names if n in READ_ONLY],
+                "read_only_fields": [n for n in names if n in READ_ONLY or n in spec.server_fields],
                 "list_serializer_class": FeatureListSerializer,
             },
         ),
     }
+    if "photos" in names:
+        attrs["photos"] = PhotosField(required=False)
     if spec.name == "field_points":
         attrs["category"] = serializers.SlugRelatedField(
             slug_field="key", queryset=FieldPointCategory.objects.filter(active=True)

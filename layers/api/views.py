@@ -5,31 +5,39 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from accounts.roles import Role
 from layers.crs import CRSError, output_crs
 from layers.history import describe, ensure_baseline, history_entries, restore_values
 from layers.registry import LAYERS, LayerSpec
 from policy.actions import Action
 from policy.predicates import (
+    actor_fields,
     can_create,
     can_delete,
     can_read_history,
     can_update,
+    geometry_in_scope,
+    may,
     may_list_layer,
+    may_name_actor,
+    may_redraw,
     read_filter,
+    redrawers,
 )
+from policy.privacy import shown
 
 from .filters import filter_queryset
 from .locking import StaleVersion, etag, expected_version
@@ -101,7 +109,86 @@ class LayerViewSet(viewsets.ModelViewSet):
         }
         raise PermissionDenied(f"{messages[action]} {_('Ask an administrator if you need access.')}")
 
+    def _require(self, action: Action) -> None:
+        """The role check, before the input is read: validation errors (a code already taken) would
+        otherwise tell callers who may not write here about records they cannot see."""
+        if may(self.request.user, self.spec, action):
+            return
+        if not self.request.user.is_authenticated:
+            raise NotAuthenticated()
+        self._deny(action)
+
+    def _check_placement(self, before, record) -> None:
+        """What the geometry reaches, beyond the point the record is filed by (policy decides)."""
+        user = self.request.user
+        if not may_redraw(user, self.spec, before, record):
+            roles = ", ".join(str(Role(r).label) for r in redrawers(self.spec))
+            raise PermissionDenied(
+                _(
+                    "The boundary of a %(place)s decides who may see and edit what lies in it, so only "
+                    "%(roles)s above it may change it, within their own area. Ask them to redraw it."
+                )
+                % {"place": self.spec.model._meta.verbose_name, "roles": roles}
+            )
+        if not geometry_in_scope(user, self.spec, before, record):
+            raise PermissionDenied(
+                _(
+                    "The geometry reaches outside your area: every part of it must lie within your "
+                    "division, park or grid cell. Split it, or ask the staff of the other area."
+                )
+            )
+
+    def _check_actors(self, before, record) -> None:
+        """Fields naming who acted are the caller, unless their role may name someone else."""
+        user = self.request.user
+        for name in actor_fields(self.spec):
+            given = getattr(record, f"{name}_id")
+            kept = before is not None and given == getattr(before, f"{name}_id")
+            if before is None and given is None:
+                setattr(record, name, user)
+            elif not kept and given != user.pk and not may_name_actor(user, self.spec, name):
+                raise PermissionDenied(
+                    _("You may not act in someone else's name: %(field)s must be you.")
+                    % {"field": self.spec.model._meta.get_field(name).verbose_name}
+                )
+
+    def _refuse_taken_values(self, record) -> None:
+        """A unique value (a parcel code) already held by another record is refused with the same
+        answer whether or not the caller may read that record, and only once the write is otherwise
+        allowed.
+
+        Global uniqueness makes every refusal say that the value is taken; what must not leak is
+        anything more. A different answer for records the caller can read (naming the record, say)
+        would tell them which codes belong to records outside their reach, unpublished or deleted;
+        so nobody is told more than "taken". Deleted records keep their codes too.
+        """
+        model = type(record)
+        for f in model._meta.concrete_fields:
+            if not f.unique or f.primary_key:
+                continue
+            value = getattr(record, f.attname)
+            if (
+                value in (None, "")
+                or not model.all_objects.filter(**{f.attname: value}).exclude(pk=record.pk).exists()
+            ):
+                continue
+            raise ValidationError(
+                {f.name: [_("this value is not available: another record holds it. Choose another.")]}
+            )
+
+    def _save(self, record) -> None:
+        """Save, with taken unique values answered as ``_refuse_taken_values`` does, also when a
+        concurrent write took the value between the check and the insert."""
+        self._refuse_taken_values(record)
+        try:
+            with transaction.atomic():
+                record.save()
+        except IntegrityError:
+            self._refuse_taken_values(record)
+            raise
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._require(Action.CREATE)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         record = self.spec.model(**serializer.validated_data)
@@ -109,18 +196,16 @@ class LayerViewSet(viewsets.ModelViewSet):
         record.derive()
         if not can_create(user, self.spec, record):
             self._deny(Action.CREATE)
+        self._check_placement(None, record)
+        self._check_actors(None, record)
         record.created_by = record.updated_by = user
-        if self.spec.name == "field_points":
-            record.reporter = user
-        if self.spec.name == "patrol_tracks" and record.worker_id is None:
-            record.worker = user
         record._history_user = user
-        with transaction.atomic():
-            record.save()
+        self._save(record)
         return self._feature_response(record, status.HTTP_201_CREATED, serializer.context.get("warnings"))
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
+        self._require(Action.UPDATE)
         with transaction.atomic():
             record = self._locked_record()
             before = copy.copy(record)
@@ -131,6 +216,8 @@ class LayerViewSet(viewsets.ModelViewSet):
             record.derive()
             if not can_update(request.user, self.spec, before, record):
                 self._deny(Action.UPDATE)
+            self._check_placement(before, record)
+            self._check_actors(before, record)
             self._save_version(before, record)
         return self._feature_response(record, warnings=serializer.context.get("warnings"))
 
@@ -141,9 +228,10 @@ class LayerViewSet(viewsets.ModelViewSet):
         record._history_user = self.request.user
         if reason:
             record._change_reason = reason
-        record.save()
+        self._save(record)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._require(Action.DELETE)
         with transaction.atomic():
             record = self._locked_record()
             if not can_delete(request.user, self.spec, record):
@@ -170,6 +258,13 @@ class LayerViewSet(viewsets.ModelViewSet):
         field = self.get_serializer().fields["geom"]
         field._context = context
         entries = [describe(row, prev, field.to_representation) for row, prev in history_entries(record)]
+        # The diffs carry the same personal data as the record, masked the same way.
+        for entry in entries:
+            for change in entry["changes"]:
+                if change["field"] in self.spec.personal_fields:
+                    about = (record._meta.label_lower, record.pk)
+                    change["old"] = shown(request.user, change["old"], name=change["field"], about=about)
+                    change["new"] = shown(request.user, change["new"], name=change["field"], about=about)
         return Response(
             {"id": record.pk, "layer": self.spec.name, "version": record.version, "history": entries}
         )
@@ -182,6 +277,7 @@ class LayerViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:
         history_id = request.data.get("history_id") if isinstance(request.data, dict) else None
+        self._require(Action.UPDATE)
         if not isinstance(history_id, int):
             raise ValidationError({"history_id": [_("give the history_id of the version to return to.")]})
         with transaction.atomic():
@@ -196,6 +292,8 @@ class LayerViewSet(viewsets.ModelViewSet):
             record.derive()
             if not can_update(request.user, self.spec, before, record):
                 self._deny(Action.UPDATE)
+            self._check_placement(before, record)
+            self._check_actors(before, record)
             self._save_version(before, record, reason=f"revert to history #{history_id}")
         return self._feature_response(record)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEMO_PASSWORD = "geoportal-demo"
+DEMO_PASSWORD = "Geoportal-demo-2025"  # meets the password policy (AUTH_PASSWORD_VALIDATORS)
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,13 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     ),
     DemoAccount(
         "display", "display", "", "大屏展示：全市态势大屏（只读）", "Display: the read-only city dashboard"
+    ),
+    DemoAccount(
+        "auditor",
+        "auditor",
+        "",
+        "安全审计员：查询和导出审计日志（/audit/），不能修改任何数据",
+        "Auditor: searches and exports the audit log (/audit/); changes nothing",
     ),
 ]
 

@@ -21,6 +21,7 @@ from django.contrib.gis.db.models import GeometryField
 from django.db import connection, models
 from django.utils import timezone
 
+from crypto.fields import EncryptedFieldMixin
 from layers.derivation import derived_columns, with_point
 
 
@@ -34,12 +35,17 @@ def _column(field: models.Field, values: np.ndarray) -> list[Any]:
         return list(shapely.to_wkb(shapely.set_srid(values, 4326), hex=True, include_srid=True))
     if isinstance(field, models.JSONField):
         return [json.dumps(v, ensure_ascii=False) for v in values]
+    if isinstance(field, EncryptedFieldMixin):
+        # Personal fields: encrypted under national cryptography, as a save would store them.
+        return [field.get_db_prep_save(_plain(v), connection) for v in values]
     if values.dtype != object:
         return values.tolist()
     return [_plain(v) for v in values]
 
 
 def _scalar(field: models.Field, value: Any) -> Any:
+    if isinstance(field, EncryptedFieldMixin):
+        return field.get_db_prep_save(_plain(value), connection)
     return json.dumps(value, ensure_ascii=False) if isinstance(field, models.JSONField) else _plain(value)
 
 

@@ -7,6 +7,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from crypto.fields import EncryptedCharField
+
 from .base import LayerFeature, division_prefix_index
 from .fields import derived_link_field, money_field, photos_field, rent_field
 
@@ -117,7 +119,8 @@ class Park(LayerFeature):
     contact_name = models.CharField(
         _("管理联系人"), max_length=50, blank=True, help_text=_("园区招商联系人姓名。")
     )
-    contact_phone = models.CharField(
+    # Personal data: SM4-GCM encrypted at rest when NATIONAL_CRYPTO is on (crypto.fields).
+    contact_phone = EncryptedCharField(
         _("联系电话"), max_length=20, blank=True, help_text=_("个人信息，无权限时脱敏显示。")
     )
     policies = models.TextField(_("优惠政策"), blank=True, help_text=_("园区招商政策说明。"))

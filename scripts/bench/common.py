@@ -6,6 +6,7 @@ Benchmarks run against the database and server that `make run` starts; they neve
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import statistics
@@ -188,3 +189,48 @@ def wait_http(url: str, timeout: float = 60, accept_any_status: bool = False) ->
             pass
         time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+class Wsgi:
+    """Call Django's WSGI handler the way gunicorn does, without the socket."""
+
+    def __init__(self, cookie: str = "") -> None:
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+        self.cookie = cookie
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        status: list[str] = []
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.url_scheme": "http",
+        }
+        if self.cookie:
+            environ["HTTP_COOKIE"] = self.cookie
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        chunks = self.handler(environ, lambda s, h, e=None: status.append(s))
+        data = b"".join(chunks)
+        code = int(status[0].split()[0])
+        if code >= 300:
+            raise RuntimeError(f"{method} {path}?{query} -> {code}: {data[:300]!r}")
+        return code, data

@@ -94,17 +94,25 @@ def own_server() -> Iterator[str]:
         shutil.rmtree(static, ignore_errors=True)
 
 
-def display_token() -> str:
-    """The display user's wall token (created if needed), as `manage.py wall_token` prints it."""
-    from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+BENCH_TOKEN_NAME = "bench-frontend"
 
+
+def display_token() -> str:
+    """A display token of the bench's own for the display user. Keys are stored only as hashes,
+    so the one `manage.py wall_token` printed cannot be read back; the bench's earlier tokens are
+    revoked, the wall's own URL is left alone."""
+    from django.contrib.auth import get_user_model
+
+    from accounts import tokens
+    from accounts.models import TokenKind
     from accounts.roles import Role
 
     user = get_user_model().objects.filter(role=Role.DISPLAY, is_active=True, is_superuser=False).first()
     if user is None:
         raise SystemExit("no display (大屏) user: load the demo city (make run) or create one")
-    return Token.objects.get_or_create(user=user)[0].key
+    for old in tokens.live_tokens(user).filter(kind=TokenKind.DISPLAY, name=BENCH_TOKEN_NAME):
+        tokens.revoke(old)
+    return tokens.issue(user, TokenKind.DISPLAY, name=BENCH_TOKEN_NAME)[1]
 
 
 def bundles() -> dict[str, dict[str, int]]:

@@ -19,7 +19,6 @@ Prints one JSON document. Needs the dev database (DATABASE_URL) with the demo ci
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import statistics
@@ -27,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from common import report, setup_django
+from common import Wsgi, report, setup_django
 
 LOCAL_TM = "+proj=tmerc +lat_0=0 +lon_0=112.0 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 
@@ -62,42 +61,6 @@ def ratios(stats: dict[str, dict], ours: str = "ours") -> dict[str, float]:
         if name != ours:
             out[f"ours_vs_{name}"] = round(stats[ours]["p50_ms"] / stats[name]["p50_ms"], 2)
     return out
-
-
-class Wsgi:
-    """Call Django's WSGI handler the way gunicorn does, without the socket."""
-
-    def __init__(self, cookie: str = "") -> None:
-        from django.core.handlers.wsgi import WSGIHandler
-
-        self.handler = WSGIHandler()
-        self.cookie = cookie
-
-    def __call__(self, method: str, path: str, query: str = "", body: bytes = b"") -> tuple[int, bytes]:
-        status: list[str] = []
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": "127.0.0.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": io.StringIO(),
-            "wsgi.url_scheme": "http",
-        }
-        if self.cookie:
-            environ["HTTP_COOKIE"] = self.cookie
-        chunks = self.handler(environ, lambda s, h, e=None: status.append(s))
-        data = b"".join(chunks)
-        code = int(status[0].split()[0])
-        if code != 200:
-            raise RuntimeError(f"{method} {path}?{query} -> {code}: {data[:300]!r}")
-        return code, data
 
 
 def main() -> None:  # noqa: PLR0915 - one benchmark after another, in order

@@ -1,5 +1,5 @@
 """/healthz/live (the process), /healthz/ready (database, cache, broker) and /healthz (everything,
-workers and the beat scheduler included)."""
+workers and the beat scheduler included; details for staff only)."""
 
 import os
 import subprocess
@@ -25,6 +25,15 @@ def broken():
 
 
 @pytest.fixture
+def staff(db, client):
+    """The test client logged in as a staff user, who sees the full /healthz report."""
+    from accounts.models import User
+
+    client.force_login(User.objects.create_user(username="ops", password="pw-for-tests-only", is_staff=True))
+    return client
+
+
+@pytest.fixture
 def beat_ticked():
     """A fresh beat heartbeat, as HeartbeatScheduler leaves on every tick."""
     health.record_beat_tick()
@@ -34,8 +43,8 @@ def beat_ticked():
 
 @pytest.mark.worker
 @pytest.mark.django_db
-def test_healthz_reports_versions_live_workers_and_beat(client, celery_worker, beat_ticked):
-    response = client.get("/healthz")
+def test_healthz_reports_versions_live_workers_and_beat_to_staff(staff, celery_worker, beat_ticked):
+    response = staff.get("/healthz")
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok" and body["failed"] == []
@@ -63,7 +72,78 @@ def test_no_worker_fails_the_full_report_but_not_readiness(client, monkeypatch, 
 
 
 @pytest.mark.django_db
-def test_a_silent_beat_fails_the_full_report(client, monkeypatch, settings):
+def test_anonymous_and_non_staff_callers_get_status_only(client, city, monkeypatch, beat_ticked):
+    """No versions, error text, worker counts or timings: they tell an attacker what to try."""
+    from accounts.roles import Role
+
+    monkeypatch.setitem(health.PROBES, "workers", lambda: {"ok": True, "live": 3})
+    monkeypatch.setitem(health.PROBES, "broker", broken)
+    expected = {
+        "status": "fail",
+        "failed": ["broker", "workers"],
+        "checks": {
+            "database": {"ok": True},
+            "cache": {"ok": True},
+            "broker": {"ok": False},
+            "workers": {"ok": False},
+            "beat": {"ok": True},
+        },
+    }
+    anonymous = client.get("/healthz")
+    assert anonymous.status_code == 503
+    assert anonymous.json() == expected
+    assert anonymous["Cache-Control"] == "no-store"
+    client.force_login(city.users[Role.CITY_OFFICER])
+    assert client.get("/healthz").json() == expected
+
+
+@pytest.mark.django_db
+def test_staff_get_the_details(staff, monkeypatch, beat_ticked):
+    monkeypatch.setitem(health.PROBES, "workers", lambda: {"ok": True, "live": 3})
+    body = staff.get("/healthz").json()
+    assert body["checks"]["database"]["postgis"].startswith("3.")
+    assert body["checks"]["workers"]["live"] == 3 and "ms" in body["checks"]["cache"]
+
+
+@pytest.mark.django_db
+def test_staff_get_the_details_with_an_api_token(client, monkeypatch, beat_ticked):
+    """A monitoring script logs in the documented way, POST /api/auth/token/."""
+    from accounts.models import User
+
+    User.objects.create_user(username="ops", password="pw-for-tests-only", is_staff=True)
+    login = client.post("/api/auth/token/", {"username": "ops", "password": "pw-for-tests-only"})
+    assert login.status_code == 200, login.content
+    monkeypatch.setitem(health.PROBES, "workers", lambda: {"ok": True, "live": 3})
+    body = client.get("/healthz", HTTP_AUTHORIZATION=f"Token {login.json()['token']}").json()
+    assert body["checks"]["workers"]["live"] == 3
+
+
+@pytest.mark.django_db
+def test_a_bad_token_is_401_in_the_error_shape(client):
+    response = client.get("/healthz", HTTP_AUTHORIZATION="Token not-a-token")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+@pytest.mark.django_db
+def test_staff_still_get_a_report_when_the_database_is_down(staff, monkeypatch):
+    """Who the caller is lives in the database: when it is down the caller gets the public report,
+    not a 500."""
+    from django.contrib.auth import middleware
+
+    def unreachable(request):
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(middleware, "get_user", unreachable)
+    monkeypatch.setitem(health.PROBES, "database", broken)
+    response = staff.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == {"ok": False}
+
+
+@pytest.mark.django_db
+def test_a_silent_beat_fails_the_full_report(staff, monkeypatch, settings):
+    client = staff
     monkeypatch.setitem(health.PROBES, "workers", lambda: {"ok": True, "live": 1})
     cache.delete(health.BEAT_HEARTBEAT_KEY)
     body = client.get("/healthz").json()
@@ -80,10 +160,10 @@ def test_a_silent_beat_fails_the_full_report(client, monkeypatch, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_names_the_broker_when_redis_is_unreachable(client, settings):
+def test_healthz_names_the_broker_when_redis_is_unreachable(staff, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     for url in ("/healthz", "/healthz/ready"):
-        response = client.get(url)
+        response = staff.get(url)
         body = response.json()
         assert response.status_code == 503, url
         assert "broker" in body["failed"]

@@ -22,7 +22,7 @@ from policy.predicates import (
     may_watch_wall,
     read_filter,
 )
-from tests.builders import build_city, make_record
+from tests.builders import X0, Y0, build_city, make_record, rect
 
 ANON = "anonymous"
 PLACES = ("own", "neighbour", "outside")
@@ -45,6 +45,7 @@ IN_SCOPE: dict[str, dict[str, str]] = {
     Role.CITY_LEADER: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
     Role.ADMIN: {name: "RCUD" for name in LAYERS},
     Role.DISPLAY: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
+    Role.AUDITOR: {},
 }
 # Which places each role's scope covers.
 REACH = {
@@ -58,6 +59,7 @@ REACH = {
     Role.CITY_LEADER: {"own", "neighbour"},
     Role.ADMIN: set(PLACES),
     Role.DISPLAY: set(PLACES),
+    Role.AUDITOR: set(),
 }
 
 
@@ -313,3 +315,141 @@ def test_scope_is_computed_once_per_user_object(world, django_assert_num_queries
             first = scope_of(user)
             for _ in range(100):
                 assert scope_of(user) is first
+
+
+# --- places that define scope: who may redraw them, where ------------------------------------------
+
+# role -> layer -> places whose boundary the role may redraw (within the place itself), by hand from
+# the rule "only a role scoped above it, within its own scope": officers above parks and grid cells of
+# their division, administrators everywhere; a park manager does not redraw their own park.
+REDRAW: dict[str, dict[str, set[str]]] = {
+    Role.DISTRICT_OFFICER: {"parks": {"own"}, "grid_cells": {"own"}},
+    Role.CITY_OFFICER: {"parks": {"own", "neighbour"}, "grid_cells": {"own", "neighbour"}},
+    Role.ADMIN: {layer: set(PLACES) for layer in ("parks", "grid_cells", "divisions")},
+}
+SCOPE_PLACES = ("divisions", "parks", "grid_cells")
+REDRAW_CASES = [(role, layer, place) for role in IN_SCOPE for layer in SCOPE_PLACES for place in PLACES]
+
+
+def _redraw_allowed(user, spec, record, after) -> bool:
+    from policy.predicates import geometry_in_scope, may_redraw
+
+    return (
+        can_update(user, spec, record, after)
+        and may_redraw(user, spec, record, after)
+        and geometry_in_scope(user, spec, record, after)
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "layer", "place"), REDRAW_CASES, ids=["-".join(map(str, c)) for c in REDRAW_CASES]
+)
+def test_redraw_matrix(world, role, layer, place):
+    from django.contrib.gis.geos import MultiPolygon
+
+    city, records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    spec = LAYERS[layer]
+    record = type(records[(layer, place)]).all_objects.get(pk=records[(layer, place)].pk)
+    shrunk = copy.copy(record)
+    shrunk.geom = MultiPolygon(record.geom.buffer(-0.0005), srid=4326)
+    shrunk.derive()
+    want = place in REDRAW.get(role, {}).get(layer, set())
+    assert _redraw_allowed(user, spec, record, shrunk) == want
+    # Attribute edits that keep the boundary follow the plain update rule.
+    assert can_update(user, spec, record, copy.copy(record)) == ("U" in expected(role, layer, place))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.DISTRICT_OFFICER, False),
+        (Role.CITY_OFFICER, True),
+        (Role.ADMIN, True),
+        (Role.PARK_MANAGER, False),
+    ],
+    ids=str,
+)
+def test_a_park_redrawn_across_counties_needs_a_scope_covering_both(world, role, allowed):
+    city, _records = world
+    spec = LAYERS["parks"]
+    park = type(city.park).all_objects.get(pk=city.park.pk)
+    wider = copy.copy(park)
+    wider.geom = rect(X0, Y0, X0 + 0.15, Y0 + 0.04)
+    wider.derive()
+    assert _redraw_allowed(city.users[role], spec, park, wider) == allowed
+
+
+# role -> whether a MultiPolygon with one part in county 0 and one in county 1 may be created.
+STRADDLING_CREATE = {
+    Role.PARK_MANAGER: False,
+    Role.DISTRICT_OFFICER: False,
+    Role.CITY_OFFICER: True,
+    Role.ADMIN: True,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "allowed"), list(STRADDLING_CREATE.items()), ids=str)
+def test_the_whole_geometry_must_lie_in_scope(world, role, allowed):
+    from django.contrib.gis.geos import MultiPolygon
+
+    from layers.models import LandParcel
+    from policy.predicates import geometry_in_scope
+
+    city, _records = world
+    user = city.users[role]
+    near = rect(X0 + 0.01, Y0 + 0.01, X0 + 0.012, Y0 + 0.012)
+    far = rect(X0 + 0.15, Y0 + 0.01, X0 + 0.152, Y0 + 0.012)
+    own = LandParcel(code="W-1", land_use="industrial", geom=near)
+    straddling = LandParcel(code="W-2", land_use="industrial", geom=MultiPolygon(near[0], far[0], srid=4326))
+    for record in (own, straddling):
+        record.derive()
+    # Filed by its representative point, the straddling parcel is in the writer's place ...
+    assert can_create(user, LAYERS["parcels"], straddling)
+    assert geometry_in_scope(user, LAYERS["parcels"], None, own)
+    # ... but only a scope covering both counties holds all of it.
+    assert geometry_in_scope(user, LAYERS["parcels"], None, straddling) == allowed
+
+
+# (layer, field naming who acted) -> roles that may name someone other than themselves.
+ACTORS = {
+    ("patrol_tracks", "worker"): {Role.DISTRICT_OFFICER, Role.CITY_OFFICER, Role.ADMIN},
+    ("field_points", "reporter"): {Role.ADMIN},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_who_may_act_in_another_name(world, role):
+    from policy.predicates import actor_fields, may_name_actor
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    declared = {(layer, name) for layer in LAYERS for name in actor_fields(layer)}
+    assert declared == set(ACTORS)
+    for (layer, name), roles in ACTORS.items():
+        assert may_name_actor(user, layer, name) == (role in roles), (layer, name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_audit_log_matrix(world, role):
+    """Auditors and administrators read the whole audit log, city-wide; nobody else reads any of it.
+    (Nobody writes to it either: the database refuses, tests/audit/test_log.py.)"""
+    from audit.models import AuditAction
+    from audit.writer import record
+    from policy.actions import Action
+    from policy.resources import AUDIT_LOG
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    entries = [
+        record(AuditAction.EXPORT, object_type="test", division=code)
+        for code in (city.counties[0].code, city.counties[1].code, "")
+    ]
+    readers = {Role.AUDITOR, Role.ADMIN}
+    for entry in entries:
+        assert _agree(user, AUDIT_LOG, Action.READ, entry) == (role in readers)

@@ -7,8 +7,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
+from accounts import tokens
+from accounts.models import AuthToken, TokenKind
 from accounts.roles import Role
 from core.auth import issue_ticket as stream_ticket
 from layers.models import FieldPoint
@@ -22,7 +23,7 @@ def page_config(html: str) -> dict:
 
 @pytest.fixture
 def display_token(city):
-    return Token.objects.create(user=city.users[Role.DISPLAY]).key
+    return tokens.issue(city.users[Role.DISPLAY], TokenKind.DISPLAY)[1]
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -52,8 +53,10 @@ def test_english_is_one_click_away_and_sticks(client, db):
 def test_wall_needs_a_display_token_or_a_staff_login(client, city, display_token):
     assert client.get("/wall/").status_code == 403
     assert client.get("/wall/?token=nonsense").status_code == 403
-    investor = Token.objects.create(user=city.users[Role.INVESTOR]).key
-    assert client.get(f"/wall/?token={investor}").status_code == 403  # not a read-only display token
+    investor = tokens.issue(city.users[Role.INVESTOR])[1]
+    assert client.get(f"/wall/?token={investor}").status_code == 403  # not a display token
+    api_key = tokens.issue(city.users[Role.DISPLAY])[1]
+    assert client.get(f"/wall/?token={api_key}").status_code == 403  # the display user's API token
     res = client.get(f"/wall/?token={display_token}&rotate=12")
     assert res.status_code == 200
     assert res["Referrer-Policy"] == "no-referrer"
@@ -73,12 +76,22 @@ def test_wall_needs_a_display_token_or_a_staff_login(client, city, display_token
 
 
 def test_wall_token_command(city):
+    display = city.users[Role.DISPLAY]
     out = StringIO()
-    call_command("wall_token", username=city.users[Role.DISPLAY].username, stdout=out)
-    key = Token.objects.get(user=city.users[Role.DISPLAY]).key
-    assert out.getvalue().strip().endswith(f"/wall/?token={key}")
-    call_command("wall_token", username=city.users[Role.DISPLAY].username, rotate=True, stdout=StringIO())
-    assert Token.objects.get(user=city.users[Role.DISPLAY]).key != key
+    call_command("wall_token", username=display.username, stdout=out)
+    key = out.getvalue().strip().rsplit("?token=", 1)[1]
+    token = AuthToken.objects.get(user=display, kind=TokenKind.DISPLAY)
+    assert token.digest == tokens.digest(key) and key not in token.digest  # stored as a hash only
+    # The key is shown once: without --rotate the command will not issue a second URL.
+    with pytest.raises(CommandError, match="--rotate"):
+        call_command("wall_token", username=display.username, stdout=StringIO())
+    out = StringIO()
+    call_command("wall_token", username=display.username, rotate=True, stdout=out)
+    new_key = out.getvalue().strip().rsplit("?token=", 1)[1]
+    assert new_key != key
+    token.refresh_from_db()
+    assert token.revoked_at is not None  # the old URL stops working
+    assert [t.digest for t in tokens.live_tokens(display)] == [tokens.digest(new_key)]
     with pytest.raises(CommandError):
         call_command("wall_token", username=city.users[Role.CITY_OFFICER].username, stdout=StringIO())
 
@@ -227,18 +240,18 @@ def test_stream_view_auth(client, city, display_token, settings):
     assert res.status_code == 401 and res.json()["error"]["code"] == "not_authenticated"
     res = client.get("/api/stream/field-points/?ticket=forged")
     assert res.status_code == 401
-    investor = Token.objects.create(user=city.users[Role.INVESTOR]).key
+    investor = tokens.issue(city.users[Role.INVESTOR])[1]
     res = client.get("/api/stream/field-points/", HTTP_AUTHORIZATION=f"Token {investor}")
     assert res.status_code == 403
-    ticket = stream_ticket(city.users[Role.DISPLAY], display_token)
+    ticket = stream_ticket(tokens.by_key(display_token))
     settings.WEB_STREAM_LIFETIME = 1
     res = client.get(f"/api/stream/field-points/?ticket={ticket}")
     assert res.status_code == 200
     assert res["Content-Type"].startswith("text/event-stream") and res["X-Accel-Buffering"] == "no"
     body = b"".join(res.streaming_content).decode()
     assert body.startswith("retry: ") and "event: hello" in body and "event: bye" in body
-    # Deleting the display token stops its ticket too.
-    Token.objects.filter(key=display_token).delete()
+    # Revoking the display token stops its ticket too.
+    tokens.revoke(tokens.by_key(display_token))
     assert client.get(f"/api/stream/field-points/?ticket={ticket}").status_code == 401
 
 

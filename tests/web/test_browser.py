@@ -20,8 +20,9 @@ from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from rasterio.transform import from_bounds
-from rest_framework.authtoken.models import Token
 
+from accounts import tokens
+from accounts.models import TokenKind
 from accounts.roles import Role
 from layers import models as m
 from layers.demo.images import panorama_jpeg
@@ -94,7 +95,7 @@ def geotiff(path: Path, bounds: tuple[float, float, float, float]) -> bytes:
 
 
 def _wait_ready(page):
-    page.wait_for_function("window.__geoportal && window.__geoportal.firstDataRender", timeout=20000)
+    page.wait_for_function("() => window.__geoportal && window.__geoportal.firstDataRender", timeout=20000)
 
 
 def _open_map_with_parcels(page, base: str) -> None:
@@ -102,7 +103,7 @@ def _open_map_with_parcels(page, base: str) -> None:
     page.goto(f"{base}/?{VIEW}")
     _wait_ready(page)
     page.wait_for_function(
-        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length >= 12"
+        "() => window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length >= 12"
     )
 
 
@@ -138,7 +139,7 @@ def test_map_shows_carriers_and_a_filter_changes_them(live_server, open_page, se
     )
     after = _rendered(page, "parcels-fill")
     assert 0 < len(after) < len(shown)
-    page.wait_for_function("location.search.includes('lu=commercial')")  # the view is in the URL
+    page.wait_for_function("() => location.search.includes('lu=commercial')")  # the view is in the URL
     p.shot("map-filtered")
     assert p.errors == []
 
@@ -148,7 +149,7 @@ def test_map_shows_carriers_and_a_filter_changes_them(live_server, open_page, se
     other.page.goto(f"{live_server.url}/{q}")
     _wait_ready(other.page)
     other.page.wait_for_function(
-        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length > 0"
+        "() => window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-fill']}).length > 0"
     )
     assert {f["land_use"] for f in _rendered(other.page, "parcels-fill")} == {"commercial"}
     assert other.page.is_checked('#f-land-use input[value="commercial"]')
@@ -159,7 +160,7 @@ def test_low_zoom_shows_clusters_with_counts(live_server, open_page, seeded):
     p.page.goto(f"{live_server.url}/?map=8.5/22.95/112.10")
     _wait_ready(p.page)
     p.page.wait_for_function(
-        "window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-aggregates']}).length > 0"
+        "() => window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-aggregates']}).length > 0"
     )
     counts = [f["count"] for f in _rendered(p.page, "parcels-aggregates")]
     assert sum(counts) == 16
@@ -184,7 +185,7 @@ def test_detail_drawer_opens_with_nearby_amenities(live_server, open_page, seede
     items = page.locator("#drawer .nearby-list li").all_inner_texts()
     assert len(items) == 3 and any("医院" in item for item in items)
     assert all(("m" in item) for item in items)
-    page.wait_for_function(f"location.search.includes('sel=parcels:{target.pk}')")
+    page.wait_for_function(f"() => location.search.includes('sel=parcels:{target.pk}')")
     p.shot("map-drawer")
     assert p.errors == []
 
@@ -271,21 +272,21 @@ def test_english_page(live_server, open_page, seeded):
     _wait_ready(p.page)
     assert "Yunfu Investment Map" in p.page.inner_text(".brand")
     p.page.click("#lang-switch")
-    p.page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    p.page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     assert "云浮招商地图" in p.page.inner_text(".brand")
     assert p.errors == []
 
 
 def test_wall_shows_a_new_field_point_pushed_by_the_server(live_server, open_page, seeded):
     city, parcels = seeded
-    token = Token.objects.create(user=city.users[Role.DISPLAY]).key
+    _record, token = tokens.issue(city.users[Role.DISPLAY], TokenKind.DISPLAY)
     p = open_page(1920, 1080)
     page = p.page
     page.goto(f"{live_server.url}/wall/?token={token}&rotate=5")
     _wait_ready(page)
     page.wait_for_selector("#live-status.on")
     page.wait_for_selector("#feed li")  # the recent points
-    page.wait_for_function("document.querySelectorAll('#kpis .kpi').length === 6")
+    page.wait_for_function("() => document.querySelectorAll('#kpis .kpi').length === 6")
     page.wait_for_selector(".cluster-label")  # counts on the cluster bubbles
     assert not_blank(p.shot("wall-start"))
 
@@ -308,8 +309,8 @@ def test_wall_shows_a_new_field_point_pushed_by_the_server(live_server, open_pag
     (ARTIFACTS / "wall-live-latency.json").write_text(json.dumps({"create_to_feed_ms": latency_ms}))
 
     # Themes rotate by themselves (every 5 s here).
-    page.wait_for_function("window.__geoportal.theme === 'governance'", timeout=20000)
-    page.wait_for_function("window.__geoportal.map.areTilesLoaded()")
+    page.wait_for_function("() => window.__geoportal.theme === 'governance'", timeout=20000)
+    page.wait_for_function("() => window.__geoportal.map.areTilesLoaded()")
     p.shot("wall-governance")
     assert p.errors == []
 
@@ -344,9 +345,9 @@ def test_drawer_media_panorama_and_orthophoto(live_server, open_page, seeded, tm
     )
     page.click('#drawer [data-act="ortho"]')
     page.wait_for_function(
-        "(m => m.getLayer('ortho-raster') && m.isSourceLoaded('ortho-raster'))(window.__geoportal.map)"
+        "() => (m => m.getLayer('ortho-raster') && m.isSourceLoaded('ortho-raster'))(window.__geoportal.map)"
     )
-    page.wait_for_function("window.__geoportal.map.areTilesLoaded()")
+    page.wait_for_function("() => window.__geoportal.map.areTilesLoaded()")
     assert raster and set(raster) <= {200, 204} and 200 in raster
     assert "测试航飞" in page.inner_text("#drawer")
     p.shot("map-drawer-media")
@@ -372,11 +373,13 @@ def test_compare_up_to_three_sites_and_search(live_server, open_page, seeded):
     assert heads == 4  # the label column and three sites
     body = page.inner_text(".compare-table")
     assert "亩" in body and parcels[0].name in body
-    page.wait_for_function("(location.search.match(/cmp=([^&]*)/) || [,''])[1].split(',').length === 3")
+    page.wait_for_function("() => (location.search.match(/cmp=([^&]*)/) || [,''])[1].split(',').length === 3")
     p.shot("map-compare")
 
     page.fill("#search-input", "T-3")
     page.wait_for_selector("#search-results .hit")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('drawer-title').textContent.startsWith('测试地块3-')")
+    page.wait_for_function(
+        "() => document.getElementById('drawer-title').textContent.startsWith('测试地块3-')"
+    )
     assert p.errors == []

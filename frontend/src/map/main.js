@@ -8,6 +8,7 @@ import { makeFormat } from '../common/format.js';
 import { applyI18n, makeT } from '../common/i18n.js';
 import { COLOURS, makeLabel } from '../common/labels.js';
 import { markMilestones, onFirstDataRender } from '../common/marks.js';
+import { readWatermarkConfig, startWatermark } from '../common/watermark.js';
 import META from '../generated/meta.json';
 import { setupCompare } from './compare.js';
 import { DICT } from './dict.js';
@@ -191,6 +192,9 @@ async function start() {
     fadeDuration: 0,
   });
   map.touchZoomRotate.disableRotation();
+  // 看数水印 for a signed-in viewer, who may see records the public does not (common/watermark.js).
+  const watermarkConfig = readWatermarkConfig();
+  if (watermarkConfig) startWatermark(watermarkConfig, { lang }).addHost(map.getCanvasContainer());
   markMilestones(map);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');

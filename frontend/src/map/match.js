@@ -91,11 +91,13 @@ export function setupMatch(ctx) {
           return `<li class="match" data-i="${i}"><div class="match-head"><span class="rank">${p.rank}</span>
             <button type="button" class="link" data-open="${i}">${esc(name)}</button>
             <span class="score"><b>${esc(fmt.num(p.score, 1))}</b> ${esc(t('score'))}</span></div>
-            <div class="bar"><i style="width:${Math.max(2, Math.min(100, p.score))}%"></i></div>
+            <div class="bar"><i data-score="${Math.max(2, Math.min(100, p.score))}"></i></div>
             <div class="match-meta">${esc(p.layer === 'parcels' ? t('parcels') : L('kind', p.kind))} · ${esc(fmt.area(p.area_m2))}</div>
             <details><summary>${esc(t('reasons'))}</summary><ul class="reasons">${p.reasons.map(reasonText).join('')}</ul></details></li>`;
         })
         .join('')}</ol>`;
+      // Widths through the CSSOM: the Content-Security-Policy refuses style="" attributes.
+      out.querySelectorAll('[data-score]').forEach((bar) => { bar.style.width = `${bar.dataset.score}%`; });
       out.querySelectorAll('[data-open]').forEach((b) =>
         b.addEventListener('click', () => {
           const p = features[Number(b.dataset.open)].properties;

@@ -107,12 +107,14 @@ export function setupPanels(ctx) {
   // --- layers ---
   const list = document.getElementById('layer-list');
   list.innerHTML = LAYER_KEYS.map(
-    (k) => `<label class="layer-row"><input type="checkbox" value="${k}" ${state.layers.includes(k) ? 'checked' : ''}><i style="background:${SWATCH[k]}"></i><span>${t(k)}</span></label>`,
+    (k) => `<label class="layer-row"><input type="checkbox" value="${k}" ${state.layers.includes(k) ? 'checked' : ''}><i data-swatch="${SWATCH[k]}"></i><span>${t(k)}</span></label>`,
   ).join('');
   list.addEventListener('change', (e) => ctx.setLayerVisible(e.target.value, e.target.checked));
   document.getElementById('legend').innerHTML = `<h3>${t('land_use')}</h3>${LAND_USES
-    .map((k) => `<div class="legend-row"><i style="background:${COLOURS.land_use[k]}"></i>${L('land_use', k)}</div>`)
+    .map((k) => `<div class="legend-row"><i data-swatch="${COLOURS.land_use[k]}"></i>${L('land_use', k)}</div>`)
     .join('')}`;
+  // Colours through the CSSOM: the Content-Security-Policy refuses style="" attributes.
+  document.querySelectorAll('#layer-list [data-swatch], #legend [data-swatch]').forEach((i) => { i.style.background = i.dataset.swatch; });
 
   show(state.panel);
 }

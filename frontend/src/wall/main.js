@@ -11,6 +11,7 @@ import { esc, makeFormat } from '../common/format.js';
 import { applyI18n, makeT } from '../common/i18n.js';
 import { COLOURS, STAGES, makeLabel } from '../common/labels.js';
 import { markMilestones, onFirstDataRender } from '../common/marks.js';
+import { readWatermarkConfig, startWatermark } from '../common/watermark.js';
 import META from '../generated/meta.json';
 import { WALL_DICT } from './dict.js';
 
@@ -34,6 +35,9 @@ const STAGE_COLOURS = COLOURS.stage;
 const DETAIL = Object.fromEntries(Object.entries(META.layers).map(([name, l]) => [name, l.detail_minzoom]));
 
 applyI18n(document, t);
+// 看数水印 (common/watermark.js): over the whole wall and inside the map's canvas container.
+const watermarkConfig = readWatermarkConfig();
+const watermark = watermarkConfig && startWatermark(watermarkConfig, { lang, tone: 'light' });
 
 const THEMES = [
   {
@@ -151,6 +155,7 @@ function startMap() {
     transformRequest: (url) => (cfg.token && url.startsWith(ORIGIN) ? { url, headers: { Authorization: `Token ${cfg.token}` } } : { url }),
   });
   window.__geoportal.map = map;
+  if (watermark) watermark.addHost(map.getCanvasContainer());
   markMilestones(map);
   map.on('load', () => showTheme(0));
   onFirstDataRender(map, () => THEMES[state.theme].data, afterFirstRender);
@@ -498,20 +503,6 @@ async function loadRecent() {
     /* the live feed fills as events arrive */
   }
 }
-
-// --- 看数水印: internal data on screen carries the viewer's name and the time (SPEC 9) -------------
-
-const watermark = document.createElement('div');
-watermark.className = 'watermark';
-document.body.appendChild(watermark);
-function stampWatermark() {
-  const when = new Date().toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false, dateStyle: 'short', timeStyle: 'short' });
-  const text = esc(`${cfg.user || ''} ${when}`);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="420" height="220"><text x="20" y="140" transform="rotate(-18 210 110)" fill="#9cc7ff" font-size="18" font-family="sans-serif">${text}</text></svg>`;
-  watermark.style.backgroundImage = `url("data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}")`;
-}
-stampWatermark();
-setInterval(stampWatermark, 60000);
 
 // --- clock --------------------------------------------------------------------------------------
 

@@ -1,0 +1,206 @@
+"""The token API: log in for a token, list and revoke one's tokens, log out.
+
+``POST /api/auth/token/`` stays the documented way in (form fields or JSON, answering
+``{"token": "…"}``), now with ``expires_at`` and a new token on every login. It authenticates
+through ``django.contrib.auth.authenticate(request=…)``, so the login lockout applies here as on the
+admin's login form, and Django's ``user_login_failed`` / ``user_logged_in`` reach the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from core.client import client_address
+
+from . import lockout, tokens, totp
+from .models import AuthToken, TokenKind
+from .passwords import expired_message, password_expired
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """``LOGIN_RATE_LIMIT`` logins per client address (the one our proxy saw, as for the lockout)."""
+
+    scope = "login"
+
+    def get_rate(self) -> str | None:
+        # Read at each request, not at import as SimpleRateThrottle does, so a changed setting applies.
+        from rest_framework.settings import api_settings
+
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate else None
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request._request)}
+
+
+class LoginLocked(exceptions.APIException):
+    """429 with Retry-After (DRF sends ``wait`` as that header) and when the lockout lifts."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_locked"
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(lockout.message(until), self.default_code)
+        self.wait = lockout.retry_after(until)
+        self.extra = {"locked_until": until.isoformat()}
+
+
+class PasswordExpired(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "password_expired"
+
+
+class SecondFactorRequired(exceptions.APIException):
+    """401: the password was right, the authenticator's code missing or wrong (accounts.totp)."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "otp_required"
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("用户名"))
+    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        label=_("动态口令"),
+        required=False,
+        allow_blank=True,
+        help_text=_("启用了二次验证的账户：身份验证器 App 中当前的 6 位口令。"),
+    )
+
+
+class IssuedTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text=_("密钥：只在此时显示一次。以 “Authorization: Token <密钥>” 发送。")
+    )
+    expires_at = serializers.DateTimeField(help_text=_("此时间之后需重新登录。"))
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text=_("是否为本次请求使用的令牌。"))
+
+    class Meta:
+        model = AuthToken
+        fields = ["id", "kind", "name", "prefix", "created_at", "expires_at", "last_used_at", "current"]
+
+    def get_current(self, obj: AuthToken) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, AuthToken) and auth.pk == obj.pk
+
+
+class ObtainTokenView(APIView):
+    """Log in with a username and password for a new API token."""
+
+    authentication_classes: list[Any] = []  # the credentials are in the body
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log in: a new API token for a username and password (form fields or JSON).",
+        description=(
+            "Send the key back as `Authorization: Token <key>`. Every login issues a new token, "
+            "valid until `expires_at` (API_TOKEN_TTL_HOURS). Too many failures lock the username "
+            "and the client address (429 `login_locked`, with Retry-After); an expired password "
+            "is 403 `password_expired`; more than LOGIN_RATE_LIMIT calls per address are 429 `throttled`."
+        ),
+        request=LoginSerializer,
+        responses={
+            200: IssuedTokenSerializer,
+            400: OpenApiResponse(description="Wrong username or password."),
+            401: OpenApiResponse(description="otp_required: send the authenticator's current code as otp"),
+            403: OpenApiResponse(description="password_expired"),
+            429: OpenApiResponse(description="login_locked or throttled"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        django_request = request._request  # what the backend marks and the audit log reads
+        user = authenticate(
+            django_request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            otp=data.validated_data.get("otp"),
+        )
+        if user is None:
+            until = lockout.locked_until_of(django_request)
+            if until is not None:
+                raise LoginLocked(until)
+            if totp.refused(django_request):
+                raise SecondFactorRequired(totp.message())
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("用户名或密码不正确。")]}, code="authorization"
+            )
+        if password_expired(user):
+            raise PasswordExpired(expired_message())
+        token, key = tokens.issue(
+            user, TokenKind.API, name=request.headers.get("User-Agent", ""), request=django_request
+        )
+        user_logged_in.send(sender=user.__class__, request=django_request, user=user)
+        return Response({"token": key, "expires_at": token.expires_at})
+
+
+class TokenListView(APIView):
+    """The caller's usable tokens (never their keys)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="The caller's tokens that are neither revoked nor expired, newest first (no keys).",
+        responses=TokenSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        rows = tokens.live_tokens(request.user).order_by("-created_at", "-id")
+        return Response(TokenSerializer(rows, many=True, context={"request": request}).data)
+
+
+class TokenDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke one of the caller's tokens; it stops working at once.",
+        responses={204: None, 404: OpenApiResponse(description="Not one of the caller's usable tokens.")},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        token = tokens.live_tokens(request.user).filter(pk=pk).first()
+        if token is None:
+            raise Http404
+        tokens.revoke(token, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log out: revoke the token this request carries (or end the session).",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        django_request = request._request
+        if isinstance(request.auth, AuthToken):
+            user = request.user
+            tokens.revoke(request.auth, request=django_request)
+            user_logged_out.send(sender=user.__class__, request=django_request, user=user)
+        else:
+            logout(django_request)  # sends user_logged_out itself
+        return Response(status=status.HTTP_204_NO_CONTENT)

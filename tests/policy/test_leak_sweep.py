@@ -1,0 +1,221 @@
+"""The leak sweep: every role calls every endpoint of ``/api/schema/`` about records in the
+neighbouring county, and nothing of them comes back to a role whose scope stops short of it.
+
+Every text field of those records carries a marker, and their phone numbers a known number, so a
+leak shows as the marker (a row or a field) or the unmasked number anywhere in a response body.
+Writes aimed at them must fail and change nothing. An endpoint the sweep does not know how to
+call fails the test, so a new endpoint joins the sweep when it is added.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import models, transaction
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from ingest.models import IngestJob
+from layers.registry import LAYERS
+from pipeline.models import Lead
+from policy.predicates import may_see_personal_data
+from spatial.models import Finding, OverlayCheck
+from tests.builders import build_city, make_record
+
+MARKER = "ZZLEAKZZ"
+PHONE = "13912345678"
+ANON = "anonymous"
+# Roles whose scope reaches the neighbouring county (the rest must see nothing of it).
+REACH_NEIGHBOUR = {Role.CITY_OFFICER, Role.CITY_LEADER, Role.ADMIN, Role.DISPLAY}
+ROLES = [ANON, *Role.values]
+
+
+def _mark(record: models.Model) -> None:
+    """Put the marker in every free-text field and the known number in every phone field."""
+    values: dict[str, Any] = {}
+    for field in record._meta.concrete_fields:
+        if not isinstance(field, models.CharField | models.TextField) or field.choices or field.primary_key:
+            continue
+        if "phone" in field.name:
+            values[field.name] = PHONE
+        elif not field.max_length or field.max_length >= len(MARKER) + 6:
+            values[field.name] = f"{MARKER}{record.pk}"
+    type(record)._base_manager.filter(pk=record.pk).update(**values)
+
+
+@pytest.fixture(scope="module")
+def neighbour(django_db_setup, django_db_blocker):
+    """The city, and one unpublished record of every kind in county 1 (the neighbour of county 0,
+    where the district officer, leader, park manager and grid worker work)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        city = build_city()
+        where = city.inside(county=1)
+        records: dict[str, models.Model] = {}
+        for layer in LAYERS:
+            if layer == "grid_cells":
+                record = city.cells[2]
+            elif layer == "divisions":
+                record = city.villages[1]
+            else:
+                record = make_record(layer, city, where)
+            record.is_public = False
+            record.save()
+            records[layer] = record
+        code = city.villages[1].code
+        records["leads"] = Lead.objects.create(investor_name="张三", phone=PHONE, division_code=code)
+        check = OverlayCheck.objects.create(kind="parcel_overlap", division=city.villages[1])
+        records["checks"] = check
+        records["findings"] = Finding.objects.create(
+            check_run=check,
+            geom=records["parcels"].geom,
+            overlap_area_m2=10.0,
+            subject_layer="parcels",
+            subject_id=records["parcels"].pk,
+            object_layer="parcels",
+            object_id=records["parcels"].pk,
+            division_code=code,
+        )
+        records["jobs"] = IngestJob.objects.create(
+            kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
+        )
+        for record in records.values():
+            _mark(record)
+        yield city, records, where
+        transaction.set_rollback(True)
+
+
+def _schema() -> dict[str, Any]:
+    client = APIClient()
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def _near(where: Point) -> dict[str, Any]:
+    x, y = where.x, where.y
+    d = 0.003
+    ring = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _calls(path: str, method: str, records: dict[str, models.Model], where: Point) -> list[tuple[str, Any]]:
+    """The requests to make for one operation: (url, body). Empty for operations that are about
+    the caller's own things (tokens, logout) or create new records (the matrix covers those)."""
+    lon_lat = f"lon={where.x}&lat={where.y}"
+    layer = path.split("/")[2]
+    if path in {"/api/auth/token/", "/api/auth/logout/", "/api/auth/tokens/", "/api/auth/tokens/{id}/"}:
+        return []  # the caller's own credentials
+    if method == "post" and path in {
+        "/api/ingest/jobs/",
+        "/api/ingest/jobs/preview/",
+        "/api/pipeline/leads/",
+    }:
+        return []  # creating: the matrix and the ingest tests cover who may
+    if method == "post" and path == "/api/spatial/checks/":
+        return []
+    if method == "post" and re.fullmatch(r"/api/\w+/", path) and layer in LAYERS:
+        return []
+    simple_get = {
+        "/api/layers/": "",
+        "/api/meta/": "",
+        "/api/search/": f"q={MARKER[:6]}",  # matches the marked names, does not echo the marker
+        "/api/wall/points/": "",
+        "/api/wall/summary/": "",
+        "/api/audit/entries/": "",
+        "/api/spatial/locate": lon_lat,
+        "/api/spatial/nearby": f"layer=amenities&{lon_lat}",
+        "/api/spatial/rollup": "layer=parcels&level=county",
+        "/api/spatial/checks/": "",
+        "/api/ingest/jobs/": "",
+        "/api/pipeline/leads/": "page_size=500",
+    }
+    if method == "get" and path in simple_get:
+        return [(f"{path}?{simple_get[path]}", None)]
+    if method == "get" and path == "/api/audit/entries/export.{kind}":
+        return [("/api/audit/entries/export.csv", None)]
+    geometry = _near(where)
+    spatial_posts = {
+        "/api/spatial/judge": {"point": {"lon": where.x, "lat": where.y}, "shape": {"polygon": geometry}},
+        "/api/spatial/query": {"layer": "parcels", "shape": {"polygon": geometry}},
+        "/api/spatial/match": {"area_mu": {"min": 0, "max": 100000}},
+    }
+    if method == "post" and path in spatial_posts:
+        return [(path, spatial_posts[path])]
+    if method == "get" and re.fullmatch(r"/api/\w+/", path) and layer in LAYERS:
+        return [(f"{path}?page_size=1000", None)]
+    ids = {
+        "/api/spatial/checks/": records["checks"].pk,
+        "/api/ingest/jobs/": records["jobs"].pk,
+        "/api/pipeline/leads/": records["leads"].pk,
+    }
+    for prefix, pk in ids.items():
+        if path.startswith(prefix + "{id}"):
+            url = path.replace("{id}", str(pk)).replace("{fid}", str(records["findings"].pk))
+            return [(url, {"status": "confirmed"} if method == "patch" else None)]
+    if layer in LAYERS and "{id}" in path:
+        url = path.replace("{id}", str(records[layer].pk))
+        body = {"properties": {"name": "x"}} if method in {"put", "patch"} else {"version": 1}
+        return [(url, body if method != "get" and method != "delete" else None)]
+    raise AssertionError(f"the leak sweep does not know how to call {method.upper()} {path}: teach it")
+
+
+def _client(city, role: str) -> APIClient:
+    client = APIClient()
+    if role != ANON:
+        client.force_authenticate(city.users[role])
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_no_endpoint_leaks_the_neighbours_records(neighbour, role):
+    city, records, where = neighbour
+    client = _client(city, role)
+    user = city.users.get(role)
+    blind = role not in REACH_NEIGHBOUR
+    unmasked_allowed = user is not None and may_see_personal_data(user)
+    versions = {
+        layer: type(r)._base_manager.values_list("version", flat=True).get(pk=r.pk)
+        for layer, r in records.items()
+        if layer in LAYERS
+    }
+    called = shown = 0
+    for path, operations in _schema()["paths"].items():
+        for method in operations:
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            for url, body in _calls(path, method, records, where):
+                called += 1
+                response = (
+                    getattr(client, method)(url, body, format="json")
+                    if body
+                    else getattr(client, method)(url)
+                )
+                content = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                ).decode("utf-8", "replace")
+                where_ = f"{role} {method.upper()} {url} -> {response.status_code}"
+                assert response.status_code < 500, where_
+                shown += MARKER in content
+                if blind:
+                    assert MARKER not in content, f"{where_} shows a record outside the caller's scope"
+                if not unmasked_allowed:
+                    assert PHONE not in content, f"{where_} shows a phone number unmasked"
+                if blind and method in {"put", "patch", "delete", "post"} and "{id}" in path:
+                    assert response.status_code >= 400, (
+                        f"{where_} changed a record outside the caller's scope"
+                    )
+    assert called > 60
+    # The control: the marker does come back to a role that may see the neighbour, so its absence
+    # above means something.
+    assert shown > 10 if not blind else shown == 0
+    if blind:
+        for layer, version in versions.items():
+            record = records[layer]
+            assert (
+                type(record)._base_manager.values_list("version", flat=True).get(pk=record.pk) == version
+            ), layer
