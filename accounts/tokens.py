@@ -21,20 +21,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
-
-from policy.predicates import may_carry_url_token, may_use_display_token
 
 from .models import AuthToken, TokenKind
 from .signals import token_issued, token_revoked
@@ -53,15 +51,6 @@ class TokenRefused(Exception):
         self.message = message
 
 
-class DisplayTokenRefused(Exception):
-    """A display token sent to something the wall does not need (a 403)."""
-
-    def __init__(self, message: str, user: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.user = user
-
-
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -75,9 +64,8 @@ def lifetime(kind: str) -> timedelta:
 def issue(
     user: Any, kind: str = TokenKind.API, *, name: str = "", request: HttpRequest | None = None
 ) -> tuple[AuthToken, str]:
-    """A new token for ``user``: the stored record and the key, which exists only in this return."""
-    if kind == TokenKind.DISPLAY and not may_carry_url_token(user):
-        raise ValueError(f"{user} may not hold a display token (policy.resources.URL_TOKEN_ROLES)")
+    """A new token for ``user``: the stored record and the key, which exists only in this return.
+    Who may hold a display token is policy's (``may_carry_url_token``): callers ask it first."""
     key = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -114,6 +102,20 @@ def rotate_display(
         for old in live_tokens(user).filter(kind=TokenKind.DISPLAY).select_for_update():
             revoke(old, request=request)
         return issue(user, TokenKind.DISPLAY, name=name, request=request)
+
+
+# Expired and revoked tokens stay this long (an administrator can still see why a client was
+# refused), then ``purge`` deletes them: every login adds a row.
+KEEP_DEAD = timedelta(days=30)
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete tokens that expired or were revoked more than ``KEEP_DEAD`` ago; idempotent."""
+    cutoff = (now or timezone.now()) - KEEP_DEAD
+    deleted, _by_model = AuthToken.objects.filter(
+        Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)
+    ).delete()
+    return deleted
 
 
 def live_tokens(user: Any) -> QuerySet[AuthToken]:
@@ -165,36 +167,20 @@ def header_key(request: HttpRequest | Request) -> str | None:
         raise TokenRefused(_("Authorization 头格式错误：应为 “Token <密钥>”。")) from None
 
 
-def surface(request: HttpRequest | Request) -> tuple[str, list[str]]:
-    """What a request opens: the URL's name and the layers it names (a tile URL's ``layers``, a
-    ``layer`` in the path or the query), for ``may_use_display_token``."""
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        return "", []
-    layers: list[str] = []
-    for value in (match.kwargs.get("layers"), match.kwargs.get("layer"), request.GET.get("layer")):
-        if value:
-            layers.extend(str(value).split(","))
-    return match.view_name, layers
-
-
-def allow_kind(token: AuthToken, request: HttpRequest | Request) -> None:
-    """Refuse a display token outside the wall (DisplayTokenRefused)."""
-    if token.kind == TokenKind.DISPLAY and not may_use_display_token(*surface(request)):
-        raise DisplayTokenRefused(
-            _("大屏令牌只能打开大屏及其所需的数据，不能访问其他接口；请用账号登录获取接口令牌。"), token.user
-        )
+# The token a request carries is looked up once, whoever asks (DRF, a plain view, the policy
+# middleware that keeps display tokens to the wall).
+_LOOKED_UP = "_geoportal_token"
 
 
 def credential(request: HttpRequest | Request) -> AuthToken | None:
-    """The usable token of the request's Authorization header, checked for its kind; None without
-    one. Raises TokenRefused (401) or DisplayTokenRefused (403)."""
-    key = header_key(request)
-    if key is None:
-        return None
-    token = by_key(key)
-    allow_kind(token, request)
-    return token
+    """The usable token of the request's ``Authorization`` header; None without one. Raises
+    TokenRefused (a 401) for a bad one. What a token's kind may open is policy's
+    (``policy.middleware``)."""
+    plain = getattr(request, "_request", request)
+    if _LOOKED_UP not in plain.__dict__:
+        key = header_key(request)
+        plain.__dict__[_LOOKED_UP] = by_key(key) if key is not None else None
+    return plain.__dict__[_LOOKED_UP]
 
 
 class TokenAuthentication(BaseAuthentication):
@@ -209,8 +195,6 @@ class TokenAuthentication(BaseAuthentication):
             token = credential(request)
         except TokenRefused as exc:
             raise exceptions.AuthenticationFailed(exc.message) from exc
-        except DisplayTokenRefused as exc:
-            raise exceptions.PermissionDenied(exc.message) from exc
         return (token.user, token) if token is not None else None
 
     def authenticate_header(self, request: Request) -> str:

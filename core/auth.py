@@ -32,6 +32,7 @@ from .context import current_request
 from .errors import json_error
 from .signals import access_denied
 
+TICKET_LOOKED_UP = "_geoportal_ticket_token"  # a ticket is looked up once per request
 TICKET_SALT = "web.wall.stream"  # the salt tickets were first signed with; changing it logs walls out
 
 
@@ -73,26 +74,32 @@ def ticket_token(ticket: str) -> AuthToken | None:
         return None
 
 
+def request_token(request: HttpRequest) -> AuthToken | None:
+    """The token a request carries: a wall ticket's display token, else the ``Authorization``
+    header's; None without either. Raises BadCredentials (401) for a bad one."""
+    ticket = request.GET.get("ticket")
+    if not ticket:
+        try:
+            return tokens.credential(request)
+        except tokens.TokenRefused as exc:
+            raise BadCredentials(exc.message) from exc
+    if TICKET_LOOKED_UP not in request.__dict__:
+        request.__dict__[TICKET_LOOKED_UP] = ticket_token(ticket)
+    token = request.__dict__[TICKET_LOOKED_UP]
+    if token is None:
+        raise BadCredentials(_("This wall ticket is no longer valid; reload the wall page."))
+    return token
+
+
 def viewer(request: HttpRequest) -> Any:
     """The user behind a request: ticket, then token header, then session (maybe anonymous).
-    Raises BadCredentials (401) or ``tokens.DisplayTokenRefused`` (403)."""
-    ticket = request.GET.get("ticket")
-    if ticket:
-        token = ticket_token(ticket)
-        if token is None:
-            raise BadCredentials(_("This wall ticket is no longer valid; reload the wall page."))
-        tokens.allow_kind(token, request)
-        return token.user
-    try:
-        token = tokens.credential(request)
-    except tokens.TokenRefused as exc:
-        raise BadCredentials(exc.message) from exc
+    Raises BadCredentials (401). Where a display token may go is ``policy.middleware``'s."""
+    token = request_token(request)
     return token.user if token is not None else request.user
 
 
 def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Resolve the viewer once and pass it to the view as ``viewer=``; a bad credential is a 401, a
-    display token outside the wall a 403."""
+    """Resolve the viewer once and pass it to the view as ``viewer=``; a bad credential is a 401."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -100,8 +107,6 @@ def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             user = viewer(request)
         except BadCredentials as exc:
             return json_error(401, "authentication_failed", exc.message)
-        except tokens.DisplayTokenRefused as exc:
-            return refused(exc.user, exc.message)
         return view(request, *args, viewer=user, **kwargs)
 
     return wrapped

@@ -118,7 +118,7 @@ def run_probe(probe: Probe) -> dict[str, Any]:
     return result
 
 
-def _report(checks: dict[str, dict[str, Any]], detailed: bool = True) -> JsonResponse:
+def _report(checks: dict[str, dict[str, Any]], detailed: bool) -> JsonResponse:
     failed = [name for name, result in checks.items() if not result["ok"]]
     shown = checks if detailed else {name: {"ok": result["ok"]} for name, result in checks.items()}
     body = {"status": "ok" if not failed else "fail", "failed": failed, "checks": shown}
@@ -127,21 +127,27 @@ def _report(checks: dict[str, dict[str, Any]], detailed: bool = True) -> JsonRes
     return response
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
-    """The full report: 503 when any part fails, no live worker and a silent beat included. Details
-    (versions, errors, counts, timings) for staff only; a bad credential is a 401 as on tiles."""
-    # Imported here: core.auth loads DRF's token model, which needs the app registry, and
+def _detailed(request: HttpRequest) -> bool | JsonResponse:
+    """Whether the caller sees the details (versions, errors, counts, timings): staff only. A bad
+    credential is a 401, as on tiles."""
+    # Imported here: core.auth loads the token model, which needs the app registry, and
     # ``python -m geoportal.health beat`` imports this module before django.setup().
     from core.auth import BadCredentials, viewer
     from core.errors import json_error
 
     try:
-        user = viewer(request)
-        detailed = bool(user.is_staff)
+        return bool(viewer(request).is_staff)
     except BadCredentials as exc:
         return json_error(401, "authentication_failed", exc.message)
     except Exception:  # who the caller is lives in the database, which may be the part that is down
-        detailed = False
+        return False
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The full report: 503 when any part fails, no live worker and a silent beat included."""
+    detailed = _detailed(request)
+    if isinstance(detailed, JsonResponse):
+        return detailed
     checks: dict[str, dict[str, Any]] = {}
     for name, probe in PROBES.items():
         if name == "workers" and not checks["broker"]["ok"]:
@@ -152,8 +158,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def healthz_ready(request: HttpRequest) -> JsonResponse:
-    """Readiness: database with PostGIS, cache and broker; 503 naming the failed ones."""
-    return _report({name: run_probe(probe) for name, probe in READY_PROBES.items()})
+    """Readiness: database with PostGIS, cache and broker; 503 naming the failed ones (details for
+    staff only, as on the full report)."""
+    detailed = _detailed(request)
+    if isinstance(detailed, JsonResponse):
+        return detailed
+    return _report({name: run_probe(probe) for name, probe in READY_PROBES.items()}, detailed)
 
 
 def healthz_live(request: HttpRequest) -> JsonResponse:

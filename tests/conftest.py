@@ -27,21 +27,20 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
-def _clear_login_keys() -> None:
-    """Login counters and throttles live in Redis, not in a test's transaction: every test starts
-    and ends with none (only this run's keys, under its cache prefix, are touched)."""
+def _delete_run_keys() -> None:
     client = cache._cache.get_client(write=True)  # the shared Redis: never flush it
-    for pattern in ("login:*", "throttle_login_*"):
-        keys = list(client.scan_iter(cache.make_key(pattern), count=10_000))
-        if keys:
-            client.delete(*keys)
+    keys = list(client.scan_iter(cache.make_key("*"), count=10_000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
-def fresh_login_counters() -> Iterator[None]:
-    _clear_login_keys()
+def _fresh_cache() -> Iterator[None]:
+    """Every test starts with none of this run's cache keys (its prefix is the test database's
+    name): tile and summary caches are keyed by layer data versions, which a test's rolled-back
+    writes never move, and login counters live in Redis, not in the test's transaction."""
+    _delete_run_keys()
     yield
-    _clear_login_keys()
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.context.RequestContextMiddleware",
+    # A display token (a wall's URL) opens only what the wall draws.
+    "policy.middleware.DisplayTokenMiddleware",
     # After the request context, so the audit log sees an idle logout's request. Log out a
     # session idle too long; send a session whose password expired to change it.
     "accounts.middleware.SessionIdleMiddleware",
@@ -162,6 +164,8 @@ CELERY_BEAT_SCHEDULE = {
     "recover-stalled-jobs": {"task": "jobs.recover_stalled", "schedule": JOBS_RECOVER_EVERY},
     # The audit log's monthly partitions, created ahead (idempotent).
     "audit-partitions": {"task": "audit.ensure_partitions", "schedule": 6 * 3600},
+    # Tokens expired or revoked a month ago (every login adds one).
+    "purge-tokens": {"task": "accounts.purge_tokens", "schedule": 24 * 3600},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30

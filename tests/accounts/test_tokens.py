@@ -154,3 +154,17 @@ def test_the_endpoints_are_documented(client, db):
         paths
     )
     assert "expires_at" in json.dumps(paths["/api/auth/token/"])
+
+
+def test_dead_tokens_are_purged_a_month_on(city, moved_clock):
+    from accounts.tasks import purge_tokens
+
+    user = city.users[Role.CITY_OFFICER]
+    live, _key = tokens.issue(user, TokenKind.API)
+    revoked, _key = tokens.issue(user, TokenKind.API)
+    tokens.revoke(revoked)
+    with moved_clock(days=20):
+        assert purge_tokens() == 0
+    with moved_clock(days=31):
+        assert purge_tokens() == 1  # the revoked one; the live one expired only 24 days ago
+    assert list(AuthToken.objects.filter(user=user)) == [live]
