@@ -1,5 +1,5 @@
 """Admin pieces shared by the apps' admins: the second confirmation (二次确认) before an irreversible
-bulk action and before a revert."""
+bulk action and before a revert, and the audit note of personal data shown unmasked."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from .context import note_personal_data
 
 # Sent by the "confirm" button of admin/action_confirmation.html.
 ACTION_CONFIRM_FIELD = "_confirmed"
@@ -73,3 +75,36 @@ class ConfirmedRevertAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(request.get_full_path())
         context = {**(extra_context or {}), "revert_confirm_field": REVERT_CONFIRM_FIELD}
         return super().history_form_view(request, object_id, version_id, extra_context=context)
+
+
+class PersonalDataAdmin(admin.ModelAdmin):
+    """An admin whose change and history pages show personal fields unmasked (administrators may
+    see them): each such page view is noted for the request's one audit entry of personal-data
+    reads, as the API's are. ``personal_fields`` names them."""
+
+    personal_fields: tuple[str, ...] = ()
+
+    def _note(self, object_id: str | None) -> None:
+        if self.personal_fields and object_id:
+            note_personal_data(self.model._meta.label_lower, object_id, self.personal_fields)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        self._note(object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        self._note(object_id)
+        # Only the history admins (SimpleHistoryAdmin, later in the MRO) route to this page.
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]

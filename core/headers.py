@@ -14,6 +14,8 @@ The other hardening headers are Django's own: ``SECURE_CONTENT_TYPE_NOSNIFF``,
 
 from __future__ import annotations
 
+import functools
+import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 
@@ -43,6 +45,13 @@ DEFAULT_POLICY: dict[str, list[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=4)
+def _without_nonce(policy: str) -> str:
+    # Most responses use no nonce: their header is the same every time (keyed by the policy's
+    # JSON, so a changed SECURE_CSP setting is honoured).
+    return build_policy(json.loads(policy), None)
+
+
 def build_policy(policy: Mapping[str, Sequence[str]], nonce: str | None) -> str:
     """The header value; the nonce placeholder becomes ``'nonce-…'``, or is dropped when unused."""
     parts = []
@@ -70,5 +79,7 @@ class ContentSecurityPolicyMiddleware:
         policy = getattr(settings, "SECURE_CSP", DEFAULT_POLICY)
         # A view may set its own (stricter) policy; media files get nginx's "sandbox", for example.
         if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = build_policy(policy, made[0] if made else None)
+            response["Content-Security-Policy"] = (
+                build_policy(policy, made[0]) if made else _without_nonce(json.dumps(policy))
+            )
         return response

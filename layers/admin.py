@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.gis import admin as gis_admin
 from django.contrib.gis.forms.widgets import OpenLayersWidget
 
-from core.admin import ConfirmedRevertAdmin
+from core.admin import ConfirmedRevertAdmin, PersonalDataAdmin
 
 from .models import FieldPointCategory
 from .registry import LAYERS
@@ -24,7 +24,7 @@ class OfflineMapWidget(OpenLayersWidget):
         js = ("vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 
 
-class LayerAdmin(gis_admin.GISModelAdmin, ConfirmedRevertAdmin):
+class LayerAdmin(gis_admin.GISModelAdmin, PersonalDataAdmin, ConfirmedRevertAdmin):
     gis_widget = OfflineMapWidget
     list_per_page = 50
     show_full_result_count = False  # counting 200,000 parcels on every page view is wasted work
@@ -76,6 +76,7 @@ def _admin_for(spec) -> type[LayerAdmin]:
             "list_display": [*shown, "division_code", "is_public", "deleted_at"],
             "list_filter": filters,
             "search_fields": searchable,
+            "personal_fields": spec.personal_fields,
         },
     )
 

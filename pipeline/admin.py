@@ -2,14 +2,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin import ConfirmedRevertAdmin
+from core.admin import ConfirmedRevertAdmin, PersonalDataAdmin
 from policy.predicates import leads_filter
 
 from .models import Lead
 
 
 @admin.register(Lead)
-class LeadAdmin(ConfirmedRevertAdmin):
+class LeadAdmin(PersonalDataAdmin, ConfirmedRevertAdmin):
+    personal_fields = ("phone", "email")
+
     list_display = ("reference", "investor_name", "company", "industry", "status", "division", "created_at")
     list_filter = ("status", "source", "created_at")
     # Not phone or e-mail: stored encrypted under national cryptography, SQL cannot match them.

@@ -41,6 +41,8 @@ class DisplayTokenMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+        if "HTTP_AUTHORIZATION" not in request.META and "ticket=" not in request.META.get("QUERY_STRING", ""):
+            return None  # no token at all: the common case costs nothing
         try:
             token = request_token(request)
         except BadCredentials:

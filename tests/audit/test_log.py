@@ -253,3 +253,87 @@ def test_masked_output_is_not_a_personal_data_read(api, city):
     api.as_user(city.users[Role.DISTRICT_OFFICER]).get(f"/api/parks/{park.pk}/history/")
     [entry] = _entries(action="read_personal")
     assert (entry.object_type, entry.object_id) == ("layers.park", str(park.pk))
+
+
+def test_a_write_through_the_admin_is_one_entry(client, city):
+    admin = city.users[Role.ADMIN]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    parcel = make_record("parcels", city, city.inside())
+    client.force_login(admin)
+    page = client.get(f"/admin/layers/landparcel/{parcel.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(name="后台改名", version=parcel.version)
+    data["geom"] = parcel.geom.ewkt
+    response = client.post(f"/admin/layers/landparcel/{parcel.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    [entry] = _entries(object_type="layers.landparcel")
+    assert (entry.action, entry.channel, entry.username) == (AuditAction.UPDATE, "admin", admin.username)
+
+
+def test_an_import_is_one_entry_for_the_user_who_queued_it(city, api):
+    from fixtures import ingest_inputs as fx
+    from tests.ingest.conftest import run_job, upload
+
+    officer = city.users[Role.CITY_OFFICER]
+    response = upload(
+        api.as_user(officer), fx.parcels_geojson(3), "p.geojson", kind="vector", layer="parcels"
+    )
+    job = run_job(response.json()["id"])
+    assert job.status == "succeeded", job.report
+    [entry] = _entries(action="import")
+    assert (entry.username, entry.channel, entry.object_id) == (officer.username, "job", str(job.pk))
+    assert entry.detail["created"] == {"parcels": 3}
+    assert not _entries(object_type="layers.landparcel"), "bulk inserts are the job's one entry"
+
+
+@pytest.mark.django_db
+def test_an_old_month_is_archived_to_a_file_and_the_chain_still_verifies(tmp_path):
+    import gzip
+    import json
+    from datetime import date, datetime
+    from unittest import mock
+    from zoneinfo import ZoneInfo
+
+    from audit.partitions import ensure_partitions
+
+    ensure_partitions(months_ahead=0, today=date(2025, 1, 15))
+    old = datetime(2025, 1, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    _chain(2)
+    with mock.patch("django.utils.timezone.now", return_value=old):
+        archived = _chain(3)
+    _chain(2)
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("audit", "archive", "--month", "2025-01", "--to", str(tmp_path))
+    call_command("audit", "archive", "--month", "2025-01", "--to", str(tmp_path), "--yes")
+    with gzip.open(tmp_path / "audit_entry_2025_01.jsonl.gz", "rt") as archive:
+        lines = archive.read().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [e.seq for e in archived]
+    assert not Entry.objects.filter(seq__in=[e.seq for e in archived]).exists()
+    report = verify()
+    assert report.ok, report.problems
+    [note] = _entries(action="config", object_type="audit.partition")
+    assert note.detail["runs"] == [[archived[0].seq, archived[-1].seq, archived[-1].mac]]
+
+
+@pytest.mark.django_db
+def test_a_month_inside_the_retention_is_not_archived(tmp_path):
+    from django.utils import timezone
+
+    month = timezone.localdate().strftime("%Y-%m")
+    with pytest.raises(CommandError, match="AUDIT_RETENTION_DAYS"):
+        call_command("audit", "archive", "--month", month, "--to", str(tmp_path), "--yes")
+
+
+def test_an_admin_page_showing_a_phone_is_a_personal_data_read(client, city):
+    admin = city.users[Role.ADMIN]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    park = city.park
+    park.contact_phone = "15900000361"
+    park.save()
+    client.force_login(admin)
+    assert client.get(f"/admin/layers/park/{park.pk}/change/").status_code == 200
+    [entry] = _entries(action="read_personal")
+    assert (entry.object_type, entry.object_id, entry.channel) == ("layers.park", str(park.pk), "admin")
