@@ -31,6 +31,7 @@ from policy.drf import requires
 from policy.predicates import visible
 from policy.resources import AUDIT_LOG
 
+from . import chain
 from .models import AuditAction, Channel, Entry, Outcome
 from .writer import record
 
@@ -39,22 +40,8 @@ MayReadAudit = requires(
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COLUMNS = (
-    "seq",
-    "at",
-    "username",
-    "role",
-    "client_address",
-    "channel",
-    "action",
-    "object_type",
-    "object_id",
-    "division",
-    "outcome",
-    "request_id",
-    "detail",
-    "user_agent",
-)
+# What an auditor sees of an entry: everything the chain covers but the bare user id.
+COLUMNS = tuple(name for name in chain.COVERED if name != "user_id")
 
 FILTERS = [
     OpenApiParameter("user", str, description="Username, exact."),

@@ -154,3 +154,33 @@ def make_record(layer: str, c: City, where: Point, **overrides: Any) -> m.LayerF
         setattr(record, key, value)
     record.save()
     return record
+
+
+# --- GeoJSON bodies and error checks the API tests share ---------------------------------------
+
+
+def feature(geometry: dict | None, **properties: Any) -> dict:
+    """A GeoJSON Feature to send (without a geometry when ``geometry`` is None)."""
+    body: dict = {"type": "Feature", "properties": properties}
+    if geometry is not None:
+        body["geometry"] = geometry
+    return body
+
+
+def polygon(x0: float, y0: float, x1: float, y1: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def box(x: float, y: float, size: float = 0.002) -> dict:
+    """A square GeoJSON polygon with its south-west corner at (x, y)."""
+    return polygon(x, y, x + size, y + size)
+
+
+def assert_error(response: Any, status: int, field: str | None = None) -> dict:
+    """The response is the platform's error shape with this status (naming ``field``)."""
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] and error["message"]
+    if field:
+        assert field in error.get("fields", {}), error
+    return error

@@ -97,18 +97,20 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after another
                 headers={"X-CSRFToken": csrf, "If-Match": f'"{version}"', "Referer": "http://127.0.0.1/"},
             )
 
-        def unaudited(fn: Any) -> Any:
+        def unaudited(fn: Any, signal: Any, receiver: Any) -> Any:
+            """``fn`` with one audit receiver disconnected: the same work, not logged."""
+
             def run() -> None:
-                post_save.disconnect(receivers._saved)
+                signal.disconnect(receiver)
                 try:
                     fn()
                 finally:
-                    post_save.connect(receivers._saved)
+                    signal.connect(receiver)
 
             return run
 
         before = Entry.objects.count()
-        ours, floor = _interleaved(patch, unaudited(patch), args.runs)
+        ours, floor = _interleaved(patch, unaudited(patch, post_save, receivers._saved), args.runs)
         written = Entry.objects.count() - before
         result["write"] = {
             "ours": summary(ours),
@@ -125,13 +127,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after another
         def leads() -> None:
             wsgi("GET", "/api/pipeline/leads/", "page_size=50")
 
-        def leads_unaudited() -> None:
-            personal_data_shown.disconnect(receivers._personal_data)
-            try:
-                leads()
-            finally:
-                personal_data_shown.connect(receivers._personal_data)
-
+        leads_unaudited = unaudited(leads, personal_data_shown, receivers._personal_data)
         ours, floor = _interleaved(leads, leads_unaudited, args.runs)
         result["personal_data_read"] = {
             "ours": summary(ours),

@@ -13,17 +13,7 @@ from audit.verify import verify
 from audit.writer import record
 from core.context import acting_as
 from layers.models import LandParcel
-from tests.builders import X0, Y0, make_record
-
-
-def _feature(x: float, y: float, **properties) -> dict:
-    s = 0.002
-    ring = [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]]
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": properties,
-    }
+from tests.builders import X0, Y0, box, feature, make_record
 
 
 def _tamper(sql: str, params: list | None = None) -> None:
@@ -133,7 +123,7 @@ def test_a_write_through_the_api_is_one_entry_with_who_and_where(api, city):
     user = city.users[Role.PARK_MANAGER]
     response = api.as_user(user).post(
         "/api/parcels/",
-        _feature(X0 + 0.01, Y0 + 0.01, code="A-1", land_use="industrial"),
+        feature(box(X0 + 0.01, Y0 + 0.01), code="A-1", land_use="industrial"),
         format="json",
         HTTP_USER_AGENT="pytest-agent",
         REMOTE_ADDR="127.0.0.1",
@@ -208,7 +198,7 @@ def test_logins_failures_and_logouts_through_the_admin(client, city):
 
 def test_a_denial_is_logged(api, city):
     response = api.as_user(city.users[Role.INVESTOR]).post(
-        "/api/parcels/", _feature(X0 + 0.01, Y0 + 0.01, code="A-9", land_use="industrial"), format="json"
+        "/api/parcels/", feature(box(X0 + 0.01, Y0 + 0.01), code="A-9", land_use="industrial"), format="json"
     )
     assert response.status_code == 403
     [entry] = _entries(action="denied")

@@ -9,29 +9,9 @@ from shapely.geometry import shape
 from accounts.roles import Role
 from layers.crs import wgs84_to_gcj02
 from layers.models import MU_M2, LandParcel
-from tests.builders import X0, Y0, make_record
+from tests.builders import X0, Y0, assert_error, box, feature, make_record
 
 pytestmark = pytest.mark.django_db
-
-
-def feature(geometry: dict, **properties) -> dict:
-    return {"type": "Feature", "geometry": geometry, "properties": properties}
-
-
-def box(x: float, y: float, size: float = 0.002) -> dict:
-    return {
-        "type": "Polygon",
-        "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]],
-    }
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] and error["message"]
-    if field:
-        assert field in error["fields"], error
-    return error
 
 
 # --- catalogue and reading ----------------------------------------------------------------------

@@ -7,29 +7,9 @@ import pytest
 
 from accounts.roles import Role
 from layers.models import LandParcel, PatrolTrack
-from tests.builders import X0, Y0, make_record
+from tests.builders import X0, Y0, assert_error, feature, make_record, polygon
 
 pytestmark = pytest.mark.django_db
-
-
-def feature(geometry: dict | None, **properties) -> dict:
-    body: dict = {"type": "Feature", "properties": properties}
-    if geometry is not None:
-        body["geometry"] = geometry
-    return body
-
-
-def polygon(x0: float, y0: float, x1: float, y1: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
-
-
-def assert_error(response, status: int, field: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] and error["message"]
-    if field:
-        assert field in error["fields"], error
-    return error
 
 
 def patch(client, url: str, body: dict, version: int = 1):

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import make_record
+from tests.builders import assert_error, make_record
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_error(response, status: int, field: str) -> dict:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == "invalid" and error["message"]
-    assert field in error["fields"], error
-    return error
 
 
 @pytest.mark.parametrize("raw", ["--id", "---area_m2", "-", "id,--code", " - id"])

@@ -10,9 +10,9 @@ from accounts.roles import Role
 from jobs.models import JobStatus
 from jobs.runner import run
 from spatial.models import Finding, OverlayCheck
+from tests.builders import assert_error
 
 from .builders import building, offset, parcel
-from .conftest import assert_error
 
 
 def run_check(pk: int) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import make_record
-
-from .conftest import assert_error
+from tests.builders import assert_error, make_record
 
 pytestmark = pytest.mark.django_db
 

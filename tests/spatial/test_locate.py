@@ -6,10 +6,9 @@ import pytest
 
 from accounts.roles import Role
 from layers.crs import wgs84_to_gcj02
-from tests.builders import X0, Y0
+from tests.builders import X0, Y0, assert_error
 
 from .builders import building, parcel
-from .conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from accounts.roles import Role
 from layers.models import MU_M2
 from spatial import matching
+from tests.builders import assert_error
 
 from .builders import amenity, building, offset, parcel
-from .conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.contrib.gis.geos import Point
 from accounts.roles import Role
 from layers.registry import LAYERS
 from spatial import queries
+from tests.builders import assert_error
 
 from .builders import amenity, offset, parcel
-from .conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 

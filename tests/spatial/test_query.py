@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from accounts.roles import Role
-from tests.builders import X0, Y0
+from tests.builders import X0, Y0, assert_error
 
 from .builders import offset, parcel
-from .conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 

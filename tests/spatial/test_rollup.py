@@ -6,9 +6,9 @@ import pytest
 
 from accounts.roles import Role
 from layers.models import MU_M2
+from tests.builders import assert_error
 
 from .builders import parcel
-from .conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 
