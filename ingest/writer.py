@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from layers.derivation import derive_many
 from layers.models import LayerFeature
 from layers.registry import LayerSpec
-from policy.predicates import can_create
+from policy.predicates import can_create, geometries_in_scope
 
 from .report import Report
 
@@ -39,9 +39,11 @@ def check_permissions(
     unit: str,
     report: Report,
 ) -> None:
-    """Every record must pass ``can_create`` for this user, as an API create would."""
-    for record, row in zip(records, rows, strict=True):
-        if not can_create(user, spec, record):
+    """Every record must pass ``can_create`` for this user, and lie wholly in their scope, as an API
+    create would (the whole-geometry test for all the records in one query)."""
+    inside = geometries_in_scope(user, spec, records)
+    for record, row, whole in zip(records, rows, inside, strict=True):
+        if not (whole and can_create(user, spec, record)):
             where = record.division_code or _("outside every village of the city")
             report.error(
                 _(

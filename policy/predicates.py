@@ -6,7 +6,7 @@ Each predicate reads the declarations in ``policy.resources``. Layer predicates 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -152,6 +152,13 @@ def geometry_in_scope(user: Any, layer: LayerSpec | str, before: Any, after: Any
     if not rules.whole_geometry or not _redrawn(before, after):
         return True
     return scope_of(user).covers(after.geom)
+
+
+def geometries_in_scope(user: Any, layer: LayerSpec | str, records: Sequence[Any]) -> list[bool]:
+    """``geometry_in_scope`` for new records in bulk (an import): one query for all of them."""
+    if not layer_rules(layer).whole_geometry:
+        return [True] * len(records)
+    return scope_of(user).covers_all([record.geom for record in records])
 
 
 def actor_fields(layer: LayerSpec | str) -> tuple[str, ...]:

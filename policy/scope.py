@@ -17,6 +17,7 @@ A resource says which of its fields carry a place (``ScopeFields``); a scope the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,13 +133,15 @@ class Scope:
 
     def covers(self, geom: GEOSGeometry) -> bool:
         """Whether every part of ``geom`` lies inside the places the scope is made of (the bound
-        division, the park, or the cell and its sub-cells), within ``COVER_TOLERANCE``.
+        division, the park, or the cell and its sub-cells), within ``COVER_TOLERANCE``."""
+        return self.covers_all([geom])[0]
 
-        One query whatever the number of parts; the buffered test runs only when the exact one
-        fails, as buffering a county boundary costs more than the test itself.
-        """
-        if self.everything:
-            return True
+    def covers_all(self, geoms: Sequence[GEOSGeometry]) -> list[bool]:
+        """``covers`` for many geometries (an import's records) in one query whatever their number
+        and parts; the buffered test runs only for those the exact one fails, as buffering a county
+        boundary costs more than the test itself."""
+        if self.everything or not geoms:
+            return [True] * len(geoms)
         args: list[Any]
         if self.division_prefix:
             place, args = f"SELECT geom FROM {_table(Division)} WHERE code = %s", [self.home_code]
@@ -150,19 +153,20 @@ class Scope:
                 [sorted(self.grid_cell_ids)],
             )
         else:
-            return False
-        if geom.srid is None:
-            geom.srid = 4326
+            return [False] * len(geoms)
+        wkb = [bytes(g.ewkb) if g.srid else bytes(GEOSGeometry(g.wkb, srid=4326).ewkb) for g in geoms]
+        # The place is an uncorrelated scalar subquery: PostgreSQL reads it once for all rows.
         sql = (
             "SELECT CASE WHEN ST_CoveredBy(t.g, t.s) THEN true"
             " ELSE COALESCE(ST_CoveredBy(t.g, ST_Buffer(t.s, %s)), false) END"
-            " FROM (SELECT ST_Transform(ST_GeomFromEWKB(%s), 4326) AS g,"
-            f" ({place} AND deleted_at IS NULL) AS s) t"
+            " FROM (SELECT n, ST_Transform(ST_GeomFromEWKB(w), 4326) AS g,"
+            f"       ({place} AND deleted_at IS NULL) AS s"
+            "       FROM unnest(%s::bytea[]) WITH ORDINALITY AS u(w, n)) t ORDER BY t.n"
         )
         with connection.cursor() as cur:
-            cur.execute(sql, [COVER_TOLERANCE, bytes(geom.ewkb), *args])
-            row = cur.fetchone()
-        return bool(row and row[0])
+            cur.execute(sql, [COVER_TOLERANCE, *args, wkb])
+            found = [bool(row[0]) for row in cur.fetchall()]
+        return found if len(found) == len(geoms) else [False] * len(geoms)
 
 
 def _table(model: Any) -> str:

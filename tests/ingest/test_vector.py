@@ -11,6 +11,7 @@ from fixtures import ingest_inputs as fx
 from ingest.models import IngestJob
 from layers.crs import wgs84_to_gcj02
 from layers.models import Amenity, Building, FieldPoint, LandParcel
+from tests.builders import X0, Y0
 
 from .helpers import layer_counts
 
@@ -217,6 +218,23 @@ def test_rows_outside_the_importers_area_fail_the_whole_job(ingest):
     )
     assert job.status == "failed"
     assert [e["where"] for e in job.report["errors"]] == ["feature 3"]
+    assert "outside your role or your area" in job.report["errors"][0]["reason"]
+    assert not LandParcel.objects.exists()
+
+
+def test_a_parcel_reaching_out_of_the_importers_county_fails_the_job(ingest):
+    # Filed by a point in county 0 (the district officer's), reaching 0.01° into county 1: the whole
+    # geometry must lie in scope, as on an API create.
+    x0, y0 = X0 + 0.09, Y0 + 0.01
+    ring = [[x0, y0], [x0 + 0.02, y0], [x0 + 0.02, y0 + 0.004], [x0, y0 + 0.004], [x0, y0]]
+    doc = json.loads(fx.parcels_geojson(0))
+    doc["features"] = [
+        fx.feature({"type": "Polygon", "coordinates": [ring]}, code="X-1", land_use="industrial")
+    ]
+    job = ingest.job(
+        json.dumps(doc).encode(), "p.geojson", role=Role.DISTRICT_OFFICER, kind="vector", layer="parcels"
+    )
+    assert job.status == "failed", job.report
     assert "outside your role or your area" in job.report["errors"][0]["reason"]
     assert not LandParcel.objects.exists()
 
