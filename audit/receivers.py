@@ -31,8 +31,8 @@ from .writer import record
 # Apps whose rows are not acts of a user (or are the log itself).
 UNAUDITED_APPS = frozenset({"audit", "admin", "sessions", "contenttypes", "auth"})
 # Models whose writes another signal records better (tokens: issued/revoked), or that are the
-# bookkeeping of one (a password's history).
-UNAUDITED_MODELS = frozenset({"accounts.authtoken", "accounts.passwordhistory"})
+# bookkeeping of one (a password's history, a project's timeline beside the project's own entry).
+UNAUDITED_MODELS = frozenset({"accounts.authtoken", "accounts.passwordhistory", "projects.projectevent"})
 # Fields a login updates by itself (the login is the entry): the last login, the second factor's
 # last accepted step.
 BOOKKEEPING_FIELDS = frozenset({"last_login", "last_step"})

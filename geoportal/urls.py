@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/ingest/", include("ingest.urls")),
     path("api/pipeline/", include("pipeline.urls")),
     path("api/audit/", include("audit.urls")),
+    path("api/", include("projects.urls")),
     path("api/", include("layers.api.urls")),
     re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
     path("tiles/", include("tiles.urls")),

@@ -23,6 +23,8 @@ from .resources import (
     LEADS,
     OVERLAY_CHECKS,
     PERSONAL_DATA,
+    PROJECT_REVIEWERS,
+    PROJECTS,
     URL_TOKEN_ROLES,
 )
 from .rules import Resource, allowed_q, allows, assigns_actor, role_allows
@@ -204,6 +206,35 @@ def home_division_code(user: Any) -> str:
 def visible(user: Any, resource: Resource, action: Action = Action.READ) -> QuerySet:
     """The records of a resource on which the user may do ``action``."""
     return resource.model_class._default_manager.filter(allowed_q(user, resource, action))
+
+
+def can_create_project(user: Any, project: Any) -> bool:
+    return allows(user, PROJECTS, Action.CREATE, project)
+
+
+def can_update_project(user: Any, project: Any) -> bool:
+    return allows(user, PROJECTS, Action.UPDATE, project)
+
+
+def may_act_on_project(user: Any, project: Any, action: str) -> bool:
+    """Whether the user may take a workflow action (``projects.workflow``) on this project.
+
+    Reviews go to the role of the pending level (``PROJECT_REVIEWERS``) within its scope; a transfer
+    is confirmed in the receiving county's scope. Everything else is an edit of the project."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if action not in {"approve", "send_back"}:
+        return can_update_project(user, project)
+    if role != Role.ADMIN and role not in PROJECT_REVIEWERS.get(project.pending, frozenset()):
+        return False
+    if project.pending == "receiving":
+        return role == Role.ADMIN or scope_of(user).contains(project.pending_division.code)
+    return allows(user, PROJECTS, Action.REVIEW, project)
+
+
+def may_read_lead(user: Any, lead: Any) -> bool:
+    return allows(user, LEADS, Action.READ, lead)
 
 
 def leads_filter(user: Any) -> Q:

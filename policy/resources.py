@@ -180,10 +180,36 @@ DISPLAY_TOKEN_LAYERS = frozenset(
     {"divisions", "parks", "parcels", "buildings", "project_sites", "field_points"}
 )
 
+# --- investment projects (招商项目, SPEC 7) --------------------------------------------------------
+
+# District officers run their county's projects, city officers run city-direct ones and do the
+# city's reviews, district leaders review their county's steps, city leaders read everything, park
+# managers read the projects on their park. Investors and anonymous visitors see nothing.
+PROJECTS = Resource(
+    "projects",
+    "projects.Project",
+    scope=ScopeFields(division="division_code", park="park_id"),
+    grants={
+        Role.DISTRICT_OFFICER: in_scope(C, R, U),
+        Role.CITY_OFFICER: in_scope(C, R, U, Action.REVIEW),
+        Role.DISTRICT_LEADER: in_scope(R, Action.REVIEW),
+        Role.CITY_LEADER: in_scope(R),
+        Role.PARK_MANAGER: in_scope(R),
+    },
+)
+# Who reviews each level of a pending project step (projects.models.Review): the county leader,
+# the city, and the receiving county's officers for a transfer (in the receiving county's scope).
+PROJECT_REVIEWERS: dict[str, frozenset[str]] = {
+    "county": frozenset({Role.DISTRICT_LEADER}),
+    "city": frozenset({Role.CITY_OFFICER}),
+    "receiving": frozenset({Role.DISTRICT_OFFICER, Role.CITY_OFFICER}),
+}
+
 # The audit log (SPEC 9): auditors read all of it, city-wide, and nobody edits it (the database
 # refuses). Exporting it is reading it.
 AUDIT_LOG = Resource("audit_log", "audit.Entry", grants={Role.AUDITOR: anywhere(R)})
 
 RESOURCES: dict[str, Resource] = {
-    r.name: r for r in [*LAYER_RULES.values(), INGEST_JOBS, OVERLAY_CHECKS, LEADS, PERSONAL_DATA, AUDIT_LOG]
+    r.name: r
+    for r in [*LAYER_RULES.values(), INGEST_JOBS, OVERLAY_CHECKS, LEADS, PERSONAL_DATA, PROJECTS, AUDIT_LOG]
 }

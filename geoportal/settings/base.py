@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tiles",
     "ingest",
     "pipeline",
+    "projects",
     "web",
 ]
 
@@ -258,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "IngestKindEnum": "ingest.models.JobKind",
         "CheckKindEnum": "spatial.models.CheckKind",
         "JobStatusEnum": "jobs.models.JobStatus",
+        "ProjectStageEnum": "layers.models.ProjectStage",
+        "ProjectReviewEnum": "projects.models.Review",
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },
 }

@@ -23,6 +23,7 @@ from ingest.models import IngestJob
 from layers.registry import LAYERS
 from pipeline.models import Lead
 from policy.predicates import may_see_personal_data
+from projects.models import Project
 from spatial.models import Finding, OverlayCheck
 from tests.builders import build_city, make_record
 
@@ -79,6 +80,9 @@ def neighbour(django_db_setup, django_db_blocker):
             object_id=records["parcels"].pk,
             division_code=code,
         )
+        records["projects"] = Project.objects.create(
+            name="邻县项目", division=city.counties[1], owner=city.users[Role.CITY_OFFICER]
+        )
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
@@ -115,7 +119,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/pipeline/leads/",
     }:
         return []  # creating: the matrix and the ingest tests cover who may
-    if method == "post" and path == "/api/spatial/checks/":
+    if method == "post" and path in {"/api/spatial/checks/", "/api/projects/"}:
         return []
     if method == "post" and re.fullmatch(r"/api/\w+/", path) and layer in LAYERS:
         return []
@@ -132,6 +136,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/spatial/checks/": "",
         "/api/ingest/jobs/": "",
         "/api/pipeline/leads/": "page_size=500",
+        "/api/projects/": "page_size=500",
     }
     if method == "get" and path in simple_get:
         return [(f"{path}?{simple_get[path]}", None)]
@@ -151,11 +156,17 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/spatial/checks/": records["checks"].pk,
         "/api/ingest/jobs/": records["jobs"].pk,
         "/api/pipeline/leads/": records["leads"].pk,
+        "/api/projects/": records["projects"].pk,
     }
     for prefix, pk in ids.items():
         if path.startswith(prefix + "{id}"):
-            url = path.replace("{id}", str(pk)).replace("{fid}", str(records["findings"].pk))
-            return [(url, {"status": "confirmed"} if method == "patch" else None)]
+            url = (
+                path.replace("{id}", str(pk))
+                .replace("{fid}", str(records["findings"].pk))
+                .replace("{name}", "end")
+            )
+            body = {"status": "confirmed", "name": "x"} if method == "patch" else {"reason": "x"}
+            return [(url, body if method in {"patch", "post"} else None)]
     if layer in LAYERS and "{id}" in path:
         url = path.replace("{id}", str(records[layer].pk))
         body = {"properties": {"name": "x"}} if method in {"put", "patch"} else {"version": 1}

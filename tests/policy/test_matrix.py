@@ -453,3 +453,35 @@ def test_audit_log_matrix(world, role):
     readers = {Role.AUDITOR, Role.ADMIN}
     for entry in entries:
         assert _agree(user, AUDIT_LOG, Action.READ, entry) == (role in readers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_projects_matrix(world, role):
+    """Read, create and edit projects by role and place; the database filter and the predicate agree.
+    Who reviews which step is tested with the workflow (tests/projects)."""
+    from policy.actions import Action
+    from policy.resources import PROJECTS
+    from projects.models import Project
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    owner = city.users[Role.CITY_OFFICER]
+    projects = {
+        "own": Project.objects.create(name="本县", division=city.counties[0], owner=owner, park=city.park),
+        "neighbour": Project.objects.create(name="邻县", division=city.counties[1], owner=owner),
+    }
+    edits = {
+        Role.DISTRICT_OFFICER: {"own"},
+        Role.CITY_OFFICER: {"own", "neighbour"},
+        Role.ADMIN: {"own", "neighbour"},
+    }
+    reads = {
+        **edits,
+        Role.DISTRICT_LEADER: {"own"},
+        Role.CITY_LEADER: {"own", "neighbour"},
+        Role.PARK_MANAGER: {"own"},  # the project on their park
+    }
+    for place, project in projects.items():
+        assert _agree(user, PROJECTS, Action.READ, project) == (place in reads.get(role, set())), place
+        assert _agree(user, PROJECTS, Action.UPDATE, project) == (place in edits.get(role, set())), place

@@ -1,0 +1,293 @@
+"""``/api/projects/``: the investment projects of the caller's area, and their workflow actions.
+
+- list, create (officers), read, and ``PATCH`` with ``If-Match: "<version>"`` (412 when stale);
+- ``POST /api/projects/<id>/actions/<action>/`` with ``comment`` / ``reason`` / ``to`` (a county
+  id, for ``transfer``) / ``signing_date``: the actions of ``projects.workflow``;
+- ``GET /api/projects/<id>/events/``: the timeline.
+
+Each project carries ``actions``: what the caller may do now, and only that. A move the stage does
+not allow is a 409 listing the allowed ones; missing fields a 400 naming each; a carrier another
+live project holds a 409 naming that project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from layers.models import Division, ProjectStage
+from pipeline.models import LeadStatus
+from policy.actions import Action
+from policy.drf import requires
+from policy.predicates import can_create_project, can_update_project, may_read_lead, visible
+from policy.resources import PROJECTS
+
+from . import carriers, workflow
+from .models import Project, ProjectEvent
+
+MayProjects = requires(
+    PROJECTS,
+    {"GET": Action.READ, "POST": Action.READ, "PATCH": Action.UPDATE, "PUT": Action.UPDATE},
+    {Action.READ: _("Projects are for investment officers, leaders and park managers of their area.")},
+)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
+class Stale(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "stale_version"
+
+
+class EventSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", default="", read_only=True)
+
+    class Meta:
+        model = ProjectEvent
+        fields = ("at", "user", "kind", "from_stage", "to_stage", "review", "comment")
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    actions = serializers.SerializerMethodField(help_text="What the caller may do now.")
+    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Project
+        fields = (
+            "id",
+            "code",
+            "name",
+            "industry",
+            "investment_wan",
+            "foreign_capital",
+            "stage",
+            "stage_entered_at",
+            "pending",
+            "pending_stage",
+            "returned_reason",
+            "division",
+            "division_code",
+            "park",
+            "owner",
+            "lead",
+            "parcels",
+            "buildings",
+            "in_reserve",
+            "signing_date",
+            "ended_at",
+            "end_reason",
+            "version",
+            "created_at",
+            "updated_at",
+            "actions",
+        )
+        read_only_fields = (
+            "code",
+            "stage",
+            "stage_entered_at",
+            "pending",
+            "pending_stage",
+            "returned_reason",
+            "division_code",
+            "in_reserve",
+            "signing_date",
+            "ended_at",
+            "end_reason",
+            "version",
+        )
+
+    def get_actions(self, project: Project) -> list[str]:
+        return workflow.available(project, self.context["request"].user)
+
+    def validate_lead(self, lead: Any) -> Any:
+        """A lead converts once, by someone who may read it; the project keeps its carriers."""
+        if lead is None:
+            return lead
+        if self.instance is not None and self.instance.lead_id != lead.pk:
+            raise serializers.ValidationError(_("A project's lead is set when the project is created."))
+        if self.instance is None:
+            if not may_read_lead(self.context["request"].user, lead):
+                raise serializers.ValidationError(_("No such lead in your area."))
+            if hasattr(lead, "project"):
+                raise serializers.ValidationError(
+                    _("This lead is already project %(code)s.") % {"code": lead.project.code}
+                )
+        return lead
+
+
+class ProjectPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+@extend_schema(tags=["projects"])
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """招商项目: the projects of your area (本级及下级)."""
+
+    serializer_class = ProjectSerializer
+    permission_classes = [MayProjects]
+    pagination_class = ProjectPagination
+    queryset = Project.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Project]:
+        projects = (
+            visible(self.request.user, PROJECTS).select_related("division").order_by("-updated_at", "-id")
+        )
+        stage = self.request.query_params.get("stage")
+        if stage:
+            if stage not in ProjectStage.values:
+                raise ValidationError(
+                    {"stage": [_("Choose one of: %(values)s.") % {"values": ", ".join(ProjectStage.values)}]}
+                )
+            projects = projects.filter(stage=stage)
+        return projects.prefetch_related("parcels", "buildings")
+
+    def perform_create(self, serializer: ProjectSerializer) -> None:
+        user = self.request.user
+        draft = Project(
+            **{k: v for k, v in serializer.validated_data.items() if k not in {"parcels", "buildings"}}
+        )
+        draft.owner, draft.division_code = user, draft.division.code
+        if not can_create_project(user, draft):
+            raise PermissionDenied(_("You may create projects only in your own area."))
+        with transaction.atomic():
+            serializer.save(owner=user)
+            project = serializer.instance
+            lead = project.lead
+            if lead is not None:
+                # The carriers the investor looked at come with the lead (SPEC 7).
+                project.parcels.add(*lead.parcels.all())
+                project.buildings.add(*lead.buildings.all())
+                lead.status = LeadStatus.CONVERTED
+                lead.save(update_fields=["status"])
+            workflow.log_created(project, user)
+
+    def perform_update(self, serializer: ProjectSerializer) -> None:
+        sent = self.request.headers.get("If-Match", "").strip('"')
+        project = serializer.instance
+        if not can_update_project(self.request.user, project):
+            raise PermissionDenied(_("You may edit projects only in your own area."))
+        moved = serializer.validated_data.get("division")
+        if moved is not None and moved.pk != project.division_id:
+            raise ValidationError(
+                {"division": [_("A project changes county by a transfer, not by an edit.")]}
+            )
+        if not sent.isdigit():
+            raise ValidationError(
+                {"If-Match": [_('Send If-Match: "<version>" with the version you edited.')]}
+            )
+        if int(sent) != project.version:
+            raise Stale(
+                _("The project changed since you read it (now version %(v)s); reload and edit again.")
+                % {"v": project.version}
+            )
+        with transaction.atomic():
+            project.version += 1
+            serializer.save()
+            if carriers.holds(project):
+                try:
+                    carriers.check_free(project)
+                except carriers.DoubleBooked as exc:
+                    raise Conflict(exc.message, holder=exc.holder.code) from exc
+                carriers.follow(project)
+
+    @extend_schema(
+        summary="The project's timeline of actions and reviews.", responses=EventSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()
+        return Response(EventSerializer(project.events.select_related("user"), many=True).data)
+
+    @extend_schema(
+        summary="A workflow action: submit, approve, send_back, end, to_reserve, from_reserve, transfer.",
+        request=inline_serializer(
+            "ProjectAction",
+            {
+                "comment": serializers.CharField(required=False),
+                "reason": serializers.CharField(required=False),
+                "to": serializers.IntegerField(required=False, help_text="county id, for transfer"),
+                "signing_date": serializers.DateField(required=False),
+            },
+        ),
+        responses={
+            200: ProjectSerializer,
+            400: OpenApiResponse(description="Missing fields, named."),
+            403: OpenApiResponse(description="Not your action."),
+            409: OpenApiResponse(
+                description="Not allowed now (error.allowed lists what is), or a carrier held elsewhere."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>\w+)")
+    def act(self, request: Request, pk: str | None = None, name: str = "") -> Response:
+        project = self.get_object()
+        if name not in workflow.ACTIONS:
+            raise ValidationError(
+                {"action": [_("Unknown action; choose one of: %(v)s.") % {"v": ", ".join(workflow.ACTIONS)}]}
+            )
+        data = request.data if isinstance(request.data, dict) else {}
+        comment = str(data.get("comment", ""))
+        try:
+            if name == "submit":
+                workflow.submit(project, request.user, comment)
+            elif name == "approve":
+                raw_date = data.get("signing_date")
+                signing = parse_date(str(raw_date)) if raw_date else None
+                if raw_date and signing is None:
+                    raise ValidationError({"signing_date": [_("Give the date as YYYY-MM-DD.")]})
+                workflow.approve(project, request.user, comment, signing_date=signing)
+            elif name == "send_back":
+                workflow.send_back(project, request.user, str(data.get("reason", "")))
+            elif name == "end":
+                workflow.end(project, request.user, str(data.get("reason", "")))
+            elif name == "to_reserve":
+                workflow.to_reserve(project, request.user, comment)
+            elif name == "from_reserve":
+                workflow.from_reserve(project, request.user, comment)
+            else:
+                to = (
+                    get_object_or_404(Division, pk=data.get("to"))
+                    if str(data.get("to", "")).isdigit()
+                    else None
+                )
+                if to is None:
+                    raise ValidationError({"to": [_("Give the id of the county that takes the project.")]})
+                workflow.transfer(project, request.user, to, comment)
+        except workflow.NotAllowed as exc:
+            raise Conflict(exc.message, allowed=exc.detail["allowed"]) from exc
+        except workflow.Incomplete as exc:
+            raise ValidationError({field: [exc.message] for field in exc.detail["fields"]}) from exc
+        except workflow.Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except carriers.DoubleBooked as exc:
+            raise Conflict(exc.message, holder=exc.holder.code) from exc
+        project.refresh_from_db()
+        return Response(self.get_serializer(project).data)

@@ -1,0 +1,256 @@
+"""招商项目: a project from lead to 达产 (SPEC §7; seed 001 L427–L470), its reviews and its log.
+
+The stage vocabulary is the project sites layer's (``layers.models.ProjectStage``): one list for
+the map, the wall's funnel and the pipeline. What may happen in each stage, and who reviews it, is
+``projects.workflow``; who may act is ``policy``. Every action is a ``ProjectEvent`` row, kept for
+good, and field changes (the owner's included) are in the project's history.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from layers.models import Building, Division, LandParcel, Park, ProjectStage
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_code() -> str:
+    """XM + year + six random characters, e.g. XM2026-7K3F9Q (XM = 项目)."""
+    return f"XM{timezone.localdate():%Y}-" + "".join(secrets.choice(CODE_ALPHABET) for _i in range(6))
+
+
+class Review(models.TextChoices):
+    """Whose review a project waits for."""
+
+    NONE = "", _("无")
+    COUNTY = "county", _("区县领导审核")
+    CITY = "city", _("市级审核")
+    RECEIVING = "receiving", _("接收区县确认")
+
+
+class EventKind(models.TextChoices):
+    CREATE = "create", _("创建")
+    SUBMIT = "submit", _("提交")
+    ADVANCE = "advance", _("推进阶段")
+    APPROVE = "approve", _("审核通过")
+    RETURN = "return", _("退回")
+    END = "end", _("终止")
+    TO_RESERVE = "to_reserve", _("转入备选库")
+    FROM_RESERVE = "from_reserve", _("移出备选库")
+    TRANSFER = "transfer", _("流转")
+
+
+class Project(models.Model):
+    code = models.CharField(
+        _("项目编号"), max_length=24, unique=True, default=new_code, editable=False, help_text=_("系统生成。")
+    )
+    name = models.CharField(_("项目名称"), max_length=200, help_text=_("招商项目名称。"))
+    industry = models.CharField(_("产业类别"), max_length=50, blank=True, help_text=_("项目所属产业。"))
+    investment_wan = models.DecimalField(
+        _("计划投资（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("计划总投资。"),
+    )
+    foreign_capital = models.BooleanField(_("外资项目"), default=False, help_text=_("是否利用外资。"))
+    stage = models.CharField(
+        _("项目阶段"),
+        max_length=20,
+        choices=ProjectStage.choices,
+        default=ProjectStage.LEAD,
+        help_text=_("当前阶段。"),
+    )
+    stage_entered_at = models.DateTimeField(
+        _("进入阶段时间"), default=timezone.now, help_text=_("进入当前阶段的时间：阶段时限从此计算。")
+    )
+    pending = models.CharField(
+        _("待审核"),
+        max_length=16,
+        choices=Review.choices,
+        blank=True,
+        default=Review.NONE,
+        help_text=_("项目正在等待谁的审核；为空表示没有待审事项。"),
+    )
+    pending_stage = models.CharField(
+        _("申请进入阶段"),
+        max_length=20,
+        choices=ProjectStage.choices,
+        blank=True,
+        help_text=_("提交审核时申请进入的阶段；流转时为空。"),
+    )
+    pending_division = models.ForeignKey(
+        Division,
+        verbose_name=_("流转至区县"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("流转申请的接收区县。"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("待审事项的提交人：退回时退给他。"),
+    )
+    returned_reason = models.TextField(_("退回原因"), blank=True, help_text=_("最近一次退回的原因。"))
+    division = models.ForeignKey(
+        Division,
+        verbose_name=_("所属区县"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+        help_text=_("负责推进项目的区县（市直项目为市）。"),
+    )
+    division_code = models.CharField(
+        _("区划代码"),
+        max_length=12,
+        db_index=True,
+        editable=False,
+        help_text=_("所属区县的代码，用于权限范围。"),
+    )
+    park = models.ForeignKey(
+        Park,
+        verbose_name=_("所在园区"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+        help_text=_("项目落地的园区：园区管理员可查看。"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("项目负责人"),
+        on_delete=models.PROTECT,
+        related_name="owned_projects",
+        help_text=_("负责推进项目的人员；变更记入项目历史。"),
+    )
+    lead = models.OneToOneField(
+        "pipeline.Lead",
+        verbose_name=_("来源线索"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="project",
+        help_text=_("由招商地图线索转化而来时的线索。"),
+    )
+    parcels = models.ManyToManyField(
+        LandParcel,
+        verbose_name=_("地块"),
+        blank=True,
+        related_name="projects",
+        help_text=_("项目使用的地块。"),
+    )
+    buildings = models.ManyToManyField(
+        Building,
+        verbose_name=_("楼宇厂房"),
+        blank=True,
+        related_name="projects",
+        help_text=_("项目使用的楼宇。"),
+    )
+    in_reserve = models.BooleanField(
+        _("在备选库"), default=False, help_text=_("在谈项目暂缓推进时转入备选库，可移出后继续。")
+    )
+    signing_date = models.DateField(_("签约日期"), null=True, blank=True, help_text=_("市级签约复核可修改。"))
+    ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
+    end_reason = models.TextField(_("终止原因"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False, help_text=_("乐观锁版本号。"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("招商项目")
+        verbose_name_plural = _("招商项目")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["division_code"], name="project_division_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["stage", "pending"], name="project_stage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.division_code = self.division.code
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None
+
+
+class ProjectEvent(models.Model):
+    """One action on a project: who, when, from which stage to which, and why. Never edited."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("操作"), max_length=16, choices=EventKind.choices)
+    from_stage = models.CharField(_("原阶段"), max_length=20, choices=ProjectStage.choices)
+    to_stage = models.CharField(_("新阶段"), max_length=20, choices=ProjectStage.choices)
+    review = models.CharField(
+        _("审核层级"), max_length=16, choices=Review.choices, blank=True, help_text=_("审核操作所在的层级。")
+    )
+    comment = models.TextField(_("意见"), blank=True, help_text=_("提交说明、审核意见或退回原因。"))
+
+    class Meta:
+        verbose_name = _("项目操作记录")
+        verbose_name_plural = _("项目操作记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.kind} {self.from_stage}→{self.to_stage}"
+
+
+class StageRule(models.Model):
+    """What a stage asks for (edited in the admin, not in code; seed 001 L173–L191): the fields and
+    attachments a project needs to enter it, the departments involved, and its time limits in
+    working days (the warning sweeper reads them)."""
+
+    stage = models.CharField(_("阶段"), max_length=20, choices=ProjectStage.choices, unique=True)
+    required_fields = models.JSONField(
+        _("必填字段"), default=list, blank=True, help_text=_("进入此阶段前必须填写的项目字段名。")
+    )
+    required_attachments = models.JSONField(
+        _("必需附件"), default=list, blank=True, help_text=_("进入此阶段前必须上传的附件类型。")
+    )
+    departments = models.JSONField(_("参与部门"), default=list, blank=True, help_text=_("此阶段涉及的部门。"))
+    time_limit_days = models.PositiveIntegerField(
+        _("时限（工作日）"), default=0, help_text=_("在此阶段停留的期限；0 表示不限。")
+    )
+    remind_days = models.PositiveIntegerField(
+        _("提前提醒（工作日）"), default=0, help_text=_("期限前多少个工作日提醒项目负责人。")
+    )
+    red_grace_days = models.PositiveIntegerField(
+        _("红牌宽限（工作日）"), default=0, help_text=_("超期多少个工作日后由黄牌升为红牌。")
+    )
+
+    class Meta:
+        verbose_name = _("阶段规则")
+        verbose_name_plural = _("阶段规则")
+        ordering = ["stage"]
+
+    def __str__(self) -> str:
+        return self.get_stage_display()

@@ -1,0 +1,272 @@
+"""What can happen to a project, stage by stage (seed 001 L427–L470), as data and a few functions.
+
+- ``submit`` asks to move to the next stage. A move listed in ``REVIEWS`` waits for those reviews
+  in order (county leader, then the city); any other move happens at once.
+- ``approve`` passes the pending review to the next level, or applies the move after the last.
+  The city's signing review (签约复核) may set the signing date.
+- ``send_back`` (退回) returns a pending move to its submitter with the reason.
+- ``end`` (终止) ends a live project with a reason; ``to_reserve`` / ``from_reserve`` move a
+  negotiating project into the reserve pool (备选库) and back.
+- ``transfer`` (流转) asks to hand a project to another county: the city approves, then the
+  receiving county confirms.
+
+Each function checks the caller's right (``policy.predicates.may_act_on_project``), changes the
+project in one transaction with its ``ProjectEvent``, and bumps its version. A move the current
+stage does not allow is a ``NotAllowed`` naming those it does; missing required fields are a
+``Incomplete`` naming each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from layers.models import Division, ProjectStage
+from policy.predicates import may_act_on_project
+
+from . import carriers
+from .models import EventKind, Project, ProjectEvent, Review, StageRule
+
+ORDER: tuple[str, ...] = tuple(ProjectStage.values)
+# The moves that wait for reviews (审核), and whose: the rest take effect when submitted.
+REVIEWS: dict[str, tuple[str, ...]] = {
+    ProjectStage.NEGOTIATING: (Review.COUNTY,),
+    ProjectStage.REVIEW: (Review.COUNTY, Review.CITY),
+    ProjectStage.SIGNED: (Review.COUNTY, Review.CITY),
+}
+
+
+class WorkflowError(Exception):
+    def __init__(self, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class NotAllowed(WorkflowError):
+    """The action does not apply to the project as it is (a 409)."""
+
+
+class Incomplete(WorkflowError):
+    """Required fields are missing for the move (a 400, naming each)."""
+
+
+class Forbidden(WorkflowError):
+    """The caller may not take this action on this project (a 403)."""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: Any  # a lazy translation
+
+
+def next_stage(project: Project) -> str | None:
+    index = ORDER.index(project.stage)
+    return ORDER[index + 1] if index + 1 < len(ORDER) else None
+
+
+def available(project: Project, user: Any) -> list[str]:
+    """The actions this user may take on the project now, and only those (the page shows them)."""
+    return [name for name in ACTIONS if _applies(name, project) and may_act_on_project(user, project, name)]
+
+
+def _applies(name: str, project: Project) -> bool:
+    live = project.is_live
+    pending = bool(project.pending)
+    if name == "submit":
+        return live and not pending and not project.in_reserve and next_stage(project) is not None
+    if name in {"approve", "send_back"}:
+        return live and pending
+    if name == "end":
+        return live and not pending
+    if name == "to_reserve":
+        return live and not pending and project.stage == ProjectStage.NEGOTIATING and not project.in_reserve
+    if name == "from_reserve":
+        return live and project.in_reserve and not pending
+    if name == "transfer":
+        return live and not pending
+    return False
+
+
+def _check(project: Project, user: Any, name: str) -> None:
+    if not _applies(name, project):
+        allowed = [a for a in ACTIONS if _applies(a, project)]
+        raise NotAllowed(
+            _("This action does not apply to the project now (stage %(stage)s). Allowed: %(allowed)s.")
+            % {"stage": project.get_stage_display(), "allowed": ", ".join(allowed) or _("none")},
+            allowed=allowed,
+        )
+    if not may_act_on_project(user, project, name):
+        raise Forbidden(_("Your role or area may not take this action on this project."))
+
+
+def missing_fields(project: Project, stage: str) -> list[str]:
+    rule = StageRule.objects.filter(stage=stage).first()
+    required: Sequence[str] = rule.required_fields if rule else ()
+    return [name for name in required if getattr(project, name, None) in (None, "", [])]
+
+
+def _log(project: Project, user: Any, kind: str, before: str, review: str = "", comment: str = "") -> None:
+    ProjectEvent.objects.create(
+        project=project,
+        user=user,
+        kind=kind,
+        from_stage=before,
+        to_stage=project.stage,
+        review=review,
+        comment=comment,
+    )
+
+
+def log_created(project: Project, user: Any) -> None:
+    _log(project, user, EventKind.CREATE, project.stage)
+
+
+def _enter(project: Project, stage: str) -> None:
+    project.stage = stage
+    project.stage_entered_at = timezone.now()
+    carriers.follow(project)
+
+
+def _save(project: Project) -> None:
+    project.version += 1
+    project.save()
+
+
+@transaction.atomic
+def submit(project: Project, user: Any, comment: str = "") -> Project:
+    _check(project, user, "submit")
+    target = next_stage(project)
+    assert target is not None
+    missing = missing_fields(project, target)
+    if missing:
+        raise Incomplete(
+            _("Fill in these fields before moving to %(stage)s: %(fields)s.")
+            % {"stage": ProjectStage(target).label, "fields": ", ".join(missing)},
+            fields=missing,
+        )
+    before = project.stage
+    reviews = REVIEWS.get(target, ())
+    if reviews:
+        project.pending, project.pending_stage, project.submitted_by = reviews[0], target, user
+        project.returned_reason = ""
+        carriers.hold(project, target)
+        _save(project)
+        _log(project, user, EventKind.SUBMIT, before, review=reviews[0], comment=comment)
+    else:
+        _enter(project, target)
+        _save(project)
+        _log(project, user, EventKind.ADVANCE, before, comment=comment)
+    return project
+
+
+@transaction.atomic
+def approve(project: Project, user: Any, comment: str = "", signing_date: date | None = None) -> Project:
+    _check(project, user, "approve")
+    before, level = project.stage, project.pending
+    if level == Review.RECEIVING or (level == Review.CITY and project.pending_division_id):
+        _approve_transfer(project, user, comment)
+        return project
+    reviews = REVIEWS[project.pending_stage]
+    following = reviews[reviews.index(level) + 1 :]
+    if following:
+        project.pending = following[0]
+    else:
+        if signing_date and project.pending_stage == ProjectStage.SIGNED:
+            project.signing_date = signing_date
+        target = project.pending_stage
+        project.pending, project.pending_stage, project.submitted_by = Review.NONE, "", None
+        _enter(project, target)
+    _save(project)
+    _log(project, user, EventKind.APPROVE, before, review=level, comment=comment)
+    return project
+
+
+@transaction.atomic
+def send_back(project: Project, user: Any, reason: str) -> Project:
+    _check(project, user, "send_back")
+    if not reason.strip():
+        raise Incomplete(_("Say why the project goes back: the submitter reads it."), fields=["reason"])
+    level = project.pending
+    project.pending, project.pending_stage, project.pending_division = Review.NONE, "", None
+    project.returned_reason = reason
+    carriers.follow(project)  # a held carrier is free again
+    _save(project)
+    _log(project, user, EventKind.RETURN, project.stage, review=level, comment=reason)
+    return project
+
+
+@transaction.atomic
+def end(project: Project, user: Any, reason: str) -> Project:
+    _check(project, user, "end")
+    if not reason.strip():
+        raise Incomplete(_("Give the reason the project ends."), fields=["reason"])
+    project.ended_at, project.end_reason = timezone.now(), reason
+    carriers.follow(project)
+    _save(project)
+    _log(project, user, EventKind.END, project.stage, comment=reason)
+    return project
+
+
+@transaction.atomic
+def to_reserve(project: Project, user: Any, comment: str = "") -> Project:
+    _check(project, user, "to_reserve")
+    project.in_reserve = True
+    _save(project)
+    _log(project, user, EventKind.TO_RESERVE, project.stage, comment=comment)
+    return project
+
+
+@transaction.atomic
+def from_reserve(project: Project, user: Any, comment: str = "") -> Project:
+    _check(project, user, "from_reserve")
+    project.in_reserve = False
+    _save(project)
+    _log(project, user, EventKind.FROM_RESERVE, project.stage, comment=comment)
+    return project
+
+
+@transaction.atomic
+def transfer(project: Project, user: Any, to: Division, comment: str) -> Project:
+    _check(project, user, "transfer")
+    if to.level != "county" or to.pk == project.division_id:
+        raise Incomplete(_("Transfer to another county of the city."), fields=["to"])
+    if not comment.strip():
+        raise Incomplete(_("Say why the project does not fit this county."), fields=["comment"])
+    project.pending, project.pending_division, project.submitted_by = Review.CITY, to, user
+    _save(project)
+    _log(project, user, EventKind.SUBMIT, project.stage, review=Review.CITY, comment=comment)
+    return project
+
+
+def _approve_transfer(project: Project, user: Any, comment: str) -> None:
+    level = project.pending
+    if level == Review.CITY:
+        project.pending = Review.RECEIVING
+        kind = EventKind.APPROVE
+    else:
+        project.division = project.pending_division  # type: ignore[assignment]
+        project.pending, project.pending_division, project.submitted_by = Review.NONE, None, None
+        project.owner = user  # the receiving county's officer who confirmed takes it on
+        kind = EventKind.TRANSFER
+    _save(project)
+    _log(project, user, kind, project.stage, review=level, comment=comment)
+
+
+ACTIONS: dict[str, Action] = {
+    "submit": Action("submit", _lazy("提交")),
+    "approve": Action("approve", _lazy("审核通过")),
+    "send_back": Action("send_back", _lazy("退回")),
+    "end": Action("end", _lazy("终止")),
+    "to_reserve": Action("to_reserve", _lazy("转入备选库")),
+    "from_reserve": Action("from_reserve", _lazy("移出备选库")),
+    "transfer": Action("transfer", _lazy("流转")),
+}
