@@ -95,6 +95,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "signing_date",
             "ended_at",
             "end_reason",
+            "card",
+            "due_on",
             "version",
             "created_at",
             "updated_at",

@@ -35,6 +35,15 @@ class Review(models.TextChoices):
     RECEIVING = "receiving", _("接收区县确认")
 
 
+class Card(models.TextChoices):
+    """亮灯: a project's warning on its stage's time limit (``projects.warnings``)."""
+
+    NONE = "", _("正常")
+    DUE_SOON = "due_soon", _("即将到期")
+    YELLOW = "yellow", _("黄牌")
+    RED = "red", _("红牌")
+
+
 class EventKind(models.TextChoices):
     CREATE = "create", _("创建")
     SUBMIT = "submit", _("提交")
@@ -165,10 +174,27 @@ class Project(models.Model):
     signing_date = models.DateField(_("签约日期"), null=True, blank=True, help_text=_("市级签约复核可修改。"))
     ended_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
     end_reason = models.TextField(_("终止原因"), blank=True)
+    card = models.CharField(
+        _("预警"),
+        max_length=10,
+        choices=Card.choices,
+        blank=True,
+        default=Card.NONE,
+        editable=False,
+        help_text=_("阶段时限的预警：由预警任务按工作日计算，阶段推进后清除。"),
+    )
+    due_on = models.DateField(
+        _("阶段到期日"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("按阶段规则的工作日时限算出的到期日。"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False, help_text=_("乐观锁版本号。"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The warning fields are the sweeper's bookkeeping, not edits: no history row for them.
+    history = HistoricalRecords(excluded_fields=["updated_at", "card", "due_on"])
 
     class Meta:
         verbose_name = _("招商项目")
@@ -222,6 +248,40 @@ class ProjectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.kind} {self.from_stage}→{self.to_stage}"
+
+
+class StageWarning(models.Model):
+    """A warning raised for a project's stage: the reminder to its owner, the yellow card to the
+    county leader, the red card to the city. One per project, stage entry and kind, so a sweep run
+    twice notifies nobody twice; the message centre delivers them."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="warnings"
+    )
+    kind = models.CharField(_("预警"), max_length=10, choices=Card.choices)
+    stage = models.CharField(_("阶段"), max_length=20, choices=ProjectStage.choices)
+    stage_entered_at = models.DateTimeField(_("进入阶段时间"), help_text=_("预警针对的那一次进入阶段。"))
+    due_on = models.DateField(_("阶段到期日"))
+    notify = models.CharField(
+        _("通知对象"), max_length=16, help_text=_("owner：项目负责人；county：区县领导；city：市级。")
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    delivered_at = models.DateTimeField(
+        _("送达时间"), null=True, blank=True, help_text=_("消息中心送达的时间。")
+    )
+
+    class Meta:
+        verbose_name = _("项目预警")
+        verbose_name_plural = _("项目预警")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "stage_entered_at", "kind"], name="project_warning_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.kind} {self.stage}"
 
 
 class StageRule(models.Model):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "simple_history",
     "geoportal",
     "accounts",
+    "workdays",
     "audit",
     "crypto",
     "jobs",
@@ -167,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit-partitions": {"task": "audit.ensure_partitions", "schedule": 6 * 3600},
     # Tokens expired or revoked a month ago (every login adds one).
     "purge-tokens": {"task": "accounts.purge_tokens", "schedule": 24 * 3600},
+    # Projects' stage deadlines: reminders, yellow and red cards (idempotent).
+    "project-warnings": {"task": "projects.sweep_warnings", "schedule": 3600},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
