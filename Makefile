@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-frontend clean
+.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -50,10 +50,13 @@ bench-ingest: bench-deps  ## orthophoto COG vs gdal_translate, GPX points/s vs C
 bench-audit: bench-deps  ## audit overhead on a feature write and a personal-data read; audit verify entries/s
 	@.venv/bin/python scripts/bench/audit.py
 
+bench-projects: bench-deps  ## the project warning sweep and the filtered project list over 20,000 projects
+	@.venv/bin/python scripts/bench/projects.py
+
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)
 
-bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
+bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data

@@ -15,11 +15,12 @@ the next sweep. Ended projects and stages without a limit carry no card.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 
-from workdays.calendar import Overrides, add_workdays, overrides, workdays_between
+from workdays.calendar import WorkdayIndex
 
 from .models import Card, Project, StageRule, StageWarning
 
@@ -32,17 +33,15 @@ class Standing:
     due_on: date | None
 
 
-def standing(
-    project: Project, rule: StageRule | None, today: date, known: Overrides | None = None
-) -> Standing:
+def standing(project: Project, rule: StageRule | None, today: date, days: WorkdayIndex) -> Standing:
     if rule is None or not rule.time_limit_days or not project.is_live:
         return Standing(Card.NONE, None)
     entered = timezone.localdate(project.stage_entered_at)
-    due = add_workdays(entered, rule.time_limit_days, known)
+    due = days.add(entered, rule.time_limit_days)
     if today > due:
-        late = workdays_between(due, today, known)
+        late = days.between(due, today)
         return Standing(Card.RED if late > rule.red_grace_days else Card.YELLOW, due)
-    if workdays_between(today, due, known) <= rule.remind_days:
+    if days.between(today, due) <= rule.remind_days:
         return Standing(Card.DUE_SOON, due)
     return Standing(Card.NONE, due)
 
@@ -51,21 +50,24 @@ def sweep(today: date | None = None) -> dict[str, int]:
     """Bring every open project's card up to date; returns how many of each kind were raised now."""
     today = today or timezone.localdate()
     rules = {rule.stage: rule for rule in StageRule.objects.all()}
-    known = overrides()  # the calendar's overrides, read once for the whole sweep
+    open_projects = Project.objects.filter(ended_at__isnull=True)
+    earliest = open_projects.aggregate(first=Min("stage_entered_at"))["first"]
+    longest = max((rule.time_limit_days for rule in rules.values()), default=0)
+    first_day = min(timezone.localdate(earliest), today) if earliest else today
+    days = WorkdayIndex(first_day, max(today, first_day) + timedelta(days=longest * 2 + 60))
     raised_before = set(
         StageWarning.objects.filter(project__ended_at__isnull=True).values_list(
             "project_id", "stage_entered_at", "kind"
         )
     )
     new: list[StageWarning] = []
-    projects = Project.objects.filter(ended_at__isnull=True).only(
-        "id", "stage", "stage_entered_at", "card", "due_on"
-    )
-    for project in projects.iterator(chunk_size=2000):
-        now = standing(project, rules.get(project.stage), today, known)
+    changed: list[Project] = []
+    fields = ("id", "stage", "stage_entered_at", "ended_at", "card", "due_on")
+    for project in open_projects.only(*fields).iterator(chunk_size=2000):
+        now = standing(project, rules.get(project.stage), today, days)
         if (project.card, project.due_on) != (now.card, now.due_on):
-            # Bookkeeping, not an edit: no version, no history, no audit entry.
-            Project.objects.filter(pk=project.pk).update(card=now.card, due_on=now.due_on)
+            project.card, project.due_on = now.card, now.due_on
+            changed.append(project)
         if now.card in NOTIFY and (project.pk, project.stage_entered_at, now.card) not in raised_before:
             new.append(
                 StageWarning(
@@ -77,6 +79,8 @@ def sweep(today: date | None = None) -> dict[str, int]:
                     notify=NOTIFY[now.card],
                 )
             )
+    # Bookkeeping, not edits: no version, no history, no audit entry (bulk_update sends no signals).
+    Project.objects.bulk_update(changed, ["card", "due_on"], batch_size=1000)
     # A sweep running at the same moment may have raised some: the constraint keeps one of each.
     StageWarning.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
     raised = {kind: 0 for kind in NOTIFY}

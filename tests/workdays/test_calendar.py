@@ -30,3 +30,18 @@ def test_an_override_wins_and_covers_unpublished_years():
     assert is_workday(date(2027, 3, 3))  # not published yet: Monday to Friday
     DayOverride.objects.create(day=date(2027, 2, 6), is_workday=True, name="调休上班")
     assert is_workday(date(2027, 2, 6))
+
+
+def test_the_index_agrees_with_counting_day_by_day():
+    from datetime import timedelta
+
+    from workdays.calendar import WorkdayIndex
+
+    DayOverride.objects.create(day=date(2026, 11, 9), is_workday=False)
+    index = WorkdayIndex(date(2026, 9, 1), date(2026, 12, 31))
+    for offset in range(0, 90, 7):
+        start = date(2026, 9, 1) + timedelta(days=offset)
+        for n in (1, 5, 20):
+            assert index.add(start, n) == add_workdays(start, n), (start, n)
+        end = start + timedelta(days=30)
+        assert index.between(start, end) == workdays_between(start, end), start
