@@ -270,10 +270,8 @@ class ProjectViewSet(
                 workflow.send_back(project, request.user, str(data.get("reason", "")))
             elif name == "end":
                 workflow.end(project, request.user, str(data.get("reason", "")))
-            elif name == "to_reserve":
-                workflow.to_reserve(project, request.user, comment)
-            elif name == "from_reserve":
-                workflow.from_reserve(project, request.user, comment)
+            elif name in {"to_reserve", "from_reserve"}:
+                workflow.reserve(project, request.user, into=name == "to_reserve", comment=comment)
             else:
                 to = (
                     get_object_or_404(Division, pk=data.get("to"))

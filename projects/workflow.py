@@ -5,8 +5,8 @@
 - ``approve`` passes the pending review to the next level, or applies the move after the last.
   The city's signing review (签约复核) may set the signing date.
 - ``send_back`` (退回) returns a pending move to its submitter with the reason.
-- ``end`` (终止) ends a live project with a reason; ``to_reserve`` / ``from_reserve`` move a
-  negotiating project into the reserve pool (备选库) and back.
+- ``end`` (终止) ends a live project with a reason; ``reserve`` moves a negotiating project into the
+  reserve pool (备选库) and back (the actions ``to_reserve`` / ``from_reserve``).
 - ``transfer`` (流转) asks to hand a project to another county: the city approves, then the
   receiving county confirms.
 
@@ -217,20 +217,18 @@ def end(project: Project, user: Any, reason: str) -> Project:
 
 
 @transaction.atomic
-def to_reserve(project: Project, user: Any, comment: str = "") -> Project:
-    _check(project, user, "to_reserve")
-    project.in_reserve = True
+def reserve(project: Project, user: Any, *, into: bool, comment: str = "") -> Project:
+    """Into the reserve pool (备选库), or back out of it (``into=False``)."""
+    _check(project, user, "to_reserve" if into else "from_reserve")
+    project.in_reserve = into
     _save(project)
-    _log(project, user, EventKind.TO_RESERVE, project.stage, comment=comment)
-    return project
-
-
-@transaction.atomic
-def from_reserve(project: Project, user: Any, comment: str = "") -> Project:
-    _check(project, user, "from_reserve")
-    project.in_reserve = False
-    _save(project)
-    _log(project, user, EventKind.FROM_RESERVE, project.stage, comment=comment)
+    _log(
+        project,
+        user,
+        EventKind.TO_RESERVE if into else EventKind.FROM_RESERVE,
+        project.stage,
+        comment=comment,
+    )
     return project
 
 
