@@ -20,6 +20,7 @@ const options = {
     'web/denied': join(root, 'frontend/css/denied.css'),
     // The staff pages: one component kit (frontend/src/staff/kit.js), one stylesheet.
     'web/audit': join(root, 'frontend/src/audit/main.js'),
+    'web/workspace': join(root, 'frontend/src/workspace/main.js'),
     'web/staff': join(root, 'frontend/css/staff.css'),
   },
   outdir: out,

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -136,6 +137,32 @@ class ProjectSerializer(serializers.ModelSerializer):
         return lead
 
 
+BOARD_CARDS = 50  # projects shown per stage column; the count says how many there are
+
+
+def board(projects: QuerySet[Project]) -> dict[str, Any]:
+    """Columns by stage: the count, and the most recently moved projects. Two queries."""
+    counts = dict(projects.values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
+    ranked = projects.annotate(
+        rank=Window(RowNumber(), partition_by=F("stage"), order_by=(F("updated_at").desc(), F("id").desc()))
+    ).filter(rank__lte=BOARD_CARDS)
+    cards: dict[str, list[dict[str, Any]]] = {}
+    for p in ranked.values("id", "code", "name", "stage", "card", "pending", "in_reserve", "division__name"):
+        cards.setdefault(p["stage"], []).append(p)
+    return {
+        "per_stage": BOARD_CARDS,
+        "stages": [
+            {
+                "stage": stage,
+                "label": str(label),
+                "count": counts.get(stage, 0),
+                "projects": cards.get(stage, []),
+            }
+            for stage, label in ProjectStage.choices
+        ],
+    }
+
+
 class ProjectPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -219,6 +246,20 @@ class ProjectViewSet(
                 except carriers.DoubleBooked as exc:
                     raise Conflict(exc.message, holder=exc.holder.code) from exc
                 carriers.follow(project)
+
+    @extend_schema(
+        summary="The board: each stage with its count and its most recently moved projects (with cards).",
+        responses=inline_serializer(
+            "ProjectBoard",
+            {
+                "stages": serializers.ListField(child=serializers.DictField()),
+                "per_stage": serializers.IntegerField(),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], url_path="board", url_name="board")
+    def board_view(self, request: Request) -> Response:
+        return Response(board(visible(request.user, PROJECTS).filter(ended_at__isnull=True)))
 
     @extend_schema(
         summary="The project's timeline of actions and reviews.", responses=EventSerializer(many=True)

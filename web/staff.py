@@ -23,8 +23,9 @@ from accounts.roles import Role
 from audit.api import COLUMNS, FILTERS
 from audit.models import AuditAction, Channel, Entry, Outcome
 from policy.actions import Action
-from policy.resources import AUDIT_LOG
+from policy.resources import AUDIT_LOG, PROJECTS
 from policy.rules import role_allows
+from projects.models import Card
 
 from .language import page_language, short_lang, with_language_cookie
 
@@ -77,6 +78,12 @@ def _staff_page(request: HttpRequest, bundle: str, title: str, config: dict[str,
     return with_language_cookie(response, code, explicit)
 
 
+def _denied(request: HttpRequest, reason: str) -> HttpResponse:
+    """A staff page this role may not open: 403, saying who may."""
+    lang = short_lang(page_language(request)[0])
+    return render(request, "web/staff_denied.html", {"lang": lang, "reason": reason}, status=403)
+
+
 def _choices(kind: Any) -> list[dict[str, str]]:
     return [{"value": value, "label": str(label)} for value, label in kind.choices]
 
@@ -85,15 +92,7 @@ def _choices(kind: Any) -> list[dict[str, str]]:
 def audit_page(request: HttpRequest) -> HttpResponse:
     """审计日志: for auditors (and administrators); everyone else gets a 403 page that says so."""
     if not role_allows(request.user, AUDIT_LOG, Action.READ):
-        return render(
-            request,
-            "web/staff_denied.html",
-            {
-                "lang": short_lang(page_language(request)[0]),
-                "reason": _("审计日志仅供安全审计员和系统管理员查看。"),
-            },
-            status=403,
-        )
+        return _denied(request, _("审计日志仅供安全审计员和系统管理员查看。"))
     choices = {"action": _choices(AuditAction), "outcome": _choices(Outcome), "channel": _choices(Channel)}
     roles = _choices(Role)
     field_label = {name: str(Entry._meta.get_field(name).verbose_name) for name in COLUMNS}
@@ -124,3 +123,22 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         },
     }
     return _staff_page(request, "web/audit", _("审计日志"), config)
+
+
+@login_required
+def workspace_page(request: HttpRequest) -> HttpResponse:
+    """招商工作台: the board of the caller's projects, by stage, cards coloured by their warning."""
+    if not role_allows(request.user, PROJECTS, Action.READ):
+        return _denied(request, _("工作台供投促专员、领导和园区管理员使用。"))
+    config = {
+        "boardUrl": reverse("project-board"),
+        "cards": {value: str(label) for value, label in Card.choices if value},
+        "text": {
+            "count": _("共 %(n)s 个"),
+            "more": _("另有 %(n)s 个，见项目列表"),
+            "pending": _("待审核"),
+            "reserve": _("备选库"),
+            "empty": _("暂无项目"),
+        },
+    }
+    return _staff_page(request, "web/workspace", _("招商工作台"), config)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", staff.LoginView.as_view(), name="login"),
     path("logout/", staff.LogoutView.as_view(), name="logout"),
     path("audit/", staff.audit_page, name="audit"),
+    path("staff/", staff.workspace_page, name="workspace"),
     path("api/meta/", meta.MetaView.as_view(), name="meta"),
     path("api/search/", views.SearchView.as_view(), name="search"),
     path("api/wall/summary/", views.WallSummaryView.as_view(), name="wall-summary"),

@@ -137,6 +137,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/ingest/jobs/": "",
         "/api/pipeline/leads/": "page_size=500",
         "/api/projects/": "page_size=500",
+        "/api/projects/board/": "",
     }
     if method == "get" and path in simple_get:
         return [(f"{path}?{simple_get[path]}", None)]

@@ -194,3 +194,28 @@ def test_audit_page_lists_filters_and_carries_the_watermark(live_server, checked
     assert not_blank(p.shot("audit-page"))
     assert _violations(p) == []
     assert p.errors == []
+
+
+def test_workspace_board_shows_stages_counts_and_cards(live_server, checked_page, city):
+    from projects.models import Card, Project
+
+    officer = city.users[Role.DISTRICT_OFFICER]
+    Project.objects.create(
+        name="红牌项目", division=city.counties[0], owner=officer, stage="negotiating", card=Card.RED
+    )
+    Project.objects.create(name="正常项目", division=city.counties[0], owner=officer, stage="negotiating")
+    Project.objects.create(name="邻县项目", division=city.counties[1], owner=officer, stage="signed")
+    p = checked_page(1600, 900)
+    _log_in(p, live_server.url, officer)
+    page = p.page
+    page.goto(f"{live_server.url}/staff/")
+    page.wait_for_selector('.board-column[data-stage="negotiating"] .project-card')
+    column = page.locator('.board-column[data-stage="negotiating"]')
+    assert column.locator(".project-card").count() == 2
+    assert "共 2 个" in column.locator("h2").inner_text()
+    assert column.locator(".card-red .flag-red").inner_text() == "红牌"
+    assert page.locator('.board-column[data-stage="signed"] .project-card').count() == 0, "not their county"
+    _assert_watermark_survives(page, officer.get_username())
+    assert not_blank(p.shot("workspace-board"))
+    assert _violations(p) == []
+    assert p.errors == []

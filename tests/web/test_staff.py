@@ -48,3 +48,10 @@ def test_a_locked_out_login_says_when_it_lifts(client, city, settings):
     assert response.status_code == 200
     errors = " ".join(response.context["form"].non_field_errors())
     assert "锁定" in errors or "locked" in errors.lower(), errors
+
+
+def test_the_workspace_is_for_project_staff(client, city):
+    client.force_login(city.users[Role.INVESTOR])
+    assert client.get("/staff/").status_code == 403
+    client.force_login(city.users[Role.DISTRICT_LEADER])
+    assert client.get("/staff/").status_code == 200
