@@ -162,7 +162,7 @@ class EntryExport(APIView):
         parameters=FILTERS,
         responses={(200, "text/csv"): bytes, (200, XLSX): bytes},
     )
-    def get(self, request: Request, kind: str) -> HttpResponse:
+    def get(self, request: Request, kind: str) -> HttpResponse | StreamingHttpResponse:
         entries = filtered(request.user, request.query_params)
         record(
             AuditAction.EXPORT,
@@ -171,7 +171,7 @@ class EntryExport(APIView):
         )
         name = f"audit-{timezone.localtime():%Y%m%d-%H%M%S}.{kind}"
         if kind == "csv":
-            response: HttpResponse = StreamingHttpResponse(
+            response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
                 _csv_lines(entries, list(COLUMNS), watermark_text(request.user)),
                 content_type="text/csv; charset=utf-8",
             )

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from core.admin import ConfirmedRevertAdmin
 
@@ -12,8 +15,8 @@ class EventInline(admin.TabularInline):
     fields = ("at", "user", "kind", "from_stage", "to_stage", "review", "comment")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:  # the timeline is written by the workflow
-        return False
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the timeline is written by the workflow
 
 
 @admin.register(Project)

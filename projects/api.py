@@ -12,7 +12,7 @@ live project holds a 409 naming that project.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Count, F, QuerySet, Window
@@ -27,6 +27,7 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from layers.models import Division, ProjectStage
 from pipeline.models import LeadStatus
@@ -69,7 +70,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     actions = serializers.SerializerMethodField(help_text="What the caller may do now.")
-    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    owner: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Project
@@ -198,8 +199,8 @@ class ProjectViewSet(
             projects = projects.filter(stage=stage)
         return projects.prefetch_related("parcels", "buildings")
 
-    def perform_create(self, serializer: ProjectSerializer) -> None:
-        user = self.request.user
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        user: Any = self.request.user
         draft = Project(
             **{k: v for k, v in serializer.validated_data.items() if k not in {"parcels", "buildings"}}
         )
@@ -207,8 +208,7 @@ class ProjectViewSet(
         if not can_create_project(user, draft):
             raise PermissionDenied(_("You may create projects only in your own area."))
         with transaction.atomic():
-            serializer.save(owner=user)
-            project = serializer.instance
+            project = cast(Project, serializer.save(owner=user))
             lead = project.lead
             if lead is not None:
                 # The carriers the investor looked at come with the lead (SPEC 7).
@@ -218,9 +218,9 @@ class ProjectViewSet(
                 lead.save(update_fields=["status"])
             workflow.log_created(project, user)
 
-    def perform_update(self, serializer: ProjectSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer) -> None:
         sent = self.request.headers.get("If-Match", "").strip('"')
-        project = serializer.instance
+        project = cast(Project, serializer.instance)
         if not can_update_project(self.request.user, project):
             raise PermissionDenied(_("You may edit projects only in your own area."))
         moved = serializer.validated_data.get("division")

@@ -24,7 +24,7 @@ from workdays.calendar import WorkdayIndex
 
 from .models import Card, Project, StageRule, StageWarning
 
-NOTIFY = {Card.DUE_SOON: "owner", Card.YELLOW: "county", Card.RED: "city"}
+NOTIFY: dict[str, str] = {Card.DUE_SOON: "owner", Card.YELLOW: "county", Card.RED: "city"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,11 @@ def sweep(today: date | None = None) -> dict[str, int]:
         if (project.card, project.due_on) != (now.card, now.due_on):
             project.card, project.due_on = now.card, now.due_on
             changed.append(project)
-        if now.card in NOTIFY and (project.pk, project.stage_entered_at, now.card) not in raised_before:
+        if (
+            now.due_on
+            and now.card in NOTIFY
+            and (project.pk, project.stage_entered_at, now.card) not in raised_before
+        ):
             new.append(
                 StageWarning(
                     project=project,
@@ -83,7 +87,7 @@ def sweep(today: date | None = None) -> dict[str, int]:
     Project.objects.bulk_update(changed, ["card", "due_on"], batch_size=1000)
     # A sweep running at the same moment may have raised some: the constraint keeps one of each.
     StageWarning.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-    raised = {kind: 0 for kind in NOTIFY}
+    raised: dict[str, int] = {kind: 0 for kind in NOTIFY}
     for warning in new:
         raised[warning.kind] += 1
     return raised
