@@ -19,6 +19,8 @@ from .resources import (
     DISPLAY_TOKEN_LAYERS,
     DISPLAY_TOKEN_VIEWS,
     INGEST_JOBS,
+    INSPECTION_STEPS,
+    INSPECTIONS,
     LAYER_RULES,
     LEADS,
     OVERLAY_CHECKS,
@@ -235,6 +237,19 @@ def may_act_on_project(user: Any, project: Any, action: str) -> bool:
 
 def may_read_lead(user: Any, lead: Any) -> bool:
     return allows(user, LEADS, Action.READ, lead)
+
+
+def may_report_problem(user: Any, project: Any) -> bool:
+    """An officer whose area holds the project may report a problem on it."""
+    return allows(user, INSPECTIONS, Action.CREATE, project)
+
+
+def may_advance_inspection(user: Any, inspection: Any) -> bool:
+    """Whether the user takes the inspection's current step (``INSPECTION_STEPS``), in scope."""
+    role = role_of(user)
+    if role != Role.ADMIN and role not in INSPECTION_STEPS.get(inspection.step, frozenset()):
+        return False
+    return allows(user, INSPECTIONS, Action.READ, inspection)
 
 
 def leads_filter(user: Any) -> Q:

@@ -205,11 +205,39 @@ PROJECT_REVIEWERS: dict[str, frozenset[str]] = {
     "receiving": frozenset({Role.DISTRICT_OFFICER, Role.CITY_OFFICER}),
 }
 
+# 项目巡查督导 (seed 001 L441–L448): officers report problems on the projects of their area (the
+# city's supervision team, the county's patrol staff), leaders read them; each step of the loop is
+# taken by one role (``INSPECTION_STEPS``: the step a problem is at → who moves it on).
+INSPECTIONS = Resource(
+    "inspections",
+    "projects.Inspection",
+    grants={
+        OFFICERS: in_scope(C, R, U),
+        LEADERS: in_scope(R),
+    },
+)
+INSPECTION_STEPS: dict[str, frozenset[str]] = {
+    "reported": frozenset({Role.DISTRICT_LEADER}),  # the county's patrol lead reviews
+    "reviewed": frozenset({Role.CITY_OFFICER}),  # the city confirms the measures
+    "measures_confirmed": frozenset({Role.DISTRICT_OFFICER}),  # the county reports its rectification
+    "rectified": frozenset({Role.DISTRICT_LEADER}),  # the county lead reviews it
+    "rectification_reviewed": frozenset({Role.CITY_OFFICER}),  # the city signs it off
+}
+
 # The audit log (SPEC 9): auditors read all of it, city-wide, and nobody edits it (the database
 # refuses). Exporting it is reading it.
 AUDIT_LOG = Resource("audit_log", "audit.Entry", grants={Role.AUDITOR: anywhere(R)})
 
 RESOURCES: dict[str, Resource] = {
     r.name: r
-    for r in [*LAYER_RULES.values(), INGEST_JOBS, OVERLAY_CHECKS, LEADS, PERSONAL_DATA, PROJECTS, AUDIT_LOG]
+    for r in [
+        *LAYER_RULES.values(),
+        INGEST_JOBS,
+        OVERLAY_CHECKS,
+        LEADS,
+        PERSONAL_DATA,
+        PROJECTS,
+        INSPECTIONS,
+        AUDIT_LOG,
+    ]
 }

@@ -9,6 +9,7 @@ good, and field changes (the owner's included) are in the project's history.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -314,3 +315,55 @@ class StageRule(models.Model):
 
     def __str__(self) -> str:
         return self.get_stage_display()
+
+
+class InspectionStep(models.TextChoices):
+    """项目巡查督导 (seed 001 L441–L448): a problem from report to sign-off, step by step."""
+
+    REPORTED = "reported", _("已上报")
+    REVIEWED = "reviewed", _("区县已审核")
+    MEASURES_CONFIRMED = "measures_confirmed", _("市级已确认措施")
+    RECTIFIED = "rectified", _("已报整改")
+    RECTIFICATION_REVIEWED = "rectification_reviewed", _("区县已审核整改")
+    CLOSED = "closed", _("已销号")
+
+
+class Inspection(models.Model):
+    """A problem found on a project by the city's supervision team or the county's patrol staff;
+    the problem ledger (问题台账) is the list of them."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="inspections"
+    )
+    division_code = models.CharField(
+        _("区划代码"),
+        max_length=12,
+        db_index=True,
+        editable=False,
+        help_text=_("项目所属区县的代码，用于权限范围。"),
+    )
+    step = models.CharField(
+        _("环节"), max_length=24, choices=InspectionStep.choices, default=InspectionStep.REPORTED
+    )
+    problem = models.TextField(_("问题"), help_text=_("巡查发现的问题。"))
+    measures = models.TextField(_("整改措施"), blank=True, help_text=_("市级确认的整改措施。"))
+    rectification = models.TextField(_("整改情况"), blank=True, help_text=_("区县上报的整改情况。"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上报时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("巡查问题")
+        verbose_name_plural = _("巡查问题")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.get_step_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.division_code = self.project.division_code
+        super().save(*args, **kwargs)

@@ -1,8 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api import ProjectViewSet
+from .ledger import InspectionViewSet
 
 router = SimpleRouter()
 router.register("projects", ProjectViewSet, basename="project")
+router.register("inspections", InspectionViewSet, basename="inspection")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # The ledger as a file, at a file's address (no trailing slash), before the router's routes.
+    path("inspections/export.xlsx", InspectionViewSet.as_view({"get": "export"}), name="inspection-export"),
+    *router.urls,
+]

@@ -23,7 +23,7 @@ from ingest.models import IngestJob
 from layers.registry import LAYERS
 from pipeline.models import Lead
 from policy.predicates import may_see_personal_data
-from projects.models import Project
+from projects.models import Inspection, Project
 from spatial.models import Finding, OverlayCheck
 from tests.builders import build_city, make_record
 
@@ -83,6 +83,9 @@ def neighbour(django_db_setup, django_db_blocker):
         records["projects"] = Project.objects.create(
             name="邻县项目", division=city.counties[1], owner=city.users[Role.CITY_OFFICER]
         )
+        records["inspections"] = Inspection.objects.create(
+            project=records["projects"], problem="邻县问题", reported_by=city.users[Role.CITY_OFFICER]
+        )
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
@@ -119,7 +122,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/pipeline/leads/",
     }:
         return []  # creating: the matrix and the ingest tests cover who may
-    if method == "post" and path in {"/api/spatial/checks/", "/api/projects/"}:
+    if method == "post" and path in {"/api/spatial/checks/", "/api/projects/", "/api/inspections/"}:
         return []
     if method == "post" and re.fullmatch(r"/api/\w+/", path) and layer in LAYERS:
         return []
@@ -138,6 +141,8 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/pipeline/leads/": "page_size=500",
         "/api/projects/": "page_size=500",
         "/api/projects/board/": "",
+        "/api/inspections/": "",
+        "/api/inspections/export.xlsx": "",
     }
     if method == "get" and path in simple_get:
         return [(f"{path}?{simple_get[path]}", None)]
@@ -158,6 +163,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/ingest/jobs/": records["jobs"].pk,
         "/api/pipeline/leads/": records["leads"].pk,
         "/api/projects/": records["projects"].pk,
+        "/api/inspections/": records["inspections"].pk,
     }
     for prefix, pk in ids.items():
         if path.startswith(prefix + "{id}"):

@@ -485,3 +485,36 @@ def test_projects_matrix(world, role):
     for place, project in projects.items():
         assert _agree(user, PROJECTS, Action.READ, project) == (place in reads.get(role, set())), place
         assert _agree(user, PROJECTS, Action.UPDATE, project) == (place in edits.get(role, set())), place
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_inspections_matrix(world, role):
+    """Officers report and edit problems in their area, leaders read them; who takes each step of the
+    loop is tested with it (tests/projects/test_inspections.py)."""
+    from policy.actions import Action
+    from policy.resources import INSPECTIONS
+    from projects.models import Inspection, Project
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    owner = city.users[Role.CITY_OFFICER]
+    found = {
+        place: Inspection.objects.create(
+            project=Project.objects.create(name=place, division=county, owner=owner),
+            problem="x",
+            reported_by=owner,
+        )
+        for place, county in (("own", city.counties[0]), ("neighbour", city.counties[1]))
+    }
+    edits = {
+        Role.DISTRICT_OFFICER: {"own"},
+        Role.CITY_OFFICER: {"own", "neighbour"},
+        Role.ADMIN: {"own", "neighbour"},
+    }
+    reads = {**edits, Role.DISTRICT_LEADER: {"own"}, Role.CITY_LEADER: {"own", "neighbour"}}
+    for place, inspection in found.items():
+        assert _agree(user, INSPECTIONS, Action.READ, inspection) == (place in reads.get(role, set())), place
+        assert _agree(user, INSPECTIONS, Action.UPDATE, inspection) == (place in edits.get(role, set())), (
+            place
+        )
