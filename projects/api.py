@@ -12,6 +12,8 @@ live project holds a 409 naming that project.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from django.db import transaction
@@ -53,6 +55,22 @@ class Conflict(APIException):
     def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.extra = extra
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The workflow's refusals in the platform's error shape: not now (409, with what is allowed),
+    missing input (400, naming it), not yours (403), a carrier held elsewhere (409, naming it)."""
+    try:
+        yield
+    except workflow.NotAllowed as exc:
+        raise Conflict(exc.message, allowed=exc.detail.get("allowed", [])) from exc
+    except workflow.Incomplete as exc:
+        raise ValidationError({field: [exc.message] for field in exc.detail["fields"]}) from exc
+    except workflow.Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except carriers.DoubleBooked as exc:
+        raise Conflict(exc.message, holder=exc.holder.code) from exc
 
 
 class Stale(APIException):
@@ -241,10 +259,8 @@ class ProjectViewSet(
             project.version += 1
             serializer.save()
             if carriers.holds(project):
-                try:
+                with refusals():
                     carriers.check_free(project)
-                except carriers.DoubleBooked as exc:
-                    raise Conflict(exc.message, holder=exc.holder.code) from exc
                 carriers.follow(project)
 
     @extend_schema(
@@ -298,7 +314,7 @@ class ProjectViewSet(
             )
         data = request.data if isinstance(request.data, dict) else {}
         comment = str(data.get("comment", ""))
-        try:
+        with refusals():
             if name == "submit":
                 workflow.submit(project, request.user, comment)
             elif name == "approve":
@@ -322,13 +338,5 @@ class ProjectViewSet(
                 if to is None:
                     raise ValidationError({"to": [_("Give the id of the county that takes the project.")]})
                 workflow.transfer(project, request.user, to, comment)
-        except workflow.NotAllowed as exc:
-            raise Conflict(exc.message, allowed=exc.detail["allowed"]) from exc
-        except workflow.Incomplete as exc:
-            raise ValidationError({field: [exc.message] for field in exc.detail["fields"]}) from exc
-        except workflow.Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
-        except carriers.DoubleBooked as exc:
-            raise Conflict(exc.message, holder=exc.holder.code) from exc
         project.refresh_from_db()
         return Response(self.get_serializer(project).data)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -32,9 +32,8 @@ from policy.predicates import visible
 from policy.resources import INSPECTIONS, PROJECTS
 
 from . import inspections
-from .api import Conflict, ProjectPagination
+from .api import ProjectPagination, refusals
 from .models import Inspection, InspectionStep
-from .workflow import Forbidden, Incomplete, NotAllowed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MayInspections = requires(
@@ -99,12 +98,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if not str(data.get("project", "")).isdigit():
             raise ValidationError({"project": [_("Give the id of the project the problem is on.")]})
         project = get_object_or_404(visible(request.user, PROJECTS), pk=int(data["project"]))
-        try:
+        with refusals():
             found = inspections.report(project, request.user, str(data.get("problem", "")))
-        except Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
-        except Incomplete as exc:
-            raise ValidationError({field: [exc.message] for field in exc.detail["fields"]}) from exc
         return Response(self.get_serializer(found).data, status=201)
 
     @extend_schema(
@@ -116,14 +111,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def advance(self, request: Request, pk: str | None = None) -> Response:
         found = self.get_object()
         data = request.data if isinstance(request.data, dict) else {}
-        try:
+        with refusals():
             inspections.advance(found, request.user, str(data.get("text", "")))
-        except NotAllowed as exc:
-            raise Conflict(exc.message, allowed=[]) from exc
-        except Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
-        except Incomplete as exc:
-            raise ValidationError({field: [exc.message] for field in exc.detail["fields"]}) from exc
         return Response(self.get_serializer(found).data)
 
     @extend_schema(
