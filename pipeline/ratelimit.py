@@ -13,10 +13,6 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from core.client import client_address as client_ip
-
-__all__ = ["RateLimit", "client_ip"]
-
 
 @dataclass(frozen=True)
 class RateLimit:

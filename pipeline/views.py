@@ -16,11 +16,12 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.client import client_address
 from policy.predicates import leads_filter, may_read_leads
 from policy.scope import role_of
 
 from .models import Lead, LeadStatus
-from .ratelimit import RateLimit, client_ip
+from .ratelimit import RateLimit
 from .serializers import LeadCreateSerializer, LeadSerializer, carrier_label
 
 # Expressions of interest per client address: enough for a real investor, useless for a robot.
@@ -109,7 +110,7 @@ class LeadViewSet(
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        who = client_ip(request)
+        who = client_address(request)
         wait = LEAD_RATE.take(who)
         if wait:
             raise LeadThrottled(wait)

@@ -94,6 +94,9 @@ def build_city() -> City:
     return c
 
 
+PASSWORD = "pw-for-tests-only"  # every built user's
+
+
 def build_users(c: City) -> dict[str, User]:
     bindings: dict[str, dict[str, Any]] = {
         Role.INVESTOR: {},
@@ -108,9 +111,7 @@ def build_users(c: City) -> dict[str, User]:
         Role.AUDITOR: {},
     }
     return {
-        role: User.objects.create_user(
-            username=f"u-{role}", password="pw-for-tests-only", role=role, **binding
-        )
+        role: User.objects.create_user(username=f"u-{role}", password=PASSWORD, role=role, **binding)
         for role, binding in bindings.items()
     }
 

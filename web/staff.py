@@ -7,6 +7,8 @@ from the models' own translated names, so the page and the API say the same thin
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -58,8 +60,21 @@ def _shell_text() -> dict[str, str]:
     }
 
 
+def staff_view(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """A staff page: logged in, and in its language (``?lang=`` or the cookie) before the view
+    translates a single label."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        request.page_language = page_language(request)  # type: ignore[attr-defined]
+        return view(request)
+
+    return wrapped
+
+
 def _staff_page(request: HttpRequest, bundle: str, title: str, config: dict[str, Any]) -> HttpResponse:
-    code, explicit = page_language(request)
+    code, explicit = request.page_language  # type: ignore[attr-defined]
     user = request.user
     config = {
         "lang": short_lang(code),
@@ -80,7 +95,7 @@ def _staff_page(request: HttpRequest, bundle: str, title: str, config: dict[str,
 
 def _denied(request: HttpRequest, reason: str) -> HttpResponse:
     """A staff page this role may not open: 403, saying who may."""
-    lang = short_lang(page_language(request)[0])
+    lang = short_lang(request.page_language[0])  # type: ignore[attr-defined]
     return render(request, "web/staff_denied.html", {"lang": lang, "reason": reason}, status=403)
 
 
@@ -88,7 +103,7 @@ def _choices(kind: Any) -> list[dict[str, str]]:
     return [{"value": value, "label": str(label)} for value, label in kind.choices]
 
 
-@login_required
+@staff_view
 def audit_page(request: HttpRequest) -> HttpResponse:
     """审计日志: for auditors (and administrators); everyone else gets a 403 page that says so."""
     if not role_allows(request.user, AUDIT_LOG, Action.READ):
@@ -125,7 +140,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     return _staff_page(request, "web/audit", _("审计日志"), config)
 
 
-@login_required
+@staff_view
 def workspace_page(request: HttpRequest) -> HttpResponse:
     """招商工作台: the board of the caller's projects, by stage, cards coloured by their warning."""
     if not role_allows(request.user, PROJECTS, Action.READ):

@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-PASSWORD = "pw-for-tests-only"  # tests/builders.py
+from tests.builders import PASSWORD  # noqa: F401 - the tests here import it from their conftest
 
 
 def age_password(user, days: int) -> None:

@@ -13,7 +13,7 @@ from audit.verify import verify
 from audit.writer import record
 from core.context import acting_as
 from layers.models import LandParcel
-from tests.builders import X0, Y0, box, feature, make_record
+from tests.builders import PASSWORD, X0, Y0, box, feature, make_record
 
 
 def _tamper(sql: str, params: list | None = None) -> None:
@@ -183,7 +183,7 @@ def test_logins_failures_and_logouts_through_the_admin(client, city):
     admin.is_staff = True
     admin.save()
     client.post("/admin/login/", {"username": admin.username, "password": "wrong-password"})
-    client.post("/admin/login/", {"username": admin.username, "password": "pw-for-tests-only"})
+    client.post("/admin/login/", {"username": admin.username, "password": PASSWORD})
     client.post("/admin/logout/")
     actions = [(e.action, e.outcome) for e in _entries(action__in=["login", "login_failed", "logout"])]
     assert actions == [

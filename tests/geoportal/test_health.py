@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 
 from geoportal import health
+from tests.builders import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,7 @@ def staff(db, client):
     """The test client logged in as a staff user, who sees the full /healthz report."""
     from accounts.models import User
 
-    client.force_login(User.objects.create_user(username="ops", password="pw-for-tests-only", is_staff=True))
+    client.force_login(User.objects.create_user(username="ops", password=PASSWORD, is_staff=True))
     return client
 
 
@@ -115,8 +116,8 @@ def test_staff_get_the_details_with_an_api_token(client, monkeypatch, beat_ticke
     """A monitoring script logs in the documented way, POST /api/auth/token/."""
     from accounts.models import User
 
-    User.objects.create_user(username="ops", password="pw-for-tests-only", is_staff=True)
-    login = client.post("/api/auth/token/", {"username": "ops", "password": "pw-for-tests-only"})
+    User.objects.create_user(username="ops", password=PASSWORD, is_staff=True)
+    login = client.post("/api/auth/token/", {"username": "ops", "password": PASSWORD})
     assert login.status_code == 200, login.content
     monkeypatch.setitem(health.PROBES, "workers", lambda: {"ok": True, "live": 3})
     body = client.get("/healthz", HTTP_AUTHORIZATION=f"Token {login.json()['token']}").json()

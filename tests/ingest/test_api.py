@@ -11,6 +11,7 @@ from fixtures import ingest_inputs as fx
 from ingest.models import IngestJob
 from jobs.models import JobStatus
 from layers.models import LandParcel
+from tests.builders import PASSWORD
 
 from .conftest import URL
 from .helpers import layer_counts
@@ -63,7 +64,7 @@ def test_someone_who_may_not_see_the_earlier_job_gets_a_409(ingest):
 
     city = ingest.city
     stranger = User.objects.create_user(
-        "u-other", password="pw-for-tests-only", role=Role.DISTRICT_OFFICER, division=city.counties[1]
+        "u-other", password=PASSWORD, role=Role.DISTRICT_OFFICER, division=city.counties[1]
     )
     from .conftest import upload
 
@@ -142,7 +143,7 @@ def test_job_listing_is_cut_by_role_and_division(ingest, role, sees):
 
     city = ingest.city
     other = User.objects.create_user(
-        "u-c1", password="pw-for-tests-only", role=Role.DISTRICT_OFFICER, division=city.counties[1]
+        "u-c1", password=PASSWORD, role=Role.DISTRICT_OFFICER, division=city.counties[1]
     )
     submitters = {
         "grid": city.users[Role.GRID_WORKER],

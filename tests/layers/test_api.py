@@ -9,7 +9,7 @@ from shapely.geometry import shape
 from accounts.roles import Role
 from layers.crs import wgs84_to_gcj02
 from layers.models import MU_M2, LandParcel
-from tests.builders import X0, Y0, assert_error, box, feature, make_record
+from tests.builders import PASSWORD, X0, Y0, assert_error, box, feature, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -290,9 +290,7 @@ def test_out_of_scope_records_are_invisible(api, city):
 
 def test_token_auth(client, city):
 
-    response = client.post(
-        "/api/auth/token/", {"username": "u-city_officer", "password": "pw-for-tests-only"}
-    )
+    response = client.post("/api/auth/token/", {"username": "u-city_officer", "password": PASSWORD})
     assert response.status_code == 200
     token = response.json()["token"]
     catalogue = client.get("/api/layers/", HTTP_AUTHORIZATION=f"Token {token}").json()["layers"]

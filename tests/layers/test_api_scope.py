@@ -7,7 +7,7 @@ import pytest
 
 from accounts.roles import Role
 from layers.models import LandParcel, PatrolTrack
-from tests.builders import X0, Y0, assert_error, feature, make_record, polygon
+from tests.builders import PASSWORD, X0, Y0, assert_error, feature, make_record, polygon
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def _track(**properties) -> dict:
 def test_grid_worker_may_not_file_a_patrol_in_another_workers_name(api, city):
     worker = city.users[Role.GRID_WORKER]
     colleague = type(worker).objects.create_user(
-        username="u-colleague", password="pw-for-tests-only", role=Role.GRID_WORKER, grid_cell=city.cells[0]
+        username="u-colleague", password=PASSWORD, role=Role.GRID_WORKER, grid_cell=city.cells[0]
     )
     client = api.as_user(worker)
     assert_error(client.post("/api/patrol_tracks/", _track(worker=colleague.pk), format="json"), 403)

@@ -8,8 +8,9 @@ import uuid
 import pytest
 
 from accounts.roles import Role
+from core.client import client_address as client_ip
 from pipeline.models import Lead, LeadStatus
-from pipeline.ratelimit import RateLimit, client_ip
+from pipeline.ratelimit import RateLimit
 from pipeline.serializers import LeadSerializer, normalise_phone
 from pipeline.views import LEAD_RATE
 from tests.builders import make_record

@@ -219,3 +219,24 @@ def test_workspace_board_shows_stages_counts_and_cards(live_server, checked_page
     assert not_blank(p.shot("workspace-board"))
     assert _violations(p) == []
     assert p.errors == []
+
+
+@pytest.mark.parametrize("path", ["/audit/", "/staff/", "/login/"])
+def test_staff_pages_in_english_on_a_phone(live_server, checked_page, city, path):
+    """Leaders approve on the move (001 L541–L578): the staff pages fit a phone, in English too."""
+    user = city.users[Role.ADMIN]
+    p = checked_page(390, 844)
+    if path != "/login/":
+        _log_in(p, live_server.url, user)
+    page = p.page
+    page.goto(f"{live_server.url}{path}?lang=en")
+    page.wait_for_selector("h1")
+    title = page.locator("h1").inner_text()
+    assert title in {"Audit log", "Investment workspace", "Yunfu investment and grid governance platform"}, (
+        title
+    )
+    # Nothing wider than the screen but the board, which scrolls within itself.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not_blank(p.shot(f"phone-en{path.strip('/').replace('/', '-')}"))
+    assert _violations(p) == []
+    assert p.errors == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.roles import Role
+from tests.builders import PASSWORD
 
 
 def test_the_audit_page_sends_anonymous_visitors_to_log_in(client, city):
@@ -33,7 +34,7 @@ def test_the_audit_page_hands_its_bundle_the_labels(client, city, role):
 
 
 def test_logging_in_and_out(client, city):
-    response = client.post("/login/?next=/audit/", {"username": "u-auditor", "password": "pw-for-tests-only"})
+    response = client.post("/login/?next=/audit/", {"username": "u-auditor", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/audit/"
     assert client.get("/audit/").status_code == 200
     assert client.post("/logout/").status_code == 302
@@ -44,7 +45,7 @@ def test_a_locked_out_login_says_when_it_lifts(client, city, settings):
     settings.LOGIN_FAILURE_LIMIT = 2
     for _ in range(2):
         client.post("/login/", {"username": "u-auditor", "password": "wrong"})
-    response = client.post("/login/", {"username": "u-auditor", "password": "pw-for-tests-only"})
+    response = client.post("/login/", {"username": "u-auditor", "password": PASSWORD})
     assert response.status_code == 200
     errors = " ".join(response.context["form"].non_field_errors())
     assert "锁定" in errors or "locked" in errors.lower(), errors
