@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -80,3 +81,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
                 reason=response.data["error"]["message"],
             )
     return response
+
+
+class Rejected(APIException):
+    """A 4xx in the platform's error shape with a specific code (and the field at fault)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(
+        self, message: str, code: str = "invalid", field: str | None = None, status_code: int = 400
+    ) -> None:
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+        self.extra = {"fields": {field: [message]}} if field else {}

@@ -27,6 +27,8 @@ class FileType(StrEnum):
     SHAPEFILE = "shapefile"  # a zip holding a Shapefile
     KMZ = "kmz"
     XLSX = "xlsx"
+    DOCX = "docx"
+    OFD = "ofd"  # GB/T 33190 版式文档, the format of Chinese e-government documents
     ZIP = "zip"  # any other zip
     GPKG = "gpkg"
     SQLITE = "sqlite"
@@ -49,6 +51,8 @@ LABELS = {
     FileType.SHAPEFILE: _l("zipped Shapefile"),
     FileType.KMZ: _l("KMZ (zipped KML)"),
     FileType.XLSX: _l("Excel workbook (XLSX)"),
+    FileType.DOCX: _l("Word document (DOCX)"),
+    FileType.OFD: _l("OFD document"),
     FileType.ZIP: _l("zip archive"),
     FileType.GPKG: _l("GeoPackage"),
     FileType.SQLITE: _l("SQLite database"),
@@ -136,6 +140,10 @@ def _sniff_zip(path: str | Path) -> Sniffed:
     lower = [n.lower().replace("\\", "/") for n in names]
     if "[content_types].xml" in lower and any(n.startswith("xl/") for n in lower):
         return Sniffed(FileType.XLSX, names)
+    if "[content_types].xml" in lower and any(n.startswith("word/") for n in lower):
+        return Sniffed(FileType.DOCX, names)
+    if "ofd.xml" in lower:
+        return Sniffed(FileType.OFD, names)
     if any(n.endswith(".shp") for n in lower):
         return Sniffed(FileType.SHAPEFILE, names)
     if any(n.endswith(".kml") for n in lower):

@@ -19,8 +19,8 @@ from django.utils import translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
 
+from core.errors import Rejected
 from jobs.models import JobStatus
 from layers.registry import LAYERS
 from policy.actions import Action
@@ -37,21 +37,8 @@ DEFAULT_LAYER = {"orthophoto": "orthophotos", "panorama": "panoramas", "gps": "p
 CHUNK = 1024 * 1024
 
 
-class Rejected(APIException):
-    """A 4xx in the platform's error shape with a specific code (and the field at fault)."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-
-    def __init__(
-        self, message: str, code: str = "invalid", field: str | None = None, status_code: int = 400
-    ) -> None:
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.extra = {"fields": {field: [message]}} if field else {}
-
-    @classmethod
-    def from_error(cls, exc: IngestError, field: str | None = "file") -> Rejected:
-        return cls(exc.message, exc.code, exc.field or field)
+def rejected(exc: IngestError, field: str | None = "file") -> Rejected:
+    return Rejected(exc.message, exc.code, exc.field or field)
 
 
 def too_large(size: int) -> Rejected:
@@ -124,7 +111,7 @@ def decide(user: Any, received: Upload, kind: str | None, layer: str | None, raw
         if sniffed.type in (FileType.SHAPEFILE, FileType.KMZ, FileType.XLSX):
             open_checked(received.path)[0].close()  # archive limits, before a worker unpacks anything
     except IngestError as exc:
-        raise Rejected.from_error(exc) from exc
+        raise rejected(exc) from exc
     if not layer:
         layer = DEFAULT_LAYER.get(kind)
         if not layer:
@@ -167,7 +154,7 @@ def decide(user: Any, received: Upload, kind: str | None, layer: str | None, raw
         try:
             vector.check_mapping_targets(spec, options)
         except IngestError as exc:
-            raise Rejected.from_error(exc, "options") from exc
+            raise rejected(exc, "options") from exc
     return Decision(kind, layer, options, sniffed.type)
 
 
@@ -189,7 +176,7 @@ def preview(user: Any, received: Upload, decision: Decision) -> dict[str, Any]:
                 user,
             )
         except IngestError as exc:
-            raise Rejected.from_error(exc) from exc
+            raise rejected(exc) from exc
 
 
 @dataclass

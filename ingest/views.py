@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.errors import Rejected
 from jobs.models import JobStatus
 from jobs.runner import request_cancel
 from policy.predicates import can_cancel_job, visible_jobs
@@ -26,7 +27,7 @@ from policy.predicates import can_cancel_job, visible_jobs
 from . import conf
 from .models import IngestJob, JobKind
 from .serializers import JobCreateSerializer, JobSerializer
-from .submit import Rejected, decide, preview, receive, submit, too_large, validate_kind
+from .submit import decide, preview, receive, submit, too_large, validate_kind
 
 
 class JobPagination(PageNumberPagination):

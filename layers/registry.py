@@ -157,6 +157,17 @@ LAYERS: dict[str, LayerSpec] = {
             ("Point", "Polygon", "MultiPolygon"),
         ),
         LayerSpec(
+            "enterprises",
+            m.Enterprise,
+            "企业",
+            "Enterprises",
+            Family.PROJECT,
+            False,
+            ("name", "credit_code", "industry", "park", "registered_on"),
+            ("Point",),
+            personal_fields=("contact_phone",),
+        ),
+        LayerSpec(
             "field_points",
             m.FieldPoint,
             "信息打点",

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q
 
 from .actions import Action
-from .resources import INGEST_JOBS, LAYER_RULES
+from .resources import INGEST_JOBS, LAYER_RULES, PROJECTS
 from .rules import Resource, allowed_q
 
 
@@ -38,7 +38,7 @@ def _prefixed(prefix: str, owns: Callable[[str], Q]) -> Callable[[str], Q | None
 
 
 def _photo(name: str) -> Q | None:
-    if name.startswith(("panoramas/", "orthophotos/", "ingest/")):
+    if name.startswith(("panoramas/", "orthophotos/", "ingest/", "projects/")):
         return None
     return Q(photos__contains=[name])
 
@@ -48,6 +48,8 @@ def media_owners() -> list[MediaOwner]:
     """Built on first use: it reads the models' fields, so the app registry must be ready."""
     return [
         MediaOwner(INGEST_JOBS, _prefixed("ingest/", lambda name: Q(file=name))),
+        # A project's attachments are read by whoever reads the project.
+        MediaOwner(PROJECTS, _prefixed("projects/", lambda name: Q(attachments__file=name))),
         MediaOwner(LAYER_RULES["panoramas"], _panorama),
         MediaOwner(LAYER_RULES["orthophotos"], _prefixed("orthophotos/", lambda name: Q(cog=name))),
         # Carrier photos (and any other layer with a photo list).

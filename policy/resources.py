@@ -85,6 +85,19 @@ LAYER_RULES: dict[str, Resource] = {
                 Role.DISPLAY: in_scope(R),
             },
         ),
+        # Enterprises (企业) carry a contact, so they are never published; park managers keep those
+        # in their park as they keep its carriers.
+        Resource(
+            "enterprises",
+            "layers.Enterprise",
+            scope=IN_PARK,
+            grants={
+                OFFICERS: in_scope(*CRUD),
+                LEADERS: in_scope(R),
+                Role.PARK_MANAGER: in_scope(*CRUD),
+                Role.DISPLAY: in_scope(R),
+            },
+        ),
         Resource(
             "field_points",
             "layers.FieldPoint",
@@ -197,6 +210,15 @@ PROJECTS = Resource(
         Role.PARK_MANAGER: in_scope(R),
     },
 )
+# Saved views of the project list are their owner's alone; whoever reads projects may keep some.
+SAVED_VIEWS = Resource(
+    "saved_views",
+    "projects.SavedView",
+    owner="owner",
+    grants={
+        (*OFFICERS, *LEADERS, Role.PARK_MANAGER): own(*CRUD),
+    },
+)
 # Who reviews each level of a pending project step (projects.models.Review): the county leader,
 # the city, and the receiving county's officers for a transfer (in the receiving county's scope).
 PROJECT_REVIEWERS: dict[str, frozenset[str]] = {
@@ -237,6 +259,7 @@ RESOURCES: dict[str, Resource] = {
         LEADS,
         PERSONAL_DATA,
         PROJECTS,
+        SAVED_VIEWS,
         INSPECTIONS,
         AUDIT_LOG,
     ]

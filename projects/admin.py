@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from core.admin import ConfirmedRevertAdmin
 
-from .models import Project, ProjectEvent, StageRule
+from .models import CountyTarget, Project, ProjectAttachment, ProjectEvent, StageRule, Supplement
 
 
 class EventInline(admin.TabularInline):
@@ -33,4 +33,50 @@ class ProjectAdmin(ConfirmedRevertAdmin):
 class StageRuleAdmin(admin.ModelAdmin):
     """阶段规则: required fields and attachments, departments and time limits, per stage."""
 
-    list_display = ("stage", "time_limit_days", "remind_days", "red_grace_days", "required_fields")
+    list_display = (
+        "stage",
+        "time_limit_days",
+        "remind_days",
+        "red_grace_days",
+        "required_fields",
+        "required_attachments",
+    )
+
+
+@admin.register(CountyTarget)
+class CountyTargetAdmin(admin.ModelAdmin):
+    """招商任务目标: each county's annual targets, which the reports measure completion against."""
+
+    list_display = ("division", "year", "new_projects", "investment_wan")
+    list_filter = ("year",)
+
+
+@admin.register(ProjectAttachment)
+class ProjectAttachmentAdmin(admin.ModelAdmin):
+    """Read-only: attachments are added through the project page, each upload a new version."""
+
+    list_display = (
+        "project",
+        "kind",
+        "version",
+        "filename",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    )
+    list_filter = ("kind", "content_type")
+    search_fields = ("project__code", "project__name", "filename")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Supplement)
+class SupplementAdmin(admin.ModelAdmin):
+    list_display = ("project", "signed_on", "added_investment_wan", "status", "submitted_by", "decided_at")
+    list_filter = ("status",)
+    readonly_fields = ("status", "submitted_by", "submitted_at", "decided_at")

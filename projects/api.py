@@ -3,7 +3,14 @@
 - list, create (officers), read, and ``PATCH`` with ``If-Match: "<version>"`` (412 when stale);
 - ``POST /api/projects/<id>/actions/<action>/`` with ``comment`` / ``reason`` / ``to`` (a county
   id, for ``transfer``) / ``signing_date``: the actions of ``projects.workflow``;
-- ``GET /api/projects/<id>/events/``: the timeline.
+- ``GET /api/projects/<id>/events/``: the timeline;
+- ``GET|POST /api/projects/<id>/attachments/``: every version of its documents; a multipart
+  upload of ``kind`` and ``file`` adds the next version of that kind;
+- ``GET /api/projects/<id>/map/``: its sites and carriers as GeoJSON, for the project page;
+- ``/api/projects/views/``: the caller's saved views of the list.
+
+The list takes the filters of ``projects.listing``. A project read alone also carries its
+``checklist``: the fields and attachments the stage it is heading for asks for, and which are done.
 
 Each project carries ``actions``: what the caller may do now, and only that. A move the stage does
 not allow is a 409 listing the allowed ones; missing fields a 400 naming each; a carrier another
@@ -12,10 +19,14 @@ live project holds a 409 naming that project.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import transaction
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -31,15 +42,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from layers.models import Division, ProjectStage
+from core.errors import Rejected
+from layers.models import Division, ProjectSite, ProjectStage
 from pipeline.models import LeadStatus
 from policy.actions import Action
 from policy.drf import requires
-from policy.predicates import can_create_project, can_update_project, may_read_lead, visible
-from policy.resources import PROJECTS
+from policy.predicates import can_create_project, can_update_project, may_read_lead, read_filter, visible
+from policy.resources import PROJECTS, SAVED_VIEWS
 
-from . import carriers, workflow
-from .models import Project, ProjectEvent
+from . import attachments, carriers, workflow
+from .listing import PARAMETERS, filter_projects
+from .models import AttachmentKind, Project, ProjectAttachment, ProjectEvent, SavedView
 
 MayProjects = requires(
     PROJECTS,
@@ -71,6 +84,8 @@ def refusals() -> Iterator[None]:
         raise PermissionDenied(exc.message) from exc
     except carriers.DoubleBooked as exc:
         raise Conflict(exc.message, holder=exc.holder.code) from exc
+    except attachments.Refused as exc:
+        raise Rejected(exc.message, code=exc.code, field="file", status_code=exc.status) from exc
 
 
 class Stale(APIException):
@@ -95,10 +110,18 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = (
             "id",
             "code",
+            "unified_code",
             "name",
             "industry",
             "investment_wan",
+            "annual_investment_wan",
+            "expected_output_wan",
+            "expected_tax_wan",
             "foreign_capital",
+            "city_direct",
+            "office",
+            "progress_percent",
+            "enterprise",
             "stage",
             "stage_entered_at",
             "pending",
@@ -156,6 +179,61 @@ class ProjectSerializer(serializers.ModelSerializer):
         return lead
 
 
+class ProjectDetailSerializer(ProjectSerializer):
+    checklist = serializers.SerializerMethodField(
+        help_text="What the stage the project is heading for asks for, and which items are done."
+    )
+
+    class Meta(ProjectSerializer.Meta):
+        fields = (*ProjectSerializer.Meta.fields, "checklist")
+
+    def get_checklist(self, project: Project) -> dict[str, Any]:
+        return workflow.checklist(project)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProjectAttachment
+        fields = (
+            "id",
+            "kind",
+            "version",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "stage",
+            "uploaded_by",
+            "uploaded_at",
+            "url",
+        )
+
+    def get_url(self, attachment: ProjectAttachment) -> str:
+        return attachment.file.url
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedView
+        fields = ("id", "name", "query", "created_at")
+
+    def validate_query(self, query: Any) -> dict[str, str]:
+        if not isinstance(query, dict) or not all(isinstance(v, str) for v in query.values()):
+            raise serializers.ValidationError(_("Give the filters as an object of strings."))
+        unknown = sorted(set(query) - set(PARAMETERS))
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown filters %(names)s; the list takes: %(known)s.")
+                % {"names": ", ".join(unknown), "known": ", ".join(PARAMETERS)}
+            )
+        # The same check the list makes, so a saved view never opens on a 400.
+        filter_projects(Project.objects.none(), query, self.context["request"].user)
+        return query
+
+
 BOARD_CARDS = 50  # projects shown per stage column; the count says how many there are
 
 
@@ -182,6 +260,52 @@ def board(projects: QuerySet[Project]) -> dict[str, Any]:
     }
 
 
+def _date(data: dict[str, Any], name: str) -> date | None:
+    raw = data.get(name)
+    parsed = parse_date(str(raw)) if raw else None
+    if raw and parsed is None:
+        raise ValidationError({name: [_("Give the date as YYYY-MM-DD.")]})
+    return parsed
+
+
+def _amount(data: dict[str, Any], name: str) -> Decimal | None:
+    raw = data.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+        raise ValidationError({name: [_("Give an amount in 万元 such as 5000.")]})
+    return value
+
+
+def project_map(project: Project, user: Any) -> dict[str, Any]:
+    """The project's sites (those the caller may see) and its carriers, one query per layer."""
+    layers: list[tuple[str, QuerySet[Any], str, str]] = [
+        (
+            "project_sites",
+            ProjectSite.objects.filter(read_filter(user, "project_sites"), project_code=project.code),
+            "project_name",
+            "stage",
+        ),
+        ("parcels", project.parcels.all(), "code", "supply_status"),
+        ("buildings", project.buildings.all(), "name", "supply_status"),
+    ]
+    features = [
+        {
+            "type": "Feature",
+            "id": f"{layer}.{row['id']}",
+            "geometry": json.loads(row["shape"]),
+            "properties": {"layer": layer, "id": row["id"], "name": row[label], "status": row[state]},
+        }
+        for layer, rows, label, state in layers
+        for row in rows.annotate(shape=AsGeoJSON("geom", precision=6)).values("id", "shape", label, state)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 class ProjectPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -205,17 +329,13 @@ class ProjectViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Project]:
-        projects = (
-            visible(self.request.user, PROJECTS).select_related("division").order_by("-updated_at", "-id")
-        )
-        stage = self.request.query_params.get("stage")
-        if stage:
-            if stage not in ProjectStage.values:
-                raise ValidationError(
-                    {"stage": [_("Choose one of: %(values)s.") % {"values": ", ".join(ProjectStage.values)}]}
-                )
-            projects = projects.filter(stage=stage)
+        projects = visible(self.request.user, PROJECTS).select_related("division")
+        if self.action == "list":
+            projects = filter_projects(projects, self.request.query_params, self.request.user)
         return projects.prefetch_related("parcels", "buildings")
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        return ProjectDetailSerializer if self.action != "list" else ProjectSerializer
 
     def perform_create(self, serializer: BaseSerializer) -> None:
         user: Any = self.request.user
@@ -286,7 +406,63 @@ class ProjectViewSet(
         return Response(EventSerializer(project.events.select_related("user"), many=True).data)
 
     @extend_schema(
-        summary="A workflow action: submit, approve, send_back, end, to_reserve, from_reserve, transfer.",
+        methods=["GET"],
+        summary="Every version of the project's documents, newest version of each kind first.",
+        responses=AttachmentSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Attach a document: the next version of its kind (the same bytes again add nothing).",
+        request={
+            "multipart/form-data": inline_serializer(
+                "AttachmentUpload",
+                {
+                    "kind": serializers.ChoiceField(choices=AttachmentKind.choices),
+                    "file": serializers.FileField(),
+                },
+            )
+        },
+        responses={
+            201: AttachmentSerializer,
+            200: OpenApiResponse(
+                AttachmentSerializer, description="The same file was already this kind's newest."
+            ),
+            400: OpenApiResponse(description="Unknown kind, or a file that is no office document or scan."),
+            413: OpenApiResponse(description="Over PROJECT_ATTACHMENT_MAX_MB."),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], url_path="attachments", url_name="attachments")
+    def attachments_view(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()
+        if request.method == "GET":
+            kept = project.attachments.select_related("uploaded_by")
+            return Response(AttachmentSerializer(kept, many=True).data)
+        if not can_update_project(request.user, project):
+            raise PermissionDenied(_("You may attach documents only to the projects you may edit."))
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("Send the document as the multipart field file.")]})
+        with refusals():
+            attachment, created = attachments.add(
+                project, request.user, str(request.data.get("kind", "")), upload
+            )
+        return Response(
+            AttachmentSerializer(attachment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        summary="The project's sites and carriers as a GeoJSON FeatureCollection (layer, id, name, status).",
+        responses=inline_serializer(
+            "ProjectMap", {"type": serializers.CharField(), "features": serializers.ListField()}
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="map", url_name="map")
+    def map_view(self, request: Request, pk: str | None = None) -> Response:
+        return Response(project_map(self.get_object(), request.user))
+
+    @extend_schema(
+        summary="A workflow action: one of workflow.ACTIONS (submit, approve, send_back, supplement, ...).",
         request=inline_serializer(
             "ProjectAction",
             {
@@ -294,6 +470,11 @@ class ProjectViewSet(
                 "reason": serializers.CharField(required=False),
                 "to": serializers.IntegerField(required=False, help_text="county id, for transfer"),
                 "signing_date": serializers.DateField(required=False),
+                "content": serializers.CharField(required=False, help_text="supplement: what is added"),
+                "signed_on": serializers.DateField(required=False, help_text="supplement: its signing date"),
+                "added_investment_wan": serializers.DecimalField(
+                    max_digits=14, decimal_places=2, required=False, help_text="supplement: added investment"
+                ),
             },
         ),
         responses={
@@ -318,17 +499,21 @@ class ProjectViewSet(
             if name == "submit":
                 workflow.submit(project, request.user, comment)
             elif name == "approve":
-                raw_date = data.get("signing_date")
-                signing = parse_date(str(raw_date)) if raw_date else None
-                if raw_date and signing is None:
-                    raise ValidationError({"signing_date": [_("Give the date as YYYY-MM-DD.")]})
-                workflow.approve(project, request.user, comment, signing_date=signing)
+                workflow.approve(project, request.user, comment, signing_date=_date(data, "signing_date"))
             elif name == "send_back":
                 workflow.send_back(project, request.user, str(data.get("reason", "")))
             elif name == "end":
                 workflow.end(project, request.user, str(data.get("reason", "")))
             elif name in {"to_reserve", "from_reserve"}:
                 workflow.reserve(project, request.user, into=name == "to_reserve", comment=comment)
+            elif name == "supplement":
+                workflow.supplement(
+                    project,
+                    request.user,
+                    content=str(data.get("content", "")),
+                    signed_on=_date(data, "signed_on"),
+                    added_investment_wan=_amount(data, "added_investment_wan"),
+                )
             else:
                 to = (
                     get_object_or_404(Division, pk=data.get("to"))
@@ -340,3 +525,29 @@ class ProjectViewSet(
                 workflow.transfer(project, request.user, to, comment)
         project.refresh_from_db()
         return Response(self.get_serializer(project).data)
+
+
+@extend_schema(tags=["projects"])
+class SavedViewViewSet(viewsets.ModelViewSet):
+    """保存的视图: the caller's own named filters of the project list (``query`` holds them)."""
+
+    serializer_class = SavedViewSerializer
+    permission_classes = [
+        requires(
+            SAVED_VIEWS,
+            {"*": Action.READ, "POST": Action.CREATE, "PATCH": Action.UPDATE, "DELETE": Action.DELETE},
+            {Action.READ: _("Saved views are for those who read projects.")},
+        )
+    ]
+    pagination_class = None
+    queryset = SavedView.objects.none()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[SavedView]:
+        return visible(self.request.user, SAVED_VIEWS)
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        name = serializer.validated_data["name"]
+        if self.get_queryset().filter(name=name).exists():
+            raise Conflict(_("You already have a view named %(name)s; pick another name.") % {"name": name})
+        serializer.save(owner=self.request.user)

@@ -50,25 +50,38 @@ def check_free(project: Project) -> None:
             )
 
 
+def occupant(project: Project) -> str:
+    """Who occupies the project's carriers: its enterprise once it has one, else the project."""
+    return project.enterprise.name if project.enterprise_id else project.name
+
+
 def hold(project: Project, target: str) -> None:
     """Before a signing goes to review: check the carriers are free and reserve them."""
     if target != ProjectStage.SIGNED:
         return
     check_free(project)
-    set_supply(project.parcels.all(), SupplyStatus.RESERVED, occupant=project.name)
-    set_supply(project.buildings.all(), SupplyStatus.RESERVED, occupant=project.name)
+    set_supply(project.parcels.all(), SupplyStatus.RESERVED, occupant=occupant(project))
+    set_supply(project.buildings.all(), SupplyStatus.RESERVED, occupant=occupant(project))
 
 
 def follow(project: Project) -> None:
-    """Set the carriers' supply to what the project's state says."""
+    """Set the carriers' supply to what the project's state says, and link the project's
+    enterprise to the carriers it has signed for (and unlink them when they are released)."""
     parcels: list[LandParcel] = list(project.parcels.all())
     buildings: list[Building] = list(project.buildings.all())
+    enterprise = project.enterprise if project.enterprise_id else None
     if not project.is_live or not holds(project):
         set_supply(parcels, SupplyStatus.AVAILABLE)
         set_supply(buildings, SupplyStatus.AVAILABLE)
+        if enterprise is not None:
+            enterprise.parcels.remove(*parcels)
+            enterprise.buildings.remove(*buildings)
     elif project.pending_stage == ProjectStage.SIGNED:
-        set_supply(parcels, SupplyStatus.RESERVED, occupant=project.name)
-        set_supply(buildings, SupplyStatus.RESERVED, occupant=project.name)
+        set_supply(parcels, SupplyStatus.RESERVED, occupant=occupant(project))
+        set_supply(buildings, SupplyStatus.RESERVED, occupant=occupant(project))
     else:
-        set_supply(parcels, SupplyStatus.SOLD, occupant=project.name)
-        set_supply(buildings, SupplyStatus.LEASED, occupant=project.name)
+        set_supply(parcels, SupplyStatus.SOLD, occupant=occupant(project))
+        set_supply(buildings, SupplyStatus.LEASED, occupant=occupant(project))
+        if enterprise is not None:
+            enterprise.parcels.add(*parcels)
+            enterprise.buildings.add(*buildings)

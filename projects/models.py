@@ -12,12 +12,14 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from layers.models import Building, Division, LandParcel, Park, ProjectStage
+from layers.models import Building, Division, Enterprise, LandParcel, Park, ProjectStage
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -55,6 +57,8 @@ class EventKind(models.TextChoices):
     TO_RESERVE = "to_reserve", _("转入备选库")
     FROM_RESERVE = "from_reserve", _("移出备选库")
     TRANSFER = "transfer", _("流转")
+    SUPPLEMENT = "supplement", _("补充签约")
+    ATTACH = "attach", _("上传附件")
 
 
 class Project(models.Model):
@@ -72,6 +76,61 @@ class Project(models.Model):
         help_text=_("计划总投资。"),
     )
     foreign_capital = models.BooleanField(_("外资项目"), default=False, help_text=_("是否利用外资。"))
+    unified_code = models.CharField(
+        _("项目统一代码"),
+        max_length=40,
+        blank=True,
+        help_text=_("投资项目在线审批监管平台赋予的项目代码。"),
+    )
+    city_direct = models.BooleanField(
+        _("市直首谈"), default=False, help_text=_("由市直部门首谈的项目，之后交区县推进。")
+    )
+    office = models.CharField(
+        _("驻点招商机构"),
+        max_length=100,
+        blank=True,
+        help_text=_("引进项目的驻外招商机构（如驻深圳招商联络处）；本地引进的留空。"),
+    )
+    annual_investment_wan = models.DecimalField(
+        _("年度计划投资（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("本年度计划完成的投资。"),
+    )
+    expected_output_wan = models.DecimalField(
+        _("预计年产值（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("达产后的预计年产值。"),
+    )
+    expected_tax_wan = models.DecimalField(
+        _("预计年税收（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("达产后的预计年税收。"),
+    )
+    progress_percent = models.PositiveSmallIntegerField(
+        _("建设进度（%）"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("在建项目的形象进度；预警任务据此预判能否按期竣工（插旗预警）。"),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("项目企业"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+        help_text=_("项目落地的企业；签约后载体的使用单位即此企业。"),
+    )
     stage = models.CharField(
         _("项目阶段"),
         max_length=20,
@@ -266,6 +325,11 @@ class StageWarning(models.Model):
     notify = models.CharField(
         _("通知对象"), max_length=16, help_text=_("owner：项目负责人；county：区县领导；city：市级。")
     )
+    predicted = models.BooleanField(
+        _("插旗预警"),
+        default=False,
+        help_text=_("红牌不是因为已超期，而是按目前进度预判将超出时限（插旗预警）。"),
+    )
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     delivered_at = models.DateTimeField(
         _("送达时间"), null=True, blank=True, help_text=_("消息中心送达的时间。")
@@ -315,6 +379,25 @@ class StageRule(models.Model):
 
     def __str__(self) -> str:
         return self.get_stage_display()
+
+    def clean(self) -> None:
+        """A rule names only fields a project has and attachment kinds that exist."""
+        fields = {f.name for f in Project._meta.concrete_fields if f.editable}
+        errors: dict[str, str] = {}
+        unknown = [name for name in self.required_fields if name not in fields]
+        if unknown:
+            errors["required_fields"] = _("没有这些项目字段：%(names)s。可选：%(known)s。") % {
+                "names": "、".join(map(str, unknown)),
+                "known": "、".join(sorted(fields)),
+            }
+        kinds = [kind for kind in self.required_attachments if kind not in AttachmentKind.values]
+        if kinds:
+            errors["required_attachments"] = _("没有这些附件类型：%(names)s。可选：%(known)s。") % {
+                "names": "、".join(map(str, kinds)),
+                "known": "、".join(AttachmentKind.values),
+            }
+        if errors:
+            raise ValidationError(errors)
 
 
 class InspectionStep(models.TextChoices):
@@ -367,3 +450,159 @@ class Inspection(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.division_code = self.project.division_code
         super().save(*args, **kwargs)
+
+
+def attachment_path(attachment: ProjectAttachment, filename: str) -> str:
+    """projects/<code>/<kind>/v<n>-<name>: the media policy finds the owner by this name."""
+    return f"projects/{attachment.project.code}/{attachment.kind}/v{attachment.version}-{filename}"
+
+
+class AttachmentKind(models.TextChoices):
+    """附件资料 (seed 001 L173): the documents a stage may ask for (阶段规则 → 必需附件)."""
+
+    INTENT = "intent", _("投资意向书")
+    FIRST_TALK_FORM = "first_talk_form", _("项目首接信息表")
+    PROPOSAL = "proposal", _("项目建议书或可行性研究报告")
+    REVIEW_MATERIALS = "review_materials", _("评审备案材料")
+    CONTRACT = "contract", _("投资协议（签约合同）")
+    SUPPLEMENTARY_CONTRACT = "supplementary_contract", _("补充协议")
+    BUSINESS_LICENCE = "business_licence", _("营业执照")
+    CONSTRUCTION_PERMIT = "construction_permit", _("施工许可证")
+    COMPLETION_ACCEPTANCE = "completion_acceptance", _("竣工验收材料")
+    PRODUCTION_PROOF = "production_proof", _("投产证明")
+    TARGET_EVIDENCE = "target_evidence", _("达标达产佐证")
+    OTHER = "other", _("其他")
+
+
+class ProjectAttachment(models.Model):
+    """One version of one kind of document on a project. Uploading the same kind again adds a
+    version; the newest counts for the stage checklist, and every version is kept."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField(_("附件类型"), max_length=24, choices=AttachmentKind.choices)
+    version = models.PositiveIntegerField(_("版本"), help_text=_("同一类型的第几次上传。"))
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("原文件名"), max_length=200, help_text=_("上传时的文件名。"))
+    content_type = models.CharField(
+        _("文件类型"), max_length=20, help_text=_("按文件内容识别的类型（不看扩展名）。")
+    )
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(
+        _("SHA-256"), max_length=64, help_text=_("内容摘要：同一文件重复上传不产生新版本。")
+    )
+    stage = models.CharField(
+        _("上传时阶段"), max_length=20, choices=ProjectStage.choices, help_text=_("上传时项目所处的阶段。")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("项目附件")
+        verbose_name_plural = _("项目附件")
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind", "version"], name="project_attachment_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.kind} v{self.version}"
+
+
+class SupplementStatus(models.TextChoices):
+    PENDING = "pending", _("待市级审核")
+    APPROVED = "approved", _("已通过")
+    RETURNED = "returned", _("已退回")
+
+
+class Supplement(models.Model):
+    """补充签约: an addition to a signed project's agreement, reviewed by the city (seed 001 L181).
+    While one is pending the project waits for the city's review like any other step."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="supplements"
+    )
+    content = models.TextField(_("补充内容"), help_text=_("补充协议约定的内容。"))
+    signed_on = models.DateField(_("补充签约日期"))
+    added_investment_wan = models.DecimalField(
+        _("追加投资（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("审核通过后计入项目的计划投资。"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=SupplementStatus.choices, default=SupplementStatus.PENDING
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("补充签约")
+        verbose_name_plural = _("补充签约")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status="pending"),
+                name="project_one_pending_supplement",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.signed_on}"
+
+
+class CountyTarget(models.Model):
+    """招商任务目标: a county's annual targets, which the reports measure completion against."""
+
+    division = models.ForeignKey(
+        Division,
+        verbose_name=_("区县"),
+        on_delete=models.CASCADE,
+        related_name="project_targets",
+        limit_choices_to={"level": "county"},
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    new_projects = models.PositiveIntegerField(_("新引进项目目标（个）"), default=0)
+    investment_wan = models.DecimalField(
+        _("计划投资目标（万元）"), max_digits=14, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("招商任务目标")
+        verbose_name_plural = _("招商任务目标")
+        ordering = ["-year", "division__code"]
+        constraints = [models.UniqueConstraint(fields=["division", "year"], name="county_target_once")]
+
+    def __str__(self) -> str:
+        return f"{self.division} {self.year}"
+
+
+class SavedView(models.Model):
+    """A named filter of the project list, kept per user (the workspace's saved views)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("所有者"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    query = models.JSONField(
+        _("筛选条件"), default=dict, help_text=_("项目列表的查询参数（阶段、预警、区县、关键词等）。")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("保存的视图")
+        verbose_name_plural = _("保存的视图")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_once")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,10 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import ProjectViewSet
+from .api import ProjectViewSet, SavedViewViewSet
 from .ledger import InspectionViewSet
 
 router = SimpleRouter()
+# Registered first: "projects/views/" would otherwise read as the project with id "views".
+router.register("projects/views", SavedViewViewSet, basename="saved-view")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("inspections", InspectionViewSet, basename="inspection")
 

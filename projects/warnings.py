@@ -4,7 +4,10 @@ For a project in a stage whose rule has a time limit, counted from the day it en
 
 - due within ``remind_days``: *due soon*, a reminder to the project's owner;
 - past the limit: a *yellow* card, to the county leader;
-- past the limit by more than ``red_grace_days``: a *red* card, to the city.
+- past the limit by more than ``red_grace_days``: a *red* card, to the city;
+- 插旗预警 (seed 003 L120): under construction, once a quarter of the limit has passed, a project
+  whose progress so far (``progress_percent``) projects a finish beyond the limit and its grace
+  gets the red card before it is late, marked ``predicted``.
 
 ``sweep`` (beat: ``projects.sweep_warnings``) sets each project's card and due date and records
 each warning once per stage entry (``StageWarning``'s unique constraint), so running it twice
@@ -20,17 +23,23 @@ from datetime import date, timedelta
 from django.db.models import Min
 from django.utils import timezone
 
+from layers.models import ProjectStage
 from workdays.calendar import WorkdayIndex
 
 from .models import Card, Project, StageRule, StageWarning
 
 NOTIFY: dict[str, str] = {Card.DUE_SOON: "owner", Card.YELLOW: "county", Card.RED: "city"}
+# The stages whose progress is reported, and how much of the limit must pass before a projection
+# from it is worth a flag (a week's progress says little about a year's build).
+PROGRESS_STAGES = frozenset({ProjectStage.STARTED, ProjectStage.CONSTRUCTION})
+EVIDENCE_SHARE = 0.25
 
 
 @dataclass(frozen=True)
 class Standing:
     card: str
     due_on: date | None
+    predicted: bool = False
 
 
 def standing(project: Project, rule: StageRule | None, today: date, days: WorkdayIndex) -> Standing:
@@ -40,10 +49,29 @@ def standing(project: Project, rule: StageRule | None, today: date, days: Workda
     due = days.add(entered, rule.time_limit_days)
     if today > due:
         late = days.between(due, today)
-        return Standing(Card.RED if late > rule.red_grace_days else Card.YELLOW, due)
+        if late > rule.red_grace_days:
+            return Standing(Card.RED, due)
+        return (
+            Standing(Card.RED, due, predicted=True)
+            if _behind(project, rule, entered, today, days)
+            else Standing(Card.YELLOW, due)
+        )
+    if _behind(project, rule, entered, today, days):
+        return Standing(Card.RED, due, predicted=True)
     if days.between(today, due) <= rule.remind_days:
         return Standing(Card.DUE_SOON, due)
     return Standing(Card.NONE, due)
+
+
+def _behind(project: Project, rule: StageRule, entered: date, today: date, days: WorkdayIndex) -> bool:
+    """Whether progress so far, extended at its pace, finishes past the limit and its grace."""
+    progress = project.progress_percent
+    if project.stage not in PROGRESS_STAGES or progress is None or progress >= 100:
+        return False
+    elapsed = days.between(entered, today)
+    if elapsed < EVIDENCE_SHARE * rule.time_limit_days:
+        return False
+    return elapsed * 100 / max(progress, 1) > rule.time_limit_days + rule.red_grace_days
 
 
 def sweep(today: date | None = None) -> dict[str, int]:
@@ -62,7 +90,7 @@ def sweep(today: date | None = None) -> dict[str, int]:
     )
     new: list[StageWarning] = []
     changed: list[Project] = []
-    fields = ("id", "stage", "stage_entered_at", "ended_at", "card", "due_on")
+    fields = ("id", "stage", "stage_entered_at", "ended_at", "card", "due_on", "progress_percent")
     for project in open_projects.only(*fields).iterator(chunk_size=2000):
         now = standing(project, rules.get(project.stage), today, days)
         if (project.card, project.due_on) != (now.card, now.due_on):
@@ -81,6 +109,7 @@ def sweep(today: date | None = None) -> dict[str, int]:
                     stage_entered_at=project.stage_entered_at,
                     due_on=now.due_on,
                     notify=NOTIFY[now.card],
+                    predicted=now.predicted,
                 )
             )
     # Bookkeeping, not edits: no version, no history, no audit entry (bulk_update sends no signals).

@@ -9,11 +9,13 @@
   reserve pool (备选库) and back (the actions ``to_reserve`` / ``from_reserve``).
 - ``transfer`` (流转) asks to hand a project to another county: the city approves, then the
   receiving county confirms.
+- ``supplement`` (补充签约) submits an addition to a signed project's agreement for the city's
+  review; ``approve`` / ``send_back`` decide it like any other pending step.
 
 Each function checks the caller's right (``policy.predicates.may_act_on_project``), changes the
 project in one transaction with its ``ProjectEvent``, and bumps its version. A move the current
-stage does not allow is a ``NotAllowed`` naming those it does; missing required fields are a
-``Incomplete`` naming each.
+stage does not allow is a ``NotAllowed`` naming those it does; missing required fields and
+attachments (the stage's rule, ``checklist``) are an ``Incomplete`` naming each.
 """
 
 from __future__ import annotations
@@ -29,10 +31,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from layers.models import Division, ProjectStage
+from layers.sites import follow_stage
 from policy.predicates import may_act_on_project
 
 from . import carriers
-from .models import EventKind, Project, ProjectEvent, Review, StageRule
+from .models import (
+    AttachmentKind,
+    EventKind,
+    Project,
+    ProjectEvent,
+    Review,
+    StageRule,
+    Supplement,
+    SupplementStatus,
+)
 
 ORDER: tuple[str, ...] = tuple(ProjectStage.values)
 # The moves that wait for reviews (审核), and whose: the rest take effect when submitted.
@@ -93,6 +105,8 @@ def _applies(name: str, project: Project) -> bool:
         return live and project.in_reserve and not pending
     if name == "transfer":
         return live and not pending
+    if name == "supplement":
+        return live and not pending and ORDER.index(project.stage) >= ORDER.index(ProjectStage.SIGNED)
     return False
 
 
@@ -108,10 +122,44 @@ def _check(project: Project, user: Any, name: str) -> None:
         raise Forbidden(_("Your role or area may not take this action on this project."))
 
 
-def missing_fields(project: Project, stage: str) -> list[str]:
+def checklist(project: Project, stage: str | None = None) -> dict[str, Any]:
+    """What entering ``stage`` (by default the one the project is heading for) asks for, and
+    whether the project has it: the rule's fields and the newest version of each attachment."""
+    stage = stage or project.pending_stage or next_stage(project)
+    if stage is None:
+        return {"stage": None, "fields": [], "attachments": []}
     rule = StageRule.objects.filter(stage=stage).first()
-    required: Sequence[str] = rule.required_fields if rule else ()
-    return [name for name in required if getattr(project, name, None) in (None, "", [])]
+    fields: Sequence[str] = rule.required_fields if rule else ()
+    kinds: Sequence[str] = rule.required_attachments if rule else ()
+    have = {a.kind: a for a in project.attachments.order_by("kind", "version")} if kinds else {}
+    return {
+        "stage": stage,
+        "fields": [
+            {
+                "name": name,
+                "label": str(Project._meta.get_field(name).verbose_name),
+                "done": getattr(project, name, None) not in (None, "", []),
+            }
+            for name in fields
+        ],
+        "attachments": [
+            {
+                "kind": kind,
+                "label": str(AttachmentKind(kind).label),
+                "done": kind in have,
+                "version": have[kind].version if kind in have else None,
+            }
+            for kind in kinds
+        ],
+    }
+
+
+def missing(project: Project, stage: str) -> list[str]:
+    """The required fields and attachments (``attachments.<kind>``) entering ``stage`` lacks."""
+    listed = checklist(project, stage)
+    return [item["name"] for item in listed["fields"] if not item["done"]] + [
+        f"attachments.{item['kind']}" for item in listed["attachments"] if not item["done"]
+    ]
 
 
 def _log(project: Project, user: Any, kind: str, before: str, review: str = "", comment: str = "") -> None:
@@ -134,6 +182,7 @@ def _enter(project: Project, stage: str) -> None:
     project.stage = stage
     project.stage_entered_at = timezone.now()
     carriers.follow(project)
+    follow_stage(project.code, stage)
 
 
 def _save(project: Project) -> None:
@@ -146,12 +195,12 @@ def submit(project: Project, user: Any, comment: str = "") -> Project:
     _check(project, user, "submit")
     target = next_stage(project)
     assert target is not None
-    missing = missing_fields(project, target)
-    if missing:
+    lacking = missing(project, target)
+    if lacking:
         raise Incomplete(
-            _("Fill in these fields before moving to %(stage)s: %(fields)s.")
-            % {"stage": ProjectStage(target).label, "fields": ", ".join(missing)},
-            fields=missing,
+            _("Fill in these fields and attach these documents before moving to %(stage)s: %(fields)s.")
+            % {"stage": ProjectStage(target).label, "fields": ", ".join(lacking)},
+            fields=lacking,
         )
     before = project.stage
     reviews = REVIEWS.get(target, ())
@@ -175,6 +224,9 @@ def approve(project: Project, user: Any, comment: str = "", signing_date: date |
     if level == Review.RECEIVING or (level == Review.CITY and project.pending_division_id):
         _approve_transfer(project, user, comment)
         return project
+    if pending_supplement(project) is not None:
+        _decide_supplement(project, user, comment, approved=True)
+        return project
     reviews = REVIEWS[project.pending_stage]
     following = reviews[reviews.index(level) + 1 :]
     if following:
@@ -196,6 +248,9 @@ def send_back(project: Project, user: Any, reason: str) -> Project:
     if not reason.strip():
         raise Incomplete(_("Say why the project goes back: the submitter reads it."), fields=["reason"])
     level = project.pending
+    if pending_supplement(project) is not None:
+        _decide_supplement(project, user, reason, approved=False)
+        return project
     project.pending, project.pending_stage, project.pending_division = Review.NONE, "", None
     project.returned_reason = reason
     carriers.follow(project)  # a held carrier is free again
@@ -259,6 +314,72 @@ def _approve_transfer(project: Project, user: Any, comment: str) -> None:
     _log(project, user, kind, project.stage, review=level, comment=comment)
 
 
+def pending_supplement(project: Project) -> Supplement | None:
+    if project.pending != Review.CITY or project.pending_stage or project.pending_division_id:
+        return None
+    return project.supplements.filter(status=SupplementStatus.PENDING).first()
+
+
+@transaction.atomic
+def supplement(
+    project: Project,
+    user: Any,
+    *,
+    content: str,
+    signed_on: date | None,
+    added_investment_wan: Any = None,
+) -> Supplement:
+    """补充签约: the addition goes to the city with its agreement (a 补充协议 attachment uploaded
+    since the previous supplement)."""
+    _check(project, user, "supplement")
+    lacking = [name for name, value in (("content", content.strip()), ("signed_on", signed_on)) if not value]
+    previous = project.supplements.order_by("-submitted_at").first()
+    agreements = project.attachments.filter(kind=AttachmentKind.SUPPLEMENTARY_CONTRACT)
+    if previous is not None:
+        agreements = agreements.filter(uploaded_at__gt=previous.submitted_at)
+    if not agreements.exists():
+        lacking.append(f"attachments.{AttachmentKind.SUPPLEMENTARY_CONTRACT}")
+    if lacking:
+        raise Incomplete(
+            _("A supplementary signing needs its content, date and supplementary agreement: %(fields)s.")
+            % {"fields": ", ".join(lacking)},
+            fields=lacking,
+        )
+    added = Supplement.objects.create(
+        project=project,
+        content=content,
+        signed_on=signed_on,
+        added_investment_wan=added_investment_wan,
+        submitted_by=user,
+    )
+    project.pending, project.submitted_by, project.returned_reason = Review.CITY, user, ""
+    _save(project)
+    _log(project, user, EventKind.SUPPLEMENT, project.stage, review=Review.CITY, comment=content)
+    return added
+
+
+def _decide_supplement(project: Project, user: Any, comment: str, *, approved: bool) -> None:
+    added = pending_supplement(project)
+    assert added is not None
+    added.status = SupplementStatus.APPROVED if approved else SupplementStatus.RETURNED
+    added.decided_at = timezone.now()
+    added.save(update_fields=["status", "decided_at"])
+    if approved and added.added_investment_wan:
+        project.investment_wan = (project.investment_wan or 0) + added.added_investment_wan
+    if not approved:
+        project.returned_reason = comment
+    project.pending, project.submitted_by = Review.NONE, None
+    _save(project)
+    _log(
+        project,
+        user,
+        EventKind.APPROVE if approved else EventKind.RETURN,
+        project.stage,
+        review=Review.CITY,
+        comment=comment,
+    )
+
+
 ACTIONS: dict[str, Action] = {
     "submit": Action("submit", _lazy("提交")),
     "approve": Action("approve", _lazy("审核通过")),
@@ -267,4 +388,5 @@ ACTIONS: dict[str, Action] = {
     "to_reserve": Action("to_reserve", _lazy("转入备选库")),
     "from_reserve": Action("from_reserve", _lazy("移出备选库")),
     "transfer": Action("transfer", _lazy("流转")),
+    "supplement": Action("supplement", _lazy("补充签约")),
 }

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import User
@@ -140,6 +141,7 @@ def make_record(layer: str, c: City, where: Point, **overrides: Any) -> m.LayerF
         "project_sites": lambda: m.ProjectSite(
             project_code=f"P-{uuid.uuid4().hex[:8]}", project_name="新项目", geom=where
         ),
+        "enterprises": lambda: m.Enterprise(name="新企业", geom=where),
         "field_points": lambda: m.FieldPoint(category=category, geom=where),
         "patrol_tracks": lambda: m.PatrolTrack(
             started_at=now,
@@ -155,6 +157,32 @@ def make_record(layer: str, c: City, where: Point, **overrides: Any) -> m.LayerF
         setattr(record, key, value)
     record.save()
     return record
+
+
+# --- documents the project tests attach -------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def document(name: str = "协议.pdf", content: bytes = PDF) -> SimpleUploadedFile:
+    """An uploaded file (a small PDF unless ``content`` says otherwise)."""
+    return SimpleUploadedFile(name, content)
+
+
+def attach(api: Any, user: Any, project_id: int, kind: str, upload: SimpleUploadedFile | None = None) -> Any:
+    return api.as_user(user).post(
+        f"/api/projects/{project_id}/attachments/",
+        {"kind": kind, "file": upload or document()},
+        format="multipart",
+    )
+
+
+def attach_required(api: Any, user: Any, project_id: int) -> None:
+    """Upload a document for each attachment the project's next stage still asks for."""
+    checklist = api.as_user(user).get(f"/api/projects/{project_id}/").json()["checklist"]
+    for item in checklist["attachments"]:
+        if not item["done"]:
+            assert attach(api, user, project_id, item["kind"]).status_code == 201
 
 
 # --- GeoJSON bodies and error checks the API tests share ---------------------------------------

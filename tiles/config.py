@@ -84,6 +84,7 @@ TILE_LAYERS: dict[str, TileLayer] = {
             detail_minzoom=10,
             aggregate=True,
         ),
+        TileLayer(_P["enterprises"], ("name", "industry", "tags"), detail_minzoom=12, aggregate=True),
         TileLayer(
             _P["field_points"], ("category_id", "status", "reported_at"), detail_minzoom=12, aggregate=True
         ),

@@ -28,6 +28,7 @@ COLOURS = {
     "orthophotos": "#999999",
     "grid_cells": "#66a61e",
     "project_sites": "#e7298a",
+    "enterprises": "#1b9e77",
     "field_points": "#ff7f00",
     "patrol_tracks": "#a6761d",
 }

@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "jobs.models.JobStatus",
         "ProjectStageEnum": "layers.models.ProjectStage",
         "ProjectReviewEnum": "projects.models.Review",
+        "AttachmentKindEnum": "projects.models.AttachmentKind",
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },
 }
@@ -292,6 +293,9 @@ AUDIT_MAC_ALGORITHM = env_str("AUDIT_MAC_ALGORITHM", "sm3" if NATIONAL_CRYPTO el
 if AUDIT_MAC_ALGORITHM not in {"sha256", "sm3"}:
     raise ImproperlyConfigured(f"AUDIT_MAC_ALGORITHM must be sha256 or sm3, got {AUDIT_MAC_ALGORITHM!r}.")
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
+
+# Project attachments (projects.attachments): the largest accepted file.
+PROJECT_ATTACHMENT_MAX_MB = env_float("PROJECT_ATTACHMENT_MAX_MB", 50, positive=True)
 
 # Ingest limits and timings (read through ingest/conf.py). Web processes and workers read the same
 # environment, so both see the same values; a bad one stops start-up with the variable's name.

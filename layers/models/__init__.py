@@ -15,6 +15,7 @@ from .carriers import (
     SupplyStatus,
 )
 from .divisions import LEVEL_ORDER, PREFIX_LENGTH, Division, DivisionLevel
+from .enterprises import Enterprise, EnterpriseTag
 from .grid import EventStatus, FieldPoint, FieldPointCategory, GridCell, PatrolTrack
 from .media import Orthophoto, Panorama
 from .projects import ProjectSite, ProjectStage
@@ -30,6 +31,8 @@ __all__ = [
     "BuildingKind",
     "Division",
     "DivisionLevel",
+    "Enterprise",
+    "EnterpriseTag",
     "EventStatus",
     "FieldPoint",
     "FieldPointCategory",

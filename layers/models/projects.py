@@ -24,7 +24,9 @@ class ProjectStage(models.TextChoices):
 class ProjectSite(LayerFeature):
     derive_park = True
 
-    project_code = models.CharField(_("项目编号"), max_length=40, unique=True, help_text=_("招商项目编号。"))
+    project_code = models.CharField(
+        _("项目编号"), max_length=40, db_index=True, help_text=_("招商项目编号：一个项目可有多个点位。")
+    )
     project_name = models.CharField(_("项目名称"), max_length=200, help_text=_("招商项目名称。"))
     industry = models.CharField(_("产业类别"), max_length=50, blank=True, help_text=_("项目所属产业。"))
     stage = models.CharField(

@@ -23,7 +23,7 @@ from ingest.models import IngestJob
 from layers.registry import LAYERS
 from pipeline.models import Lead
 from policy.predicates import may_see_personal_data
-from projects.models import Inspection, Project
+from projects.models import Inspection, Project, ProjectAttachment, SavedView
 from spatial.models import Finding, OverlayCheck
 from tests.builders import build_city, make_record
 
@@ -86,6 +86,20 @@ def neighbour(django_db_setup, django_db_blocker):
         records["inspections"] = Inspection.objects.create(
             project=records["projects"], problem="邻县问题", reported_by=city.users[Role.CITY_OFFICER]
         )
+        records["attachments"] = ProjectAttachment.objects.create(
+            project=records["projects"],
+            kind="contract",
+            version=1,
+            file="projects/sweep/contract/v1-x.pdf",
+            filename="x.pdf",
+            content_type="pdf",
+            size=1,
+            sha256="sweep",
+            stage="lead",
+            uploaded_by=city.users[Role.CITY_OFFICER],
+        )
+        # A saved view is its owner's alone: nobody else's list of views shows it.
+        records["saved_views"] = SavedView.objects.create(owner=city.users[Role.CITY_OFFICER], name="视图")
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
@@ -122,7 +136,12 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/pipeline/leads/",
     }:
         return []  # creating: the matrix and the ingest tests cover who may
-    if method == "post" and path in {"/api/spatial/checks/", "/api/projects/", "/api/inspections/"}:
+    if method == "post" and path in {
+        "/api/spatial/checks/",
+        "/api/projects/",
+        "/api/inspections/",
+        "/api/projects/views/",
+    }:
         return []
     if method == "post" and re.fullmatch(r"/api/\w+/", path) and layer in LAYERS:
         return []
@@ -141,6 +160,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/pipeline/leads/": "page_size=500",
         "/api/projects/": "page_size=500",
         "/api/projects/board/": "",
+        "/api/projects/views/": "",
         "/api/inspections/": "",
         "/api/inspections/export.xlsx": "",
     }
@@ -162,6 +182,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/spatial/checks/": records["checks"].pk,
         "/api/ingest/jobs/": records["jobs"].pk,
         "/api/pipeline/leads/": records["leads"].pk,
+        "/api/projects/views/": records["saved_views"].pk,
         "/api/projects/": records["projects"].pk,
         "/api/inspections/": records["inspections"].pk,
     }

@@ -37,6 +37,7 @@ IN_SCOPE: dict[str, dict[str, str]] = {
         "parcels": "RCUD",
         "buildings": "RCUD",
         "project_sites": "R",
+        "enterprises": "RCUD",
         "panoramas": "RCUD",
     },
     Role.DISTRICT_OFFICER: {name: "RCUD" for name in LAYERS if name != "divisions"},

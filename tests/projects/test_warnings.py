@@ -82,3 +82,37 @@ def test_ended_projects_carry_no_card(project):
     project.save()
     sweep(date(2026, 11, 20))
     assert _card(project) == Card.NONE and not StageWarning.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("today", "progress", "card", "predicted"),
+    [
+        # 20 working days into a 40-day window: half the time, a tenth of the build.
+        (date(2026, 11, 30), 10, Card.RED, True),
+        (date(2026, 11, 30), 60, Card.NONE, False),  # on pace
+        (date(2026, 11, 6), 1, Card.NONE, False),  # a week in: too early to say
+        (date(2026, 11, 30), None, Card.NONE, False),  # no progress reported: nothing to project
+    ],
+)
+def test_a_build_behind_its_pace_is_flagged_red_before_it_is_late(project, today, progress, card, predicted):
+    """插旗预警 (seed 003 L120): progress so far, extended at its pace, misses the window."""
+    StageRule.objects.update_or_create(
+        stage="construction", defaults={"time_limit_days": 40, "remind_days": 2, "red_grace_days": 5}
+    )
+    project.stage, project.progress_percent = "construction", progress
+    project.save()
+    sweep(today)
+    assert _card(project) == card
+    warning = StageWarning.objects.filter(project=project).first()
+    assert (warning is not None and warning.predicted) == predicted
+    if predicted:
+        assert warning.notify == "city" and warning.due_on == date(2026, 12, 28)
+
+
+def test_a_stage_rule_names_only_real_fields_and_attachment_kinds():
+    from django.core.exceptions import ValidationError
+
+    rule = StageRule(stage="signed", required_fields=["investment_wan", "colour"], required_attachments=["memo"])
+    with pytest.raises(ValidationError) as caught:
+        rule.full_clean(validate_unique=False)
+    assert set(caught.value.message_dict) == {"required_fields", "required_attachments"}

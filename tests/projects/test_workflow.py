@@ -9,7 +9,7 @@ from audit.models import Entry
 from layers.models import LandParcel, SupplyStatus
 from projects import carriers
 from projects.models import Project, ProjectEvent
-from tests.builders import assert_error, make_record
+from tests.builders import assert_error, attach, attach_required, make_record
 
 
 def act(api, user, project_id, name, **body):
@@ -47,6 +47,9 @@ def test_the_whole_journey_with_reviews_a_return_and_the_carrier_following(api, 
     officer, leader, city_officer = (
         city.users[r] for r in (Role.DISTRICT_OFFICER, Role.DISTRICT_LEADER, Role.CITY_OFFICER)
     )
+    lacking = assert_error(act(api, officer, pk, "submit"), 400)
+    assert set(lacking["fields"]) == {"attachments.first_talk_form"}, "首谈 asks for its form"
+    attach_required(api, officer, pk)
     assert act(api, officer, pk, "submit").status_code == 200
     assert _stage(pk) == ("first_talk", "")
 
@@ -61,6 +64,7 @@ def test_the_whole_journey_with_reviews_a_return_and_the_carrier_following(api, 
     assert act(api, leader, pk, "approve").status_code == 200
     assert _stage(pk) == ("negotiating", "")
 
+    attach_required(api, officer, pk)
     act(api, officer, pk, "submit")  # to 评审备案: county, then city
     act(api, leader, pk, "approve")
     assert _stage(pk) == ("negotiating", "city")
@@ -72,6 +76,7 @@ def test_the_whole_journey_with_reviews_a_return_and_the_carrier_following(api, 
     act(api, city_officer, pk, "approve")
     assert _stage(pk) == ("review", "")
 
+    attach_required(api, officer, pk)
     act(api, officer, pk, "submit")  # to 签约: the parcel is held while in review
     parcel.refresh_from_db()
     assert parcel.supply_status == SupplyStatus.RESERVED
@@ -82,11 +87,12 @@ def test_the_whole_journey_with_reviews_a_return_and_the_carrier_following(api, 
     assert (parcel.supply_status, parcel.occupant_enterprise) == (SupplyStatus.SOLD, "新能源电池项目")
 
     for stage in ("started", "construction", "completed", "production", "target_output"):
+        attach_required(api, officer, pk)
         assert act(api, officer, pk, "submit").json()["stage"] == stage
     assert act(api, officer, pk, "submit").status_code == 409, "nothing after 达产"
 
     kinds = list(ProjectEvent.objects.filter(project_id=pk).values_list("kind", flat=True))
-    assert kinds[:4] == ["create", "advance", "submit", "approve"] and "return" in kinds
+    assert kinds[:5] == ["create", "attach", "advance", "submit", "approve"] and "return" in kinds
     assert Entry.objects.filter(object_type="projects.project", object_id=str(pk)).exists()
 
 
@@ -112,6 +118,7 @@ def test_two_live_projects_cannot_hold_one_carrier(api, city, started):
     first = Project.objects.get(pk=pk)
     first.stage, first.industry, first.investment_wan = "review", "x", 1
     first.save()
+    attach(api, officer, pk, "contract")
     act(api, officer, pk, "submit")
     other = (
         api.as_user(officer)
@@ -131,6 +138,7 @@ def test_two_live_projects_cannot_hold_one_carrier(api, city, started):
     second = Project.objects.get(pk=other)
     second.stage = "review"
     second.save()
+    attach(api, officer, other, "contract")
     error = assert_error(act(api, officer, other, "submit"), 409)
     assert first.code in error["message"]
 
