@@ -33,17 +33,19 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from core.errors import Rejected
-from layers.models import Division, ProjectSite, ProjectStage
+from layers.models import Division, Enterprise, ProjectSite, ProjectStage
 from pipeline.models import LeadStatus
 from policy.actions import Action
 from policy.drf import requires
@@ -551,3 +553,44 @@ class SavedViewViewSet(viewsets.ModelViewSet):
         if self.get_queryset().filter(name=name).exists():
             raise Conflict(_("You already have a view named %(name)s; pick another name.") % {"name": name})
         serializer.save(owner=self.request.user)
+
+
+class CarriedView(APIView):
+    """地块承载企业和项目 (seed 004 L207): the enterprises and projects a parcel or building carries.
+
+    Anyone may ask; each list holds only what the caller may read (enterprises by their layer's
+    rule, projects by theirs), so a visitor of the public map gets two empty lists."""
+
+    permission_classes: list[type[BasePermission]] = []
+
+    @extend_schema(
+        tags=["projects"],
+        summary="The enterprises and projects on a parcel (?parcel=<id>) or a building (?building=<id>).",
+        parameters=[
+            OpenApiParameter("parcel", int, required=False),
+            OpenApiParameter("building", int, required=False),
+        ],
+        responses=inline_serializer(
+            "Carried",
+            {"enterprises": serializers.ListField(), "projects": serializers.ListField()},
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        params = {k: request.query_params.get(k, "") for k in ("parcel", "building")}
+        given = [(k, v) for k, v in params.items() if v]
+        if len(given) != 1 or not given[0][1].isdigit():
+            raise ValidationError({"parcel": [_("Give one carrier: ?parcel=<id> or ?building=<id>.")]})
+        ((layer, raw),) = given
+        relation = "parcels" if layer == "parcel" else "buildings"
+        enterprises = (
+            Enterprise.objects.filter(read_filter(request.user, "enterprises"), **{relation: int(raw)})
+            .order_by("name")
+            .values("id", "name", "industry", "tags", "registered_on")
+        )
+        projects = (
+            visible(request.user, PROJECTS)
+            .filter(**{relation: int(raw)})
+            .order_by("-updated_at")
+            .values("id", "code", "name", "stage", "card", "progress_percent", "ended_at")
+        )
+        return Response({"enterprises": list(enterprises), "projects": list(projects)})

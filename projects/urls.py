@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import ProjectViewSet, SavedViewViewSet
+from .api import CarriedView, ProjectViewSet, SavedViewViewSet
 from .ledger import InspectionViewSet
 
 router = SimpleRouter()
@@ -13,5 +13,6 @@ router.register("inspections", InspectionViewSet, basename="inspection")
 urlpatterns = [
     # The ledger as a file, at a file's address (no trailing slash), before the router's routes.
     path("inspections/export.xlsx", InspectionViewSet.as_view({"get": "export"}), name="inspection-export"),
+    path("projects/carried/", CarriedView.as_view(), name="project-carried"),
     *router.urls,
 ]

@@ -33,6 +33,7 @@ from layers.models import DivisionLevel, FieldPointCategory, ProjectStage, Suppl
 from layers.registry import LAYERS
 from policy.actions import Action
 from policy.predicates import may, may_carry_url_token, may_watch_wall, read_filter, scope_key
+from projects.models import Card, Project
 from tiles.cache import versions
 from tiles.style import city_bounds
 
@@ -202,6 +203,21 @@ def wall_summary(user: Any) -> dict[str, Any]:
         return spec.model.objects.filter(read_filter(user, spec))
 
     stages = dict(visible("project_sites").values_list("stage").annotate(n=Count("id")).order_by())
+    # 黄牌 / 红牌 by stage, of the live projects whose sites the wall shows (a site names its
+    # project by code): counts only, so the wall needs no right to read the projects themselves.
+    cards: dict[str, dict[str, int]] = {}
+    warned = (
+        Project.objects.filter(
+            ended_at__isnull=True,
+            card__in=[Card.YELLOW, Card.RED],
+            code__in=visible("project_sites").values("project_code"),
+        )
+        .values_list("stage", "card")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for stage, card, n in warned:
+        cards.setdefault(stage, {})[card] = n
     now = timezone.now()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     points = visible("field_points").aggregate(
@@ -219,7 +235,13 @@ def wall_summary(user: Any) -> dict[str, Any]:
     return {
         "generated_at": now,
         "stages": [
-            {"stage": value, "label": str(label), "count": stages.get(value, 0)}
+            {
+                "stage": value,
+                "label": str(label),
+                "count": stages.get(value, 0),
+                "yellow": cards.get(value, {}).get(Card.YELLOW, 0),
+                "red": cards.get(value, {}).get(Card.RED, 0),
+            }
             for value, label in ProjectStage.choices
         ],
         "projects": sum(stages.values()),

@@ -166,6 +166,8 @@ def project_sites(
     """About 600 x scale investment projects; settled ones sit on a parcel or in a building."""
     n = max(10, round(600 * scale))
     stage = weighted_choice(rng, vocab.PROJECT_STAGE, n)
+    # Every stage at least once, however small the city: the workspace's board has no empty column.
+    stage[rng.permutation(n)[: len(vocab.PROJECT_STAGE)]] = [v for v, _w in vocab.PROJECT_STAGE]
     settled = np.isin(stage, vocab.SETTLED_STAGES)
     how = np.where(settled, np.select([rng.random(n) < 0.6, rng.random(n) < 0.6], [1, 2], 0), 0)
     use, status = p.attrs["land_use"], p.attrs["supply_status"]

@@ -164,6 +164,11 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/inspections/": "",
         "/api/inspections/export.xlsx": "",
     }
+    if method == "get" and path == "/api/projects/carried/":
+        return [
+            (f"{path}?parcel={records['parcels'].pk}", None),
+            (f"{path}?building={records['buildings'].pk}", None),
+        ]
     if method == "get" and path in simple_get:
         return [(f"{path}?{simple_get[path]}", None)]
     if method == "get" and path == "/api/audit/entries/export.{kind}":

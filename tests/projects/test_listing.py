@@ -88,3 +88,19 @@ def test_the_map_shows_the_sites_and_carriers_and_sites_follow_the_stage(api, ci
     assert set(ProjectSite.objects.filter(project_code=project.code).values_list("stage", flat=True)) == {
         "first_talk"
     }
+
+
+def test_a_plot_shows_the_enterprises_and_projects_it_carries_to_those_who_may_read_them(api, city):
+    parcel = make_record("parcels", city, city.inside(0))
+    enterprise = make_record("enterprises", city, city.inside(0), name="云浮新材料有限公司")
+    enterprise.parcels.add(parcel)
+    project = Project.objects.create(
+        name="新材料项目", division=city.counties[0], owner=city.users[Role.DISTRICT_OFFICER], stage="started"
+    )
+    project.parcels.add(parcel)
+    url = f"/api/projects/carried/?parcel={parcel.pk}"
+    seen = api.as_user(city.users[Role.DISTRICT_LEADER]).get(url).json()
+    assert [e["name"] for e in seen["enterprises"]] == ["云浮新材料有限公司"]
+    assert [(p["name"], p["stage"]) for p in seen["projects"]] == [("新材料项目", "started")]
+    assert api.as_user(city.users[Role.INVESTOR]).get(url).json() == {"enterprises": [], "projects": []}
+    assert_error(api.get("/api/projects/carried/?parcel=x"), 400, "parcel")

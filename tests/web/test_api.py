@@ -13,6 +13,7 @@ from accounts.models import AuthToken, TokenKind
 from accounts.roles import Role
 from core.auth import issue_ticket as stream_ticket
 from layers.models import FieldPoint
+from projects.models import Project
 from tests.builders import make_record
 from web import stream
 
@@ -132,7 +133,15 @@ def test_search_input_errors(api, db, params):
 
 
 def test_wall_summary_and_points(api, city, display_token):
-    make_record("project_sites", city, city.inside(0), stage="signed")
+    site = make_record("project_sites", city, city.inside(0), stage="signed")
+    Project.objects.create(
+        code=site.project_code,
+        name=site.project_name,
+        stage="signed",
+        card="red",
+        division=city.counties[0],
+        owner=city.users[Role.DISTRICT_OFFICER],
+    )
     make_record("project_sites", city, city.inside(1), stage="lead")
     make_record("field_points", city, city.inside(0))
     make_record("parcels", city, city.inside(0), supply_status="available", is_public=True)
@@ -143,6 +152,8 @@ def test_wall_summary_and_points(api, city, display_token):
     data = api.get("/api/wall/summary/").json()
     stages = {s["stage"]: s["count"] for s in data["stages"]}
     assert stages["signed"] == 1 and stages["lead"] == 1 and data["projects"] == 2
+    signed = next(s for s in data["stages"] if s["stage"] == "signed")
+    assert (signed["yellow"], signed["red"]) == (0, 1), "the funnel shows the stage's cards"
     assert data["field_points"]["today"] == 1 and data["field_points"]["total"] == 1
     assert data["carriers"]["parcels_available"] == 1
     assert [c["code"] for c in data["counties"]] == [c.code for c in city.counties]

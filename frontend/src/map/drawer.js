@@ -168,6 +168,7 @@ export function setupDrawer(ctx) {
       <div data-part="photos"></div>
       <div data-part="panorama"></div>
       <div data-part="ortho"></div>
+      ${carrier ? '<div data-part="carried" hidden></div>' : ''}
       ${carrier || layer === 'parks' ? `<h3>${esc(t('nearby'))}</h3><div data-part="nearby" class="nearby">${esc(t('loading'))}</div>` : ''}`;
     body.querySelector('[data-act="locate"]').addEventListener('click', () => fit(feature.geometry));
     const cmpBtn = body.querySelector('[data-act="compare"]');
@@ -204,7 +205,26 @@ export function setupDrawer(ctx) {
       }).catch(() => {});
     }
     if (carrier || layer === 'parks') loadNearby(layer, id, mine);
+    if (carrier) loadCarried(layer, id, mine);
   };
+
+  // 地块承载企业和项目: the server answers with what the caller may read, so the public sees
+  // nothing here and staff see the enterprises and projects on the carrier.
+  async function loadCarried(layer, id, mine) {
+    const el = body.querySelector('[data-part="carried"]');
+    try {
+      const data = await api.get('/api/projects/carried/', { [layer === 'parcels' ? 'parcel' : 'building']: id });
+      if (mine !== request || !(data.enterprises.length || data.projects.length)) return;
+      const enterprises = data.enterprises.map((e) => `<li><span class="name">${esc(e.name)}</span><span class="cat">${esc(e.industry || '')}</span></li>`);
+      const projects = data.projects.map((p) => `<li><span class="name">${esc(p.name)}</span><span class="cat">${esc(L('stage', p.stage))}${p.progress_percent != null ? ` · ${p.progress_percent}%` : ''}</span></li>`);
+      el.innerHTML = `<h3>${esc(t('carried'))}</h3>${
+        enterprises.length ? `<h4>${esc(t('carried_enterprises'))}</h4><ul class="nearby-list">${enterprises.join('')}</ul>` : ''
+      }${projects.length ? `<h4>${esc(t('carried_projects'))}</h4><ul class="nearby-list">${projects.join('')}</ul>` : ''}`;
+      el.hidden = false;
+    } catch {
+      /* the drawer is whole without this part */
+    }
+  }
 
   function fit(geometry) {
     const b = bboxOf(geometry);

@@ -9,6 +9,7 @@ export const WALL_DICT = {
     kpi_points_today: '今日信息打点', kpi_points_7d: '近7日信息打点',
     live_on: '实时连接', live_off: '连接中断，稍后重连', live_retry: '正在重连', live_busy: '连接繁忙，稍后重试',
     mu: '亩',
+    card_yellow: '黄', card_red: '红',
   },
   en: {
     wall_title: 'Yunfu investment & grid governance wall',
@@ -20,5 +21,6 @@ export const WALL_DICT = {
     kpi_points_today: 'Field points today', kpi_points_7d: 'Field points, 7 days',
     live_on: 'Live', live_off: 'Disconnected; reconnecting soon', live_retry: 'Reconnecting', live_busy: 'Server busy; retrying',
     mu: ' mu',
+    card_yellow: 'Y', card_red: 'R',
   },
 };

@@ -353,9 +353,16 @@ async function loadCounties(theme) {
   }
 }
 
+// The stage's warned projects after its counts: 黄2 红1 (nothing when none are warned).
+function cardText(c) {
+  if (!c || !(c.yellow || c.red)) return '';
+  return `  ${c.yellow ? `${t('card_yellow')}${c.yellow}` : ''}${c.yellow && c.red ? ' ' : ''}${c.red ? `${t('card_red')}${c.red}` : ''}`;
+}
+
 async function drawFunnel(summary) {
   await charts();
   const counts = Object.fromEntries(summary.stages.map((s) => [s.stage, s.count]));
+  const cards = Object.fromEntries(summary.stages.map((s) => [s.stage, { yellow: s.yellow || 0, red: s.red || 0 }]));
   // A true funnel: projects that reached each stage or went beyond it.
   let running = 0;
   const reached = {};
@@ -376,9 +383,9 @@ async function drawFunnel(summary) {
         bottom: '2%',
         minSize: '18%',
         gap: 2,
-        label: { show: true, position: 'inside', color: '#041221', fontSize: remPx(0.75), formatter: (p) => `${L('stage', p.data.stage)}  ${p.data.value}（${p.data.here}）` },
+        label: { show: true, position: 'inside', color: '#041221', fontSize: remPx(0.75), formatter: (p) => `${L('stage', p.data.stage)}  ${p.data.value}（${p.data.here}）${cardText(p.data.cards)}` },
         itemStyle: { borderWidth: 0 },
-        data: STAGES.map((s) => ({ name: s, stage: s, value: reached[s], here: counts[s] || 0, itemStyle: { color: STAGE_COLOURS[s] } })),
+        data: STAGES.map((s) => ({ name: s, stage: s, value: reached[s], here: counts[s] || 0, cards: cards[s], itemStyle: { color: STAGE_COLOURS[s] } })),
       },
     ],
   });

@@ -79,6 +79,11 @@ class Command(BaseCommand):
             if flush:
                 flush_demo(say)
             counts = load_city(city, say)
+            if apps.is_installed("projects"):
+                # The pipeline sits above the layers: its demo hangs off the project sites just loaded.
+                from projects.demo import load_projects
+
+                counts.update(load_projects(say, as_of, seed))
             t = time.monotonic()
         # Deferred foreign-key checks run at commit.
         say(f"  {'commit':<16} {'':>14} {time.monotonic() - t:>7.1f} s")
