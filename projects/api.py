@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
+from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import transaction
 from django.db.models import Count, F, QuerySet, Window
@@ -45,6 +46,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from core.errors import Rejected
+from layers.history import history_entries
 from layers.models import Division, Enterprise, ProjectSite, ProjectStage
 from pipeline.models import LeadStatus
 from policy.actions import Action
@@ -105,7 +107,11 @@ class EventSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     actions = serializers.SerializerMethodField(help_text="What the caller may do now.")
-    owner: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    owner: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="项目负责人变更: hand the project to an officer who may run it (the creator on create).",
+    )
 
     class Meta:
         model = Project
@@ -164,6 +170,16 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_actions(self, project: Project) -> list[str]:
         return workflow.available(project, self.context["request"].user)
+
+    def validate_owner(self, owner: Any) -> Any:
+        """The new owner must be someone who may run this project (an officer of its area)."""
+        project = self.instance
+        if project is not None and owner.pk != project.owner_id and not can_update_project(owner, project):
+            raise serializers.ValidationError(
+                _("%(name)s may not run projects of this county; hand it to one of its officers.")
+                % {"name": owner.get_username()}
+            )
+        return owner
 
     def validate_lead(self, lead: Any) -> Any:
         """A lead converts once, by someone who may read it; the project keeps its carriers."""
@@ -281,6 +297,29 @@ def _amount(data: dict[str, Any], name: str) -> Decimal | None:
     if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
         raise ValidationError({name: [_("Give an amount in 万元 such as 5000.")]})
     return value
+
+
+def change_log(project: Project) -> list[dict[str, Any]]:
+    """The project's field changes from its history rows, each field with its label; the
+    workflow's bookkeeping (version) is left out, the owner (项目负责人变更) is in."""
+    log = []
+    for row, previous in history_entries(project):
+        if previous is None:
+            continue
+        changes = [
+            {
+                "field": change.field,
+                "label": str(Project._meta.get_field(change.field).verbose_name),
+                "old": change.old,
+                "new": change.new,
+            }
+            for change in row.diff_against(previous).changes
+            if change.field != "version"
+        ]
+        if changes:
+            user = row.history_user.get_username() if row.history_user else None
+            log.append({"at": row.history_date, "user": user, "changes": changes})
+    return log
 
 
 def project_map(project: Project, user: Any) -> dict[str, Any]:
@@ -406,6 +445,22 @@ class ProjectViewSet(
     def events(self, request: Request, pk: str | None = None) -> Response:
         project = self.get_object()
         return Response(EventSerializer(project.events.select_related("user"), many=True).data)
+
+    @extend_schema(
+        summary="修改日志: every change of the project's fields (owner changes included), newest first.",
+        responses=inline_serializer(
+            "ProjectChange",
+            {
+                "at": serializers.DateTimeField(),
+                "user": serializers.CharField(allow_null=True),
+                "changes": serializers.ListField(child=serializers.DictField()),
+            },
+            many=True,
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        return Response(change_log(self.get_object()))
 
     @extend_schema(
         methods=["GET"],

@@ -227,3 +227,16 @@ def test_a_lead_converts_into_a_project_keeping_the_carriers_viewed(api, city):
     assert lead.status == LeadStatus.CONVERTED
     again = api.as_user(officer).post("/api/projects/", {**body, "name": "再转一次"}, format="json")
     assert_error(again, 400, "lead")
+
+
+def test_the_change_log_keeps_every_field_change_and_the_owner(api, city, started):
+    pk, _parcel = started
+    officer, city_officer = city.users[Role.DISTRICT_OFFICER], city.users[Role.CITY_OFFICER]
+    patch(api, officer, pk, name="新能源电池二期项目")
+    assert_error(patch(api, officer, pk, owner=city.users[Role.PARK_MANAGER].pk), 400, "owner")
+    assert patch(api, officer, pk, owner=city_officer.pk).status_code == 200, "项目负责人变更"
+    log = api.as_user(officer).get(f"/api/projects/{pk}/changes/").json()
+    fields = [c["field"] for entry in log for c in entry["changes"]]
+    assert fields[:2] == ["owner", "name"], "newest first, the owner change kept"
+    named = next(c for entry in log for c in entry["changes"] if c["field"] == "name")
+    assert (named["old"], named["new"], named["label"]) == ("新能源电池项目", "新能源电池二期项目", "项目名称")
