@@ -40,7 +40,7 @@ def _changes(new: Any, old: Any) -> list[dict[str, Any]]:
     return [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
 
 
-def history_entries(record: LayerFeature) -> list[tuple[Any, Any]]:
+def history_entries(record: Any) -> list[tuple[Any, Any]]:
     """(historical record, the one before it), newest first."""
     rows = list(record.history.select_related("history_user").order_by("-history_date", "-history_id"))
     return [(row, rows[i + 1] if i + 1 < len(rows) else None) for i, row in enumerate(rows)]

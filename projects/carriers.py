@@ -52,7 +52,8 @@ def check_free(project: Project) -> None:
 
 def occupant(project: Project) -> str:
     """Who occupies the project's carriers: its enterprise once it has one, else the project."""
-    return project.enterprise.name if project.enterprise_id else project.name
+    enterprise = project.enterprise
+    return enterprise.name if enterprise is not None else project.name
 
 
 def hold(project: Project, target: str) -> None:

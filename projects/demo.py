@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -75,7 +75,7 @@ class _Builder:
         self.officer = user.objects.get(username="district")
         self.leader = user.objects.get(username="district_leader")
         self.city = user.objects.get(username="city")
-        self.demo_county = self.officer.division
+        self.demo_county: Division = cast(Division, self.officer.division)
         self.events: list[ProjectEvent] = []
         self.files: list[tuple[Project, str, datetime]] = []
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from jobs.models import Job
 from layers.models import Building, Division, Enterprise, LandParcel, Park, ProjectStage
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -277,6 +278,11 @@ class Project(models.Model):
     @property
     def is_live(self) -> bool:
         return self.ended_at is None
+
+    @classmethod
+    def label(cls, field: str) -> str:
+        """A field's translated name, as the checklist and the change log show it."""
+        return str(getattr(cls._meta.get_field(field), "verbose_name", field))
 
 
 class ProjectEvent(models.Model):
@@ -606,3 +612,43 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReportJobKind(models.TextChoices):
+    XLSX = "xlsx", _("Excel导出")
+
+
+class ReportJob(Job):
+    """A report export too large to build during the request (``projects.report_jobs``): built in
+    the background with the submitter's scope and filters; the file is theirs alone to download."""
+
+    kind = models.CharField(
+        _("任务类型"), max_length=8, choices=ReportJobKind.choices, default=ReportJobKind.XLSX
+    )
+    report_name = models.CharField(
+        _("报表"), max_length=40, help_text=_("报表名称，如 new_projects（见 projects.reports）。")
+    )
+    query = models.JSONField(
+        _("筛选条件"), default=dict, blank=True, help_text=_("导出时的查询参数（项目列表的筛选与起止日期）。")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("申请导出的用户：按其权限范围生成，仅其本人可下载。"),
+    )
+    rows = models.PositiveIntegerField(_("行数"), default=0, help_text=_("导出的数据行数。"))
+    content = models.BinaryField(
+        _("文件内容"), null=True, blank=True, editable=False, help_text=_("生成的带水印Excel文件。")
+    )
+
+    class Meta:
+        verbose_name = _("报表导出任务")
+        verbose_name_plural = _("报表导出任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="report_job_lease_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_name} #{self.pk} ({self.get_status_display()})"

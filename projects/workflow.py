@@ -137,7 +137,7 @@ def checklist(project: Project, stage: str | None = None) -> dict[str, Any]:
         "fields": [
             {
                 "name": name,
-                "label": str(Project._meta.get_field(name).verbose_name),
+                "label": Project.label(name),
                 "done": getattr(project, name, None) not in (None, "", []),
             }
             for name in fields
@@ -345,6 +345,7 @@ def supplement(
             % {"fields": ", ".join(lacking)},
             fields=lacking,
         )
+    assert signed_on is not None  # checked above
     added = Supplement.objects.create(
         project=project,
         content=content,
