@@ -115,7 +115,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "code",
             "unified_code",
@@ -309,7 +309,7 @@ def change_log(project: Project) -> list[dict[str, Any]]:
         changes = [
             {
                 "field": change.field,
-                "label": str(Project._meta.get_field(change.field).verbose_name),
+                "label": Project.label(change.field),
                 "old": change.old,
                 "new": change.new,
             }
