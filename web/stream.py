@@ -18,6 +18,10 @@ Limits, because the app server is gunicorn gthread and an open stream holds one 
 
 Points written in bulk (ingest of GPS files) do not go through ``save()`` and are not events: an
 import of last month's waypoints is history, not news for the wall.
+
+The loop itself (``events``) knows no field points: it serves any ``Feed`` — a channel, the
+event name, a replay from the database and a per-viewer filter — so the message centre's inbox
+(``inbox.feed``) streams the same way under the same limits.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -49,9 +54,28 @@ _slots = threading.BoundedSemaphore(settings.WEB_STREAM_SLOTS)
 SPEC = LAYERS["field_points"]
 
 
-def channel() -> str:
+def channel(name: str = "field-points") -> str:
     """One channel per cache prefix, so test runs and `make run` never hear each other."""
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:stream:field-points"
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:stream:{name}"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What one kind of stream sends: ``replay(after)`` gives the items saved after an id, oldest
+    first; ``shown(data)`` is the published item as this viewer may see it, or None if not theirs."""
+
+    channel: str
+    event: str
+    replay: Callable[[int], list[dict[str, Any]]]
+    shown: Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+def publish_to(name: str, data: dict[str, Any]) -> None:
+    """Send one item to every open stream of channel ``name``; a Redis outage never fails a save."""
+    try:
+        _redis().publish(channel(name), json.dumps(data, ensure_ascii=False, default=str))
+    except Exception:  # noqa: BLE001 - a live feed is best effort; the data is saved
+        log.warning("could not publish to the live feed %s", name, exc_info=True)
 
 
 @functools.cache
@@ -95,11 +119,8 @@ def payload(point: FieldPoint, names: list[str] | None = None) -> dict[str, Any]
 
 
 def publish(point: FieldPoint) -> None:
-    """Send one new point to every open stream; a Redis outage never fails the save."""
-    try:
-        _redis().publish(channel(), json.dumps(payload(point), ensure_ascii=False))
-    except Exception:  # noqa: BLE001 - the live feed is best effort; the data is saved
-        log.warning("could not publish field point %s to the live feed", point.pk, exc_info=True)
+    """Send one new point to every open wall."""
+    publish_to("field-points", payload(point))
 
 
 class _Record:
@@ -138,6 +159,16 @@ def _shown(user: Any, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def field_points(user: Any) -> Feed:
+    """The wall's feed: new field points this viewer may read."""
+    return Feed(
+        channel=channel("field-points"),
+        event="field_point",
+        replay=lambda after: _replay(user, after),
+        shown=lambda data: _shown(user, data) if can_read(user, SPEC, _Record(data)) else None,
+    )
+
+
 def _release_database() -> None:
     """Close this thread's idle connections: a ten-minute stream must not hold a PostgreSQL slot."""
     for conn in connections.all(initialized_only=True):
@@ -145,7 +176,7 @@ def _release_database() -> None:
             conn.close()
 
 
-def events(user: Any, last_event_id: int | None, lifetime: float | None = None) -> Iterator[str]:
+def events(feed: Feed, last_event_id: int | None, lifetime: float | None = None) -> Iterator[str]:
     """The body of one stream. Runs inside the response, in the app server's thread."""
     lifetime = settings.WEB_STREAM_LIFETIME if lifetime is None else lifetime
     keepalive = settings.WEB_STREAM_KEEPALIVE
@@ -155,7 +186,7 @@ def events(user: Any, last_event_id: int | None, lifetime: float | None = None) 
     pubsub = None
     try:
         pubsub = _redis().pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(channel())  # before the replay, so nothing falls between the two
+        pubsub.subscribe(feed.channel)  # before the replay, so nothing falls between the two
         started = time.monotonic()
         yield f"retry: {RETRY_MS}\n{sse('hello', {'lifetime_s': lifetime, 'server_time': timezone.now()})}"
         # Ids already sent by the replay, which the channel may bring a second time. Not "every id
@@ -163,9 +194,9 @@ def events(user: Any, last_event_id: int | None, lifetime: float | None = None) 
         # arrive after one with a higher id and must not be dropped.
         replayed: set[int] = set()
         if last_event_id is not None:
-            for data in _replay(user, last_event_id):
+            for data in feed.replay(last_event_id):
                 replayed.add(data["id"])
-                yield sse("field_point", data, data["id"])
+                yield sse(feed.event, data, data["id"])
         _release_database()  # the stream needs no database connection while it waits
         last_sent = time.monotonic()
         while time.monotonic() - started < lifetime:
@@ -173,9 +204,10 @@ def events(user: Any, last_event_id: int | None, lifetime: float | None = None) 
             now = time.monotonic()
             if message and message.get("type") == "message":
                 data = json.loads(message["data"])
-                if data.get("id") not in replayed and can_read(user, SPEC, _Record(data)):
+                shown = feed.shown(data) if data.get("id") not in replayed else None
+                if shown is not None:
                     last_sent = now
-                    yield sse("field_point", _shown(user, data), data["id"])
+                    yield sse(feed.event, shown, data["id"])
             elif now - last_sent >= keepalive:
                 last_sent = now
                 yield ": keep-alive\n\n"

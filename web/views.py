@@ -345,7 +345,7 @@ def field_point_stream(request: HttpRequest, *, viewer: Any) -> HttpResponse:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or ""
     last = int(raw) if raw.isdigit() else None
     response = StreamingHttpResponse(
-        stream.events(viewer, last), content_type="text/event-stream; charset=utf-8"
+        stream.events(stream.field_points(viewer), last), content_type="text/event-stream; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"

@@ -176,7 +176,7 @@ def _read(gen, event: str, limit: int = 20) -> dict:
 
 
 def test_stream_forwards_new_points_the_viewer_may_see(city):
-    gen = stream.events(city.users[Role.DISPLAY], None, lifetime=5)
+    gen = stream.events(stream.field_points(city.users[Role.DISPLAY]), None, lifetime=5)
     hello = _read(gen, "hello")
     assert hello["lifetime_s"] == 5
     point = make_record("field_points", city, city.inside(1), note="路灯倒伏")
@@ -189,7 +189,7 @@ def test_stream_forwards_new_points_the_viewer_may_see(city):
 
 def test_stream_cuts_to_the_viewers_scope(city):
     worker = city.users[Role.GRID_WORKER]  # bound to the first cell of county 0
-    gen = stream.events(worker, None, lifetime=4)
+    gen = stream.events(stream.field_points(worker), None, lifetime=4)
     _read(gen, "hello")
     elsewhere = make_record("field_points", city, city.inside(1))
     mine = make_record("field_points", city, city.inside(0))
@@ -202,7 +202,7 @@ def test_stream_cuts_to_the_viewers_scope(city):
 def test_stream_replays_what_a_reconnecting_wall_missed(city):
     first = make_record("field_points", city, city.inside(0))
     second = make_record("field_points", city, city.inside(1))
-    gen = stream.events(city.users[Role.DISPLAY], first.pk, lifetime=2)
+    gen = stream.events(stream.field_points(city.users[Role.DISPLAY]), first.pk, lifetime=2)
     _read(gen, "hello")
     assert _read(gen, "field_point")["id"] == second.pk
     rest = "".join(gen)  # ends by itself after its lifetime, asking the client to reconnect
@@ -211,13 +211,16 @@ def test_stream_replays_what_a_reconnecting_wall_missed(city):
 
 def test_stream_slots_are_bounded(city, settings):
     display = city.users[Role.DISPLAY]
-    open_streams = [stream.events(display, None, lifetime=5) for _ in range(settings.WEB_STREAM_SLOTS)]
+    open_streams = [
+        stream.events(stream.field_points(display), None, lifetime=5)
+        for _ in range(settings.WEB_STREAM_SLOTS)
+    ]
     for gen in open_streams:
         _read(gen, "hello")
-    refused = "".join(stream.events(display, None, lifetime=5))
+    refused = "".join(stream.events(stream.field_points(display), None, lifetime=5))
     assert "event: busy" in refused and "retry: 15000" in refused
     open_streams.pop().close()  # a closed stream frees its slot
-    again = stream.events(display, None, lifetime=1)
+    again = stream.events(stream.field_points(display), None, lifetime=1)
     assert _read(again, "hello")
     for gen in [again, *open_streams]:
         gen.close()

@@ -34,7 +34,7 @@ def test_stream_masks_personal_fields_per_viewer(city, monkeypatch, role, note):
         stream, "SPEC", dataclasses.replace(LAYERS["field_points"], personal_fields=("note",))
     )
     earlier = make_record("field_points", city, city.inside(0), note="13912345678")
-    gen = stream.events(city.users[role], earlier.pk - 1, lifetime=3)
+    gen = stream.events(stream.field_points(city.users[role]), earlier.pk - 1, lifetime=3)
     assert _first_point(gen)["note"] == note  # the replay
     live = make_record("field_points", city, city.inside(0), note="13912345678")
     stream.publish(live)
