@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from accounts import tokens
@@ -98,11 +99,11 @@ def viewer(request: HttpRequest) -> Any:
     return token.user if token is not None else request.user
 
 
-def with_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def with_viewer(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Resolve the viewer once and pass it to the view as ``viewer=``; a bad credential is a 401."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             user = viewer(request)
         except BadCredentials as exc:

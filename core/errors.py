@@ -86,7 +86,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 class Rejected(APIException):
     """A 4xx in the platform's error shape with a specific code (and the field at fault)."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self, message: str, code: str = "invalid", field: str | None = None, status_code: int = 400

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/pipeline/", include("pipeline.urls")),
     path("api/audit/", include("audit.urls")),
     path("api/", include("projects.urls")),
+    path("api/", include("inbox.urls")),
     path("api/", include("layers.api.urls")),
     re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
     path("tiles/", include("tiles.urls")),

@@ -30,7 +30,7 @@ from .resources import (
     URL_TOKEN_ROLES,
 )
 from .rules import Resource, allowed_q, allows, assigns_actor, role_allows
-from .scope import role_of, scope_of
+from .scope import ScopeFields, role_of, scope_of
 
 if TYPE_CHECKING:
     from layers.registry import LayerSpec
@@ -210,6 +210,16 @@ def visible(user: Any, resource: Resource, action: Action = Action.READ) -> Quer
     return resource.model_class._default_manager.filter(allowed_q(user, resource, action))
 
 
+def visible_projects(user: Any) -> QuerySet:
+    """The projects the user reads: those of their area, and a transfer (流转) waiting for their
+    county's confirmation — the receiving officers must see what they are asked to take on."""
+    projects = visible(user, PROJECTS)
+    if role_of(user) not in PROJECT_REVIEWERS["receiving"]:
+        return projects
+    receiving = Q(pending="receiving") & scope_of(user).q(ScopeFields(division="pending_division__code"))
+    return PROJECTS.model_class._default_manager.filter(allowed_q(user, PROJECTS, Action.READ) | receiving)
+
+
 def can_create_project(user: Any, project: Any) -> bool:
     return allows(user, PROJECTS, Action.CREATE, project)
 
@@ -286,3 +296,17 @@ def can_read_history(user: Any, layer: LayerSpec | str, record: Any) -> bool:
 def may_list_layer(user: Any, layer: LayerSpec) -> bool:
     """Whether the layer appears to this user at all (catalogue, tiles)."""
     return layer.public or may(user, layer, Action.READ)
+
+
+def in_charge(roles: Iterable[str], division_code: str) -> list[Any]:
+    """The active users of these roles whose scope holds this place: who a notice about it goes to
+    (the county leader of a project's county, the city officers above it)."""
+    from accounts.models import User
+
+    return [
+        user
+        for user in User.objects.filter(role__in=list(roles), is_active=True).select_related(
+            "division", "park", "grid_cell"
+        )
+        if scope_of(user).contains(division_code)
+    ]

@@ -246,6 +246,14 @@ INSPECTION_STEPS: dict[str, frozenset[str]] = {
     "rectification_reviewed": frozenset({Role.CITY_OFFICER}),  # the city signs it off
 }
 
+# 消息中心: every signed-in user reads and marks their own messages; nobody reads another's.
+MESSAGES = Resource(
+    "messages",
+    "inbox.Message",
+    owner="recipient",
+    grants={EVERY_ROLE: own(R, U)},
+)
+
 # The audit log (SPEC 9): auditors read all of it, city-wide, and nobody edits it (the database
 # refuses). Exporting it is reading it.
 AUDIT_LOG = Resource("audit_log", "audit.Entry", grants={Role.AUDITOR: anywhere(R)})
@@ -261,6 +269,7 @@ RESOURCES: dict[str, Resource] = {
         PROJECTS,
         SAVED_VIEWS,
         INSPECTIONS,
+        MESSAGES,
         AUDIT_LOG,
     ]
 }

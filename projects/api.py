@@ -51,10 +51,17 @@ from layers.models import Division, Enterprise, ProjectSite, ProjectStage
 from pipeline.models import LeadStatus
 from policy.actions import Action
 from policy.drf import requires
-from policy.predicates import can_create_project, can_update_project, may_read_lead, read_filter, visible
+from policy.predicates import (
+    can_create_project,
+    can_update_project,
+    may_read_lead,
+    read_filter,
+    visible,
+    visible_projects,
+)
 from policy.resources import PROJECTS, SAVED_VIEWS
 
-from . import attachments, carriers, workflow
+from . import attachments, carriers, notify, workflow
 from .listing import PARAMETERS, filter_projects
 from .models import AttachmentKind, Project, ProjectAttachment, ProjectEvent, SavedView
 
@@ -370,7 +377,7 @@ class ProjectViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Project]:
-        projects = visible(self.request.user, PROJECTS).select_related("division")
+        projects = visible_projects(self.request.user).select_related("division")
         if self.action == "list":
             projects = filter_projects(projects, self.request.query_params, self.request.user)
         return projects.prefetch_related("parcels", "buildings")
@@ -416,9 +423,11 @@ class ProjectViewSet(
                 _("The project changed since you read it (now version %(v)s); reload and edit again.")
                 % {"v": project.version}
             )
+        previous_owner = project.owner_id
         with transaction.atomic():
             project.version += 1
             serializer.save()
+            notify.handed_over(project, previous_owner)
             if carriers.holds(project):
                 with refusals():
                     carriers.check_free(project)

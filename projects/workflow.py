@@ -34,7 +34,7 @@ from layers.models import Division, ProjectStage
 from layers.sites import follow_stage
 from policy.predicates import may_act_on_project
 
-from . import carriers
+from . import carriers, notify
 from .models import (
     AttachmentKind,
     EventKind,
@@ -210,6 +210,7 @@ def submit(project: Project, user: Any, comment: str = "") -> Project:
         carriers.hold(project, target)
         _save(project)
         _log(project, user, EventKind.SUBMIT, before, review=reviews[0], comment=comment)
+        notify.review_requested(project)
     else:
         _enter(project, target)
         _save(project)
@@ -229,6 +230,7 @@ def approve(project: Project, user: Any, comment: str = "", signing_date: date |
         return project
     reviews = REVIEWS[project.pending_stage]
     following = reviews[reviews.index(level) + 1 :]
+    submitter = project.submitted_by
     if following:
         project.pending = following[0]
     else:
@@ -239,6 +241,10 @@ def approve(project: Project, user: Any, comment: str = "", signing_date: date |
         _enter(project, target)
     _save(project)
     _log(project, user, EventKind.APPROVE, before, review=level, comment=comment)
+    if following:
+        notify.review_requested(project)
+    else:
+        notify.decided(project, approved=True, comment=comment, submitter=submitter)
     return project
 
 
@@ -251,11 +257,13 @@ def send_back(project: Project, user: Any, reason: str) -> Project:
     if pending_supplement(project) is not None:
         _decide_supplement(project, user, reason, approved=False)
         return project
+    submitter = project.submitted_by
     project.pending, project.pending_stage, project.pending_division = Review.NONE, "", None
     project.returned_reason = reason
     carriers.follow(project)  # a held carrier is free again
     _save(project)
     _log(project, user, EventKind.RETURN, project.stage, review=level, comment=reason)
+    notify.decided(project, approved=False, comment=reason, submitter=submitter)
     return project
 
 
@@ -297,11 +305,13 @@ def transfer(project: Project, user: Any, to: Division, comment: str) -> Project
     project.pending, project.pending_division, project.submitted_by = Review.CITY, to, user
     _save(project)
     _log(project, user, EventKind.SUBMIT, project.stage, review=Review.CITY, comment=comment)
+    notify.review_requested(project)
     return project
 
 
 def _approve_transfer(project: Project, user: Any, comment: str) -> None:
     level = project.pending
+    submitter, previous_owner = project.submitted_by, project.owner_id
     if level == Review.CITY:
         project.pending = Review.RECEIVING
         kind = EventKind.APPROVE
@@ -312,6 +322,11 @@ def _approve_transfer(project: Project, user: Any, comment: str) -> None:
         kind = EventKind.TRANSFER
     _save(project)
     _log(project, user, kind, project.stage, review=level, comment=comment)
+    if level == Review.CITY:
+        notify.review_requested(project)
+    else:
+        notify.decided(project, approved=True, comment=comment, submitter=submitter)
+        notify.handed_over(project, previous_owner)
 
 
 def pending_supplement(project: Project) -> Supplement | None:
@@ -356,6 +371,7 @@ def supplement(
     project.pending, project.submitted_by, project.returned_reason = Review.CITY, user, ""
     _save(project)
     _log(project, user, EventKind.SUPPLEMENT, project.stage, review=Review.CITY, comment=content)
+    notify.review_requested(project)
     return added
 
 
@@ -369,8 +385,10 @@ def _decide_supplement(project: Project, user: Any, comment: str, *, approved: b
         project.investment_wan = (project.investment_wan or 0) + added.added_investment_wan
     if not approved:
         project.returned_reason = comment
+    submitter = project.submitted_by
     project.pending, project.submitted_by = Review.NONE, None
     _save(project)
+    notify.decided(project, approved=approved, comment=comment, submitter=submitter)
     _log(
         project,
         user,

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ingest",
     "pipeline",
     "projects",
+    "inbox",
     "web",
 ]
 
@@ -170,6 +171,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-tokens": {"task": "accounts.purge_tokens", "schedule": 24 * 3600},
     # Projects' stage deadlines: reminders, yellow and red cards (idempotent).
     "project-warnings": {"task": "projects.sweep_warnings", "schedule": 3600},
+    # Messages an outside channel did not take yet, tried again with backoff.
+    "inbox-retry": {"task": "inbox.retry_deliveries", "schedule": 60},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
@@ -294,8 +297,20 @@ if AUDIT_MAC_ALGORITHM not in {"sha256", "sm3"}:
     raise ImproperlyConfigured(f"AUDIT_MAC_ALGORITHM must be sha256 or sm3, got {AUDIT_MAC_ALGORITHM!r}.")
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
 
+# The message centre's outside channels (inbox.channels): "log" by default; "webhook" posts each
+# message, signed with the secret, to the URL; a dotted path names an adapter of your own (SMS).
+INBOX_CHANNELS = env_list("INBOX_CHANNELS", "log")
+INBOX_WEBHOOK_URL = env_str("INBOX_WEBHOOK_URL", "")
+INBOX_WEBHOOK_SECRET = env_str("INBOX_WEBHOOK_SECRET", "")
+INBOX_WEBHOOK_TIMEOUT = env_float("INBOX_WEBHOOK_TIMEOUT", 5, positive=True)
+INBOX_MAX_ATTEMPTS = env_int("INBOX_MAX_ATTEMPTS", 8, minimum=1)
+INBOX_RETRY_SECONDS = env_float("INBOX_RETRY_SECONDS", 30, positive=True)
+
 # Project attachments (projects.attachments): the largest accepted file.
 PROJECT_ATTACHMENT_MAX_MB = env_float("PROJECT_ATTACHMENT_MAX_MB", 50, positive=True)
+# Project reports (projects.report_api): an export of more rows than this is built as a background
+# job the client polls, rather than during the request.
+PROJECT_REPORT_INLINE_ROWS = env_int("PROJECT_REPORT_INLINE_ROWS", 5000, minimum=1)
 
 # Ingest limits and timings (read through ingest/conf.py). Web processes and workers read the same
 # environment, so both see the same values; a bad one stops start-up with the variable's name.
@@ -306,9 +321,9 @@ INGEST_ZIP_MAX_RATIO = env_float("INGEST_ZIP_MAX_RATIO", 200, positive=True)
 INGEST_MAX_REPORT_ITEMS = env_int("INGEST_MAX_REPORT_ITEMS", 1000, minimum=1)
 INGEST_MAX_RASTER_MEGAPIXELS = env_float("INGEST_MAX_RASTER_MEGAPIXELS", 4096, positive=True)
 
-# The wall's live feed (web.stream). An open stream holds one gunicorn thread, so a process serves
-# at most WEB_STREAM_SLOTS of them (of WEB_THREADS, default 16) and each one ends after
-# WEB_STREAM_LIFETIME seconds (the browser reconnects and misses nothing).
+# The live feeds (core.sse: the wall's field points, the inbox). An open stream holds one gunicorn
+# thread, so a process serves at most WEB_STREAM_SLOTS of them (of WEB_THREADS, default 16) and
+# each one ends after WEB_STREAM_LIFETIME seconds (the browser reconnects and misses nothing).
 WEB_STREAM_SLOTS = env_int("WEB_STREAM_SLOTS", 8)
 WEB_STREAM_LIFETIME = env_int("WEB_STREAM_LIFETIME", 600)
 WEB_STREAM_KEEPALIVE = env_int("WEB_STREAM_KEEPALIVE", 15)

@@ -180,7 +180,7 @@ def synthetic_event(n: int, bounds: list[float]) -> dict[str, Any]:
 class Publisher:
     def __init__(self) -> None:
         from tiles.style import city_bounds
-        from web.stream import _redis, channel
+        from core.sse import _redis, channel
 
         self.client, self.channel, self.bounds, self.n = _redis(), channel(), city_bounds(), 0
 

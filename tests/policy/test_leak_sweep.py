@@ -19,6 +19,7 @@ from django.db import models, transaction
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from inbox.models import Message
 from ingest.models import IngestJob
 from layers.registry import LAYERS
 from pipeline.models import Lead
@@ -100,6 +101,10 @@ def neighbour(django_db_setup, django_db_blocker):
         )
         # A saved view is its owner's alone: nobody else's list of views shows it.
         records["saved_views"] = SavedView.objects.create(owner=city.users[Role.CITY_OFFICER], name="视图")
+        # A message is its recipient's alone, whatever the reader's reach.
+        records["messages"] = Message.objects.create(
+            recipient=city.users[Role.CITY_OFFICER], kind="review", title="待审核", key="sweep"
+        )
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
@@ -161,9 +166,12 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/projects/": "page_size=500",
         "/api/projects/board/": "",
         "/api/projects/views/": "",
+        "/api/inbox/": "",
         "/api/inspections/": "",
         "/api/inspections/export.xlsx": "",
     }
+    if method == "post" and path == "/api/inbox/read-all/":
+        return [(path, {})]  # marks the caller's own messages only
     if method == "get" and path == "/api/projects/carried/":
         return [
             (f"{path}?parcel={records['parcels'].pk}", None),
@@ -188,6 +196,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/ingest/jobs/": records["jobs"].pk,
         "/api/pipeline/leads/": records["leads"].pk,
         "/api/projects/views/": records["saved_views"].pk,
+        "/api/inbox/": records["messages"].pk,
         "/api/projects/": records["projects"].pk,
         "/api/inspections/": records["inspections"].pk,
     }

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from accounts import tokens
 from accounts.models import AuthToken, TokenKind
 from accounts.roles import Role
+from core import sse
 from core.auth import issue_ticket as stream_ticket
 from layers.models import FieldPoint
 from projects.models import Project
@@ -227,7 +228,7 @@ def test_stream_slots_are_bounded(city, settings):
 
 
 def test_saving_a_new_point_publishes_it_after_commit(city, django_capture_on_commit_callbacks):
-    listener = stream._redis().pubsub(ignore_subscribe_messages=True)
+    listener = sse._redis().pubsub(ignore_subscribe_messages=True)
     listener.subscribe(stream.channel())
 
     def heard() -> list[int]:
