@@ -11,7 +11,8 @@ What a visitor of ``make run`` should find, each for a demo account to act on:
 - enterprises for the signed projects, linked to the parcels and buildings they occupy, some not
   yet registered (已签约未注册);
 - inspections at every step of the loop, each county's annual targets, and the documents each
-  passed stage asked for (small PDFs, so the checklists read done).
+  passed stage asked for (small PDFs, so the checklists read done);
+- the inboxes: the cards delivered and the reviews waiting, as the beat and the workflow do.
 
 Deterministic for a seed; bulk writes (no signals, so no audit entries for demo data), then one
 sweep. The project codes are the sites' codes, which is how a site names its project.
@@ -48,6 +49,7 @@ from .models import (
     Supplement,
     SupplementStatus,
 )
+from .notify import deliver_warnings, review_requested
 from .warnings import sweep
 from .workflow import ORDER, REVIEWS
 
@@ -243,6 +245,10 @@ def load_projects(say: Say, as_of: datetime | None = None, seed: int = 2026) -> 
     _inspections(build, projects)
     _targets(projects, counties, as_of)
     raised = sweep(timezone.localdate(as_of))
+    # The inboxes: the cards just raised, and the reviews waiting (so each demo account has mail).
+    deliver_warnings()
+    for project in Project.objects.exclude(pending=""):
+        review_requested(project)
     say(
         f"  {'projects':<16} {len(projects):>9,} projects, {len(enterprises):,} enterprises, "
         f"{stored:,} documents; cards raised: " + ", ".join(f"{kind} {n}" for kind, n in raised.items())

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from inbox.models import Message
 from layers.models import Enterprise, ProjectSite, ProjectStage
 from projects.models import (
     Card,
@@ -59,6 +60,7 @@ def test_cards_reviews_transfers_and_the_rest_are_there_to_act_on(demo):
     assert Supplement.objects.exists()
     assert set(Inspection.objects.values_list("step", flat=True)) == set(InspectionStep.values)
     assert CountyTarget.objects.exists()
+    assert Message.objects.filter(recipient__username="district_leader", kind="review").exists()
 
 
 @pytest.mark.django_db
