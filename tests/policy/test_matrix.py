@@ -519,3 +519,35 @@ def test_inspections_matrix(world, role):
         assert _agree(user, INSPECTIONS, Action.UPDATE, inspection) == (place in edits.get(role, set())), (
             place
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_own_things_matrix(world, role):
+    """Saved views and inbox messages are their owner's: the owner reads and changes them, nobody
+    else does (administrators' own API views filter to their own as well, tests/inbox)."""
+    from inbox.models import Message
+    from policy.actions import Action
+    from policy.resources import MESSAGES, SAVED_VIEWS
+    from projects.models import SavedView
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    other = city.users[Role.CITY_OFFICER] if role != Role.CITY_OFFICER else city.users[Role.DISTRICT_OFFICER]
+    staff = {
+        Role.DISTRICT_OFFICER,
+        Role.CITY_OFFICER,
+        Role.DISTRICT_LEADER,
+        Role.CITY_LEADER,
+        Role.PARK_MANAGER,
+    }
+    if role != ANON:
+        mine = SavedView.objects.create(owner=user, name="mine")
+        assert _agree(user, SAVED_VIEWS, Action.UPDATE, mine) == (role in staff | {Role.ADMIN})
+        message = Message.objects.create(recipient=user, kind="review", title="x", key=f"m-{role}")
+        assert _agree(user, MESSAGES, Action.READ, message)
+        assert _agree(user, MESSAGES, Action.UPDATE, message)
+    theirs = SavedView.objects.create(owner=other, name=f"theirs-{role}")
+    assert _agree(user, SAVED_VIEWS, Action.READ, theirs) == (role == Role.ADMIN)
+    letter = Message.objects.create(recipient=other, kind="review", title="x", key=f"o-{role}")
+    assert _agree(user, MESSAGES, Action.READ, letter) == (role == Role.ADMIN)
