@@ -20,7 +20,14 @@ const options = {
     'web/denied': join(root, 'frontend/css/denied.css'),
     // The staff pages: one component kit (frontend/src/staff/kit.js), one stylesheet.
     'web/audit': join(root, 'frontend/src/audit/main.js'),
-    'web/workspace': join(root, 'frontend/src/workspace/main.js'),
+    'web/workspace': join(root, 'frontend/src/workspace/board.js'),
+    'web/workspace-list': join(root, 'frontend/src/workspace/list.js'),
+    'web/workspace-project': join(root, 'frontend/src/workspace/project.js'),
+    'web/workspace-reports': join(root, 'frontend/src/workspace/reports.js'),
+    // Loaded on demand by the workspace pages: MapLibre for the project page's map, ECharts
+    // for the reports' charts (each page's own bundle stays small on a phone).
+    'web/staff-map': join(root, 'frontend/src/workspace/maplibre.js'),
+    'web/staff-charts': join(root, 'frontend/src/workspace/echarts.js'),
     'web/staff': join(root, 'frontend/css/staff.css'),
   },
   outdir: out,

@@ -219,6 +219,13 @@ SAVED_VIEWS = Resource(
         (*OFFICERS, *LEADERS, Role.PARK_MANAGER): own(*CRUD),
     },
 )
+# A report built in the background is its submitter's: the file holds what they could read.
+REPORT_JOBS = Resource(
+    "report_jobs",
+    "projects.ReportJob",
+    owner="created_by",
+    grants={(*OFFICERS, *LEADERS, Role.PARK_MANAGER): own(R)},
+)
 # Who reviews each level of a pending project step (projects.models.Review): the county leader,
 # the city, and the receiving county's officers for a transfer (in the receiving county's scope).
 PROJECT_REVIEWERS: dict[str, frozenset[str]] = {
@@ -268,6 +275,7 @@ RESOURCES: dict[str, Resource] = {
         PERSONAL_DATA,
         PROJECTS,
         SAVED_VIEWS,
+        REPORT_JOBS,
         INSPECTIONS,
         MESSAGES,
         AUDIT_LOG,

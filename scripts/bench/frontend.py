@@ -179,8 +179,8 @@ def synthetic_event(n: int, bounds: list[float]) -> dict[str, Any]:
 
 class Publisher:
     def __init__(self) -> None:
-        from tiles.style import city_bounds
         from core.sse import _redis, channel
+        from tiles.style import city_bounds
 
         self.client, self.channel, self.bounds, self.n = _redis(), channel(), city_bounds(), 0
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import models, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
@@ -24,7 +25,8 @@ from ingest.models import IngestJob
 from layers.registry import LAYERS
 from pipeline.models import Lead
 from policy.predicates import may_see_personal_data
-from projects.models import Inspection, Project, ProjectAttachment, SavedView
+from projects.models import Inspection, Project, ProjectAttachment, ProjectEvent, ReportJob, SavedView
+from projects.reports import REPORTS
 from spatial.models import Finding, OverlayCheck
 from tests.builders import build_city, make_record
 
@@ -81,8 +83,25 @@ def neighbour(django_db_setup, django_db_blocker):
             object_id=records["parcels"].pk,
             division_code=code,
         )
+        # Signed, with a transfer request in its timeline, so every report and KPI counts it.
         records["projects"] = Project.objects.create(
-            name="邻县项目", division=city.counties[1], owner=city.users[Role.CITY_OFFICER]
+            name="邻县项目",
+            division=city.counties[1],
+            owner=city.users[Role.CITY_OFFICER],
+            stage="signed",
+            signing_date=timezone.localdate(),
+        )
+        ProjectEvent.objects.create(
+            project=records["projects"],
+            user=city.users[Role.CITY_OFFICER],
+            kind="submit",
+            from_stage="signed",
+            to_stage="signed",
+            review="city",
+            comment="流转",
+        )
+        records["report_jobs"] = ReportJob.objects.create(
+            report_name="new_projects", created_by=city.users[Role.CITY_OFFICER]
         )
         records["inspections"] = Inspection.objects.create(
             project=records["projects"], problem="邻县问题", reported_by=city.users[Role.CITY_OFFICER]
@@ -167,11 +186,17 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/projects/board/": "",
         "/api/projects/views/": "",
         "/api/inbox/": "",
+        "/api/projects/reports/": "",
+        "/api/projects/kpis/": "status=all",
         "/api/inspections/": "",
         "/api/inspections/export.xlsx": "",
     }
     if method == "post" and path == "/api/inbox/read-all/":
         return [(path, {})]  # marks the caller's own messages only
+    if method == "get" and path.startswith("/api/projects/reports/{name}/"):
+        return [(path.replace("{name}", name) + "?status=all&page_size=1000", None) for name in REPORTS]
+    if method == "get" and path.startswith("/api/projects/report-jobs/{"):
+        return [(re.sub(r"\{\w+\}", str(records["report_jobs"].pk), path), None)]
     if method == "get" and path == "/api/projects/carried/":
         return [
             (f"{path}?parcel={records['parcels'].pk}", None),

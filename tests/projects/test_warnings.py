@@ -112,7 +112,9 @@ def test_a_build_behind_its_pace_is_flagged_red_before_it_is_late(project, today
 def test_a_stage_rule_names_only_real_fields_and_attachment_kinds():
     from django.core.exceptions import ValidationError
 
-    rule = StageRule(stage="signed", required_fields=["investment_wan", "colour"], required_attachments=["memo"])
+    rule = StageRule(
+        stage="signed", required_fields=["investment_wan", "colour"], required_attachments=["memo"]
+    )
     with pytest.raises(ValidationError) as caught:
         rule.full_clean(validate_unique=False)
     assert set(caught.value.message_dict) == {"required_fields", "required_attachments"}

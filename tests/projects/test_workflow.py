@@ -239,4 +239,8 @@ def test_the_change_log_keeps_every_field_change_and_the_owner(api, city, starte
     fields = [c["field"] for entry in log for c in entry["changes"]]
     assert fields[:2] == ["owner", "name"], "newest first, the owner change kept"
     named = next(c for entry in log for c in entry["changes"] if c["field"] == "name")
-    assert (named["old"], named["new"], named["label"]) == ("新能源电池项目", "新能源电池二期项目", "项目名称")
+    assert (named["old"], named["new"], named["label"]) == (
+        "新能源电池项目",
+        "新能源电池二期项目",
+        "项目名称",
+    )
