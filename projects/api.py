@@ -304,7 +304,7 @@ def _amount(data: dict[str, Any], name: str) -> Decimal | None:
     except InvalidOperation:
         value = Decimal(-1)
     if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
-        raise ValidationError({name: [_("Give an amount in 万元 such as 5000.")]})
+        raise ValidationError({name: [_("Give the amount in units of 10,000 CNY, such as 5000.")]})
     return value
 
 

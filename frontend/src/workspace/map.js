@@ -79,6 +79,14 @@ function statusLabel(feature, label) {
 }
 
 /** The map and, beside it, each site and carrier with its layer and status (已出让, 预留…). */
+// The swatch takes its layer's colour from the generated metadata (tiles/style.py) through the
+// CSSOM: the Content-Security-Policy refuses style attributes in markup, not style properties.
+function paint(colour) {
+  return (el) => {
+    if (el) el.style.background = colour;
+  };
+}
+
 export function ProjectMap({ c, api, url, version }) {
   const box = useRef(null);
   const map = useRef(null);
@@ -118,7 +126,7 @@ export function ProjectMap({ c, api, url, version }) {
     ${features
       ? html`<ul class="carrier-list">${features.map(
           (f) => html`<li key=${f.id} data-carrier=${f.id}>
-            <span class="swatch" style=${{ background: COLOURS.layers[f.properties.layer] || '#1565c0' }}></span>
+            <span class="swatch" ref=${paint(COLOURS.layers[f.properties.layer] || '#1565c0')}></span>
             <span class="carrier-layer">${META.layers[f.properties.layer] ? META.layers[f.properties.layer].title[c.lang] : f.properties.layer}</span>
             <span class="carrier-name">${f.properties.name}</span>
             <span class=${`carrier-status status-${f.properties.status}`}>${statusLabel(f, label)}</span>
