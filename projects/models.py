@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from jobs.models import Job
 from layers.models import Building, Division, Enterprise, LandParcel, Park, ProjectStage
+from layers.models.fields import money_field
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -68,14 +69,7 @@ class Project(models.Model):
     )
     name = models.CharField(_("项目名称"), max_length=200, help_text=_("招商项目名称。"))
     industry = models.CharField(_("产业类别"), max_length=50, blank=True, help_text=_("项目所属产业。"))
-    investment_wan = models.DecimalField(
-        _("计划投资（万元）"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("计划总投资。"),
-    )
+    investment_wan = money_field(_("计划投资（万元）"), _("计划总投资。"), max_digits=14)
     foreign_capital = models.BooleanField(_("外资项目"), default=False, help_text=_("是否利用外资。"))
     unified_code = models.CharField(
         _("项目统一代码"),
@@ -92,30 +86,9 @@ class Project(models.Model):
         blank=True,
         help_text=_("引进项目的驻外招商机构（如驻深圳招商联络处）；本地引进的留空。"),
     )
-    annual_investment_wan = models.DecimalField(
-        _("年度计划投资（万元）"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("本年度计划完成的投资。"),
-    )
-    expected_output_wan = models.DecimalField(
-        _("预计年产值（万元）"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("达产后的预计年产值。"),
-    )
-    expected_tax_wan = models.DecimalField(
-        _("预计年税收（万元）"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("达产后的预计年税收。"),
-    )
+    annual_investment_wan = money_field(_("年度计划投资（万元）"), _("本年度计划完成的投资。"), max_digits=14)
+    expected_output_wan = money_field(_("预计年产值（万元）"), _("达产后的预计年产值。"), max_digits=14)
+    expected_tax_wan = money_field(_("预计年税收（万元）"), _("达产后的预计年税收。"), max_digits=14)
     progress_percent = models.PositiveSmallIntegerField(
         _("建设进度（%）"),
         null=True,
@@ -533,13 +506,8 @@ class Supplement(models.Model):
     )
     content = models.TextField(_("补充内容"), help_text=_("补充协议约定的内容。"))
     signed_on = models.DateField(_("补充签约日期"))
-    added_investment_wan = models.DecimalField(
-        _("追加投资（万元）"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("审核通过后计入项目的计划投资。"),
+    added_investment_wan = money_field(
+        _("追加投资（万元）"), _("审核通过后计入项目的计划投资。"), max_digits=14
     )
     status = models.CharField(
         _("状态"), max_length=10, choices=SupplementStatus.choices, default=SupplementStatus.PENDING

@@ -244,3 +244,10 @@ def test_the_change_log_keeps_every_field_change_and_the_owner(api, city, starte
         "新能源电池二期项目",
         "项目名称",
     )
+
+
+def test_amounts_are_not_negative(api, city, started):
+    pk, _parcel = started
+    officer = city.users[Role.DISTRICT_OFFICER]
+    for field in ("investment_wan", "annual_investment_wan", "expected_output_wan", "expected_tax_wan"):
+        assert_error(patch(api, officer, pk, **{field: "-1"}), 400, field)
