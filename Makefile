@@ -50,7 +50,7 @@ bench-ingest: bench-deps  ## orthophoto COG vs gdal_translate, GPX points/s vs C
 bench-audit: bench-deps  ## audit overhead on a feature write and a personal-data read; audit verify entries/s
 	@.venv/bin/python scripts/bench/audit.py
 
-bench-projects: bench-deps  ## the project warning sweep and the filtered project list over 20,000 projects
+bench-projects: bench-deps  ## the project warning sweep, filtered list, board and all-county KPIs over 20,000 projects
 	@.venv/bin/python scripts/bench/projects.py
 
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)

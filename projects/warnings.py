@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
@@ -74,6 +75,19 @@ def _behind(project: Project, rule: StageRule, entered: date, today: date, days:
     return elapsed * 100 / max(progress, 1) > rule.time_limit_days + rule.red_grace_days
 
 
+def _write_cards(changed: list[Project]) -> None:
+    """One UPDATE from arrays for every changed card. Bookkeeping, not edits: no version, no
+    history, no audit entry. (Django's bulk_update builds a CASE per row: 20 s for 20,000.)"""
+    if not changed:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE projects_project p SET card = v.card, due_on = v.due_on"
+            " FROM unnest(%s::bigint[], %s::text[], %s::date[]) AS v(id, card, due_on) WHERE p.id = v.id",
+            [[p.pk for p in changed], [p.card for p in changed], [p.due_on for p in changed]],
+        )
+
+
 def sweep(today: date | None = None) -> dict[str, int]:
     """Bring every open project's card up to date; returns how many of each kind were raised now."""
     today = today or timezone.localdate()
@@ -112,8 +126,7 @@ def sweep(today: date | None = None) -> dict[str, int]:
                     predicted=now.predicted,
                 )
             )
-    # Bookkeeping, not edits: no version, no history, no audit entry (bulk_update sends no signals).
-    Project.objects.bulk_update(changed, ["card", "due_on"], batch_size=1000)
+    _write_cards(changed)
     # A sweep running at the same moment may have raised some: the constraint keeps one of each.
     StageWarning.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
     raised: dict[str, int] = {kind: 0 for kind in NOTIFY}

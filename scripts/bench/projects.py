@@ -8,6 +8,8 @@ Inside one transaction that is rolled back, so the demo database keeps nothing:
   of reading the same rows;
 - **list**: ``GET /api/projects/?stage=negotiating&page_size=50`` as a city officer, in-process, p50
   and p95 (target p95 ≤ 300 ms), against the bare SQL of that page;
+- **board**: ``GET /api/projects/board/`` (each stage's count and 50 latest cards), against its two
+  bare queries (target p95 ≤ 300 ms);
 - **kpis**: the all-county KPI report, ``GET /api/projects/kpis/?year=…&month=…`` as a city officer,
   in-process (target ≤ 1 s), against the floor (the bare SQL aggregates over the same projects and
   events, from a cursor) and a peer (one query fetching the projects with their stage events, then
@@ -162,6 +164,26 @@ def main() -> None:
 
         floor_list = timed(page_sql, args.runs)
         result["list"] = {"ours": summary(ours), "floor": summary(floor_list), "target": "p95 <= 300 ms"}
+        board = timed(lambda: wsgi("GET", "/api/projects/board/", ""), args.runs)
+
+        def board_sql() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT stage, count(*) FROM projects_project WHERE ended_at IS NULL GROUP BY stage"
+                )
+                cursor.fetchall()
+                cursor.execute(
+                    "SELECT * FROM (SELECT id, code, name, stage, card, row_number() OVER (PARTITION BY "
+                    "stage ORDER BY updated_at DESC, id DESC) AS rank FROM projects_project "
+                    "WHERE ended_at IS NULL) ranked WHERE rank <= 50"
+                )
+                cursor.fetchall()
+
+        result["board"] = {
+            "ours": summary(board),
+            "floor": summary(timed(board_sql, args.runs)),
+            "target": "p95 <= 300 ms",
+        }
         result["kpis"] = _kpis(wsgi, connection, args.runs)
         transaction.set_rollback(True)
     report("projects", result)
