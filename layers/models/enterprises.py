@@ -35,6 +35,17 @@ def validate_credit_code(value: str) -> None:
         )
 
 
+class CreditCodeField(models.CharField):
+    """Stored as the licence prints it, in capitals, and absent (NULL, not "") when not given, so
+    that the unique constraint compares codes and not typing habits, on every path that saves."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str | None:
+        value = getattr(model_instance, self.attname)
+        value = value.strip().upper() or None if isinstance(value, str) else value
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class EnterpriseTag(models.TextChoices):
     """Labels the city tracks enterprises by (seed 003 L120: 专精特新, 单项冠军)."""
 
@@ -50,7 +61,7 @@ class Enterprise(LayerFeature):
     derive_park = True
 
     name = models.CharField(_("企业名称"), max_length=200, help_text=_("营业执照上的企业名称。"))
-    credit_code = models.CharField(
+    credit_code = CreditCodeField(
         _("统一社会信用代码"),
         max_length=18,
         unique=True,
@@ -98,8 +109,3 @@ class Enterprise(LayerFeature):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        super().clean()
-        if self.credit_code:
-            self.credit_code = self.credit_code.upper()

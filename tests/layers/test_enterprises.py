@@ -78,3 +78,18 @@ def test_signing_makes_the_enterprise_the_occupant_and_ending_releases_it(city):
     carriers.follow(project)
     parcel.refresh_from_db()
     assert parcel.supply_status == SupplyStatus.AVAILABLE and not Enterprise.objects.filter(parcels=parcel)
+
+
+def test_codes_are_kept_in_capitals_and_a_missing_one_is_none(api, city):
+    client = api.as_user(city.users[Role.DISTRICT_OFFICER])
+    typed = client.post(
+        "/api/enterprises/", feature(_point(city), name="甲", credit_code=_code().lower()), format="json"
+    )
+    assert typed.status_code == 201, typed.content
+    assert Enterprise.objects.get(pk=typed.json()["id"]).credit_code == _code()
+    for name in ("乙", "丙"):  # two without a code do not collide on the unique code
+        response = client.post(
+            "/api/enterprises/", feature(_point(city), name=name, credit_code=""), format="json"
+        )
+        assert response.status_code == 201, response.content
+    assert Enterprise.objects.filter(credit_code__isnull=True).count() == 2
