@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+StrOrPromise = str | Promise  # a label, translated now or lazily
 
-def money_field(label: str, help_text: str, max_digits: int = 10) -> models.DecimalField:
+
+def money_field(label: StrOrPromise, help_text: StrOrPromise, max_digits: int = 10) -> models.DecimalField:
     return models.DecimalField(
         label,
         max_digits=max_digits,
