@@ -8,7 +8,7 @@ from django.contrib.gis.forms.widgets import OpenLayersWidget
 
 from core.admin import ConfirmedRevertAdmin, PersonalDataAdmin
 
-from .models import FieldPointCategory
+from .models import FieldPointCategory, PlaceClass, PlaceTag, PlaceTagCategory
 from .registry import LAYERS
 
 
@@ -88,3 +88,25 @@ for spec in LAYERS.values():
 @admin.register(FieldPointCategory)
 class FieldPointCategoryAdmin(admin.ModelAdmin):
     list_display = ("key", "name_zh", "name_en", "active")
+
+
+@admin.register(PlaceClass)
+class PlaceClassAdmin(admin.ModelAdmin):
+    """场所类别: 中类 and 小类, each with the JSON Schema of its business attributes."""
+
+    list_display = ("key", "name_zh", "parent", "patrol_every_days", "active")
+    list_filter = ("active", "parent")
+    search_fields = ("key", "name_zh", "name_en")
+
+
+class PlaceTagInline(admin.TabularInline):
+    model = PlaceTag
+    extra = 1
+
+
+@admin.register(PlaceTagCategory)
+class PlaceTagCategoryAdmin(admin.ModelAdmin):
+    """标签类别 with their 场所标签."""
+
+    list_display = ("key", "name_zh", "name_en")
+    inlines = [PlaceTagInline]

@@ -178,6 +178,17 @@ LAYERS: dict[str, LayerSpec] = {
             ("Point",),
         ),
         LayerSpec(
+            "places",
+            m.Place,
+            "组织场所",
+            "Places",
+            Family.GOVERNANCE,
+            False,
+            ("name", "place_class", "risk_level", "grid_cell", "park"),
+            ("Point", "Polygon", "MultiPolygon"),
+            personal_fields=("responsible_phone",),
+        ),
+        LayerSpec(
             "patrol_tracks",
             m.PatrolTrack,
             "巡查轨迹",

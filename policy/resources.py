@@ -113,6 +113,18 @@ LAYER_RULES: dict[str, Resource] = {
                 Role.DISPLAY: in_scope(R),
             },
         ),
+        # 组织场所 belong to their grid cell: its worker keeps them up to date on patrol.
+        Resource(
+            "places",
+            "layers.Place",
+            scope=IN_CELL,
+            grants={
+                OFFICERS: in_scope(*CRUD),
+                LEADERS: in_scope(R),
+                Role.GRID_WORKER: in_scope(R, C, U),
+                Role.DISPLAY: in_scope(R),
+            },
+        ),
         Resource(
             "patrol_tracks",
             "layers.PatrolTrack",

@@ -142,6 +142,13 @@ def make_record(layer: str, c: City, where: Point, **overrides: Any) -> m.LayerF
             project_code=f"P-{uuid.uuid4().hex[:8]}", project_name="新项目", geom=where
         ),
         "enterprises": lambda: m.Enterprise(name="新企业", geom=where),
+        "places": lambda: m.Place(
+            name="新场所",
+            place_class=m.PlaceClass.objects.get_or_create(
+                key="test_shop", defaults={"name_zh": "商店", "name_en": "Shop"}
+            )[0],
+            geom=where,
+        ),
         "field_points": lambda: m.FieldPoint(category=category, geom=where),
         "patrol_tracks": lambda: m.PatrolTrack(
             started_at=now,

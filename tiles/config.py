@@ -88,6 +88,7 @@ TILE_LAYERS: dict[str, TileLayer] = {
         TileLayer(
             _P["field_points"], ("category_id", "status", "reported_at"), detail_minzoom=12, aggregate=True
         ),
+        TileLayer(_P["places"], ("name", "place_class_id", "risk_level"), detail_minzoom=13, aggregate=True),
         TileLayer(
             _P["patrol_tracks"], ("worker_id", "started_at", "length_m"), detail_minzoom=12, simplify=True
         ),

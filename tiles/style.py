@@ -29,6 +29,7 @@ COLOURS = {
     "grid_cells": "#66a61e",
     "project_sites": "#e7298a",
     "enterprises": "#1b9e77",
+    "places": "#d95f02",
     "field_points": "#ff7f00",
     "patrol_tracks": "#a6761d",
 }

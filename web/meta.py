@@ -35,6 +35,7 @@ from layers.models import (
     LandUse,
     ParkLevel,
     ProjectStage,
+    RiskLevel,
     ServicedLevel,
     SupplyMode,
     SupplyStatus,
@@ -58,6 +59,7 @@ LABEL_GROUPS: dict[str, type[models.TextChoices]] = {
     "stage": ProjectStage,
     "division_level": DivisionLevel,
     "event_status": EventStatus,
+    "risk_level": RiskLevel,
 }
 
 

@@ -113,6 +113,7 @@ SEARCH_LAYERS: dict[str, tuple[str, ...]] = {
     "buildings": ("name",),
     "parks": ("name",),
     "amenities": ("name", "address"),
+    "places": ("name", "address"),
     "divisions": ("name", "code"),
 }
 SEARCH_LIMIT = 8
@@ -142,6 +143,8 @@ def _search_layer(user: Any, layer: str, q: str, limit: int) -> list[dict[str, A
         }
         if layer == "amenities":
             item["detail"] = r.address or r.get_category_display()
+        elif layer == "places":
+            item["detail"] = r.address or r.get_risk_level_display()
         elif layer == "buildings":
             item["detail"] = r.get_kind_display()
         elif layer == "parcels":

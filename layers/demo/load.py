@@ -34,6 +34,7 @@ from .bulk import bulk_load, next_ids
 from .city import City, person_name, phone_number
 from .geo import as_multipolygons
 from .images import panorama_jpeg
+from .places import places as demo_places
 
 Say = Callable[[str], None]
 LAYER_MODELS: list[type[m.LayerFeature]] = [
@@ -48,6 +49,8 @@ LAYER_MODELS: list[type[m.LayerFeature]] = [
     m.PatrolTrack,
     m.Panorama,
     m.Orthophoto,
+    m.Enterprise,
+    m.Place,
 ]
 # Referenced by accounts_user, so they cannot be TRUNCATEd; they are small enough to DELETE.
 REFERENCED_BY_USERS = (m.Division, m.GridCell, m.Park)
@@ -295,6 +298,10 @@ def load_city(city: City, say: Say) -> dict[str, int]:
         },
         len(tr["geom"]),
     )
+    with Stage(say, "places") as stage:
+        made = demo_places(c.scale, c.seed)
+        m.Place.objects.bulk_create(made, batch_size=2000)
+        stage.rows = len(made)
     users = _load_users(c, say, div_id, cell_id, park_ids)
     _load_panoramas(c, say, parcel_ids)
     with Stage(say, "analyze"):
@@ -310,6 +317,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
         "field points": len(fp["geom"]),
         "patrol tracks": len(tr["geom"]),
         "panoramas": len(c.panoramas["geom"]),
+        "places": len(made),
         "users": users,
     }
 

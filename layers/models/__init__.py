@@ -18,6 +18,7 @@ from .divisions import LEVEL_ORDER, PREFIX_LENGTH, Division, DivisionLevel
 from .enterprises import Enterprise, EnterpriseTag
 from .grid import EventStatus, FieldPoint, FieldPointCategory, GridCell, PatrolTrack
 from .media import Orthophoto, Panorama
+from .places import Place, PlaceClass, PlaceTag, PlaceTagCategory, RiskLevel
 from .projects import ProjectSite, ProjectStage
 
 __all__ = [
@@ -45,6 +46,11 @@ __all__ = [
     "Park",
     "ParkLevel",
     "PatrolTrack",
+    "Place",
+    "PlaceClass",
+    "PlaceTag",
+    "PlaceTagCategory",
+    "RiskLevel",
     "ProjectSite",
     "ProjectStage",
     "ServicedLevel",

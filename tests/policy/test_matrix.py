@@ -31,7 +31,7 @@ PLACES = ("own", "neighbour", "outside")
 IN_SCOPE: dict[str, dict[str, str]] = {
     ANON: {},
     Role.INVESTOR: {},
-    Role.GRID_WORKER: {"grid_cells": "R", "field_points": "RCU", "patrol_tracks": "RC"},
+    Role.GRID_WORKER: {"grid_cells": "R", "field_points": "RCU", "patrol_tracks": "RC", "places": "RCU"},
     Role.PARK_MANAGER: {
         "parks": "RU",
         "parcels": "RCUD",
