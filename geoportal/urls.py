@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/audit/", include("audit.urls")),
     path("api/", include("projects.urls")),
     path("api/", include("inbox.urls")),
+    path("api/", include("grid.urls")),
     path("api/", include("layers.api.urls")),
     re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
     path("tiles/", include("tiles.urls")),

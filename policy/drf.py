@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.functional import Promise
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -17,7 +18,7 @@ from .scope import role_of
 
 
 def requires(
-    resource: Resource, actions: Mapping[str, Action], messages: Mapping[Action, str] | None = None
+    resource: Resource, actions: Mapping[str, Action], messages: Mapping[Action, str | Promise] | None = None
 ) -> type[BasePermission]:
     """A permission class: for each HTTP method, the action the caller's role must be granted."""
 
@@ -28,7 +29,9 @@ def requires(
                 return True
             if role_of(request.user) is None:
                 raise NotAuthenticated()
-            raise PermissionDenied((messages or {}).get(action))
+            message = (messages or {}).get(action)
+            # Translated here, in the request's language, when the message is lazy.
+            raise PermissionDenied(str(message) if message is not None else None)
 
     ResourcePermission.__name__ = f"May{resource.name.title().replace('_', '')}"
     return ResourcePermission

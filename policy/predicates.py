@@ -310,3 +310,67 @@ def in_charge(roles: Iterable[str], division_code: str) -> list[Any]:
         )
         if scope_of(user).contains(division_code)
     ]
+
+
+def visible_events(user: Any) -> QuerySet:
+    """The grid events the user reads: those of their area, and those dispatched to them or to a
+    department they are a member of (a department reads what it is sent, wherever it sits)."""
+    from .resources import GRID_EVENTS
+
+    if getattr(user, "pk", None) is None:
+        return GRID_EVENTS.model_class._default_manager.none()
+    dispatched = Q(handler_id=user.pk) | Q(department__members=user.pk)
+    return GRID_EVENTS.model_class._default_manager.filter(
+        allowed_q(user, GRID_EVENTS, Action.READ) | dispatched
+    ).distinct()
+
+
+def may_take_event_step(user: Any, event: Any, step: str) -> bool:
+    """Whether the user takes this step of the event (``EVENT_STEPS``)."""
+    from .resources import EVENT_STEPS, GRID_EVENTS
+
+    if role_of(user) is None:
+        return False
+    staff = allows(user, GRID_EVENTS, Action.REVIEW, event)
+    who = EVENT_STEPS.get(step)
+    if who == "staff":
+        return staff
+    if who == "handler":
+        return event.handler_id == user.pk or (
+            event.department_id is not None and event.department.members.filter(pk=user.pk).exists()
+        )
+    if who == "verifier":
+        return staff or (role_of(user) == Role.GRID_WORKER and allows(user, GRID_EVENTS, Action.READ, event))
+    if who == "reporter":
+        return staff or event.reporter_id == user.pk
+    return False
+
+
+def may_dispatch_to(user: Any, *, department: Any = None, handler: Any = None) -> bool:
+    """Dispatch targets are departments and people within the dispatcher's own scope."""
+    scope = scope_of(user)
+    if department is not None and not scope.contains(department.division.code):
+        return False
+    if handler is not None:
+        place = getattr(getattr(handler, "division", None), "code", "") or ""
+        if not place and getattr(handler, "grid_cell", None) is not None:
+            place = handler.grid_cell.division_code
+        if not scope.contains(place):
+            return False
+    return True
+
+
+def may_report_event(user: Any, event: Any) -> bool:
+    """A grid worker in their cell, staff in their division."""
+    from .resources import GRID_EVENTS
+
+    return allows(user, GRID_EVENTS, Action.CREATE, event)
+
+
+def visible_departments(user: Any) -> QuerySet:
+    """The departments of the user's area: the dispatch targets they may choose."""
+    from grid.models import Department
+
+    scope = scope_of(user)
+    departments = Department.objects.select_related("division")
+    return departments.filter(scope.q(ScopeFields(division="division__code")))

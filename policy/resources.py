@@ -265,6 +265,48 @@ INSPECTION_STEPS: dict[str, frozenset[str]] = {
     "rectification_reviewed": frozenset({Role.CITY_OFFICER}),  # the city signs it off
 }
 
+# 网格事件 (SPEC 8): grid workers report in their cell and verify there, officers accept, dispatch
+# and close in their division, leaders read it; whoever an event is dispatched to (its handler, the
+# members of its department) reads it and handles it, wherever they sit (``visible_events``).
+GRID_EVENTS = Resource(
+    "grid_events",
+    "grid.GridEvent",
+    scope=IN_CELL,
+    owner="reporter",
+    grants={
+        Role.GRID_WORKER: in_scope(R, C),
+        OFFICERS: in_scope(R, C, U, Action.REVIEW),
+        LEADERS: in_scope(R),
+        Role.DISPLAY: in_scope(R),
+    },
+)
+# Who takes each step (``grid.workflow.STEPS``): "staff" are the officers of the event's division
+# (Action.REVIEW in scope), "handler" whoever it is dispatched to, "verifier" a grid worker of its
+# cell or the staff, "reporter" the one who reported it or the staff.
+EVENT_STEPS: dict[str, str] = {
+    "accept": "staff",
+    "reject": "staff",
+    "dispatch": "staff",
+    "redispatch": "staff",
+    "chase": "staff",
+    "start": "handler",
+    "feedback": "handler",
+    "verify": "verifier",
+    "verify_failed": "verifier",
+    "close": "staff",
+    "evaluate": "reporter",
+}
+# Event categories are the city's configuration: the city's officers keep them, county staff and
+# leaders read them (departments are read within one's area, ``visible_departments``).
+EVENT_CONFIG = Resource(
+    "event_config",
+    None,
+    grants={
+        Role.CITY_OFFICER: anywhere(R, C, U),
+        (Role.DISTRICT_OFFICER, *LEADERS): anywhere(R),
+    },
+)
+
 # 消息中心: every signed-in user reads and marks their own messages; nobody reads another's.
 MESSAGES = Resource(
     "messages",
@@ -290,6 +332,8 @@ RESOURCES: dict[str, Resource] = {
         REPORT_JOBS,
         INSPECTIONS,
         MESSAGES,
+        GRID_EVENTS,
+        EVENT_CONFIG,
         AUDIT_LOG,
     ]
 }

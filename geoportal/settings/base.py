@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pipeline",
     "projects",
     "inbox",
+    "grid",
     "web",
 ]
 
@@ -268,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "ProjectStageEnum": "layers.models.ProjectStage",
         "ProjectReviewEnum": "projects.models.Review",
         "AttachmentKindEnum": "projects.models.AttachmentKind",
+        "EventStatusEnum": "layers.models.EventStatus",
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },
 }

@@ -61,6 +61,7 @@ class EventStatus(models.TextChoices):
     REPLIED = "replied", _("已反馈")
     VERIFIED = "verified", _("已核查")
     CLOSED = "closed", _("已结案")
+    REJECTED = "rejected", _("不予受理")
 
 
 class FieldPoint(LayerFeature):

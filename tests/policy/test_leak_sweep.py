@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from grid.models import Department, EventCategory, GridEvent
 from inbox.models import Message
 from ingest.models import IngestJob
 from layers.registry import LAYERS
@@ -124,6 +125,16 @@ def neighbour(django_db_setup, django_db_blocker):
         records["messages"] = Message.objects.create(
             recipient=city.users[Role.CITY_OFFICER], kind="review", title="待审核", key="sweep"
         )
+        # Categories are city-wide configuration, not a county's records: not marked, not a leak.
+        category = EventCategory.objects.create(key="sweep", name_zh="类别", name_en="x")
+        records["departments"] = Department.objects.create(name="邻县部门", division=city.counties[1])
+        records["events"] = GridEvent.objects.create(
+            category=category,
+            title="邻县事件",
+            geom=where,
+            division_code=code,
+            reporter=city.users[Role.CITY_OFFICER],
+        )
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
@@ -165,6 +176,8 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/projects/",
         "/api/inspections/",
         "/api/projects/views/",
+        "/api/events/",
+        "/api/events/categories/",
     }:
         return []
     if method == "post" and re.fullmatch(r"/api/\w+/", path) and layer in LAYERS:
@@ -186,6 +199,9 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/projects/board/": "",
         "/api/projects/views/": "",
         "/api/inbox/": "",
+        "/api/events/": "",
+        "/api/events/categories/": "",
+        "/api/events/departments/": "",
         "/api/projects/reports/": "",
         "/api/projects/kpis/": "status=all",
         "/api/inspections/": "",
@@ -222,6 +238,9 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/pipeline/leads/": records["leads"].pk,
         "/api/projects/views/": records["saved_views"].pk,
         "/api/inbox/": records["messages"].pk,
+        "/api/events/categories/": category_pk(),
+        "/api/events/departments/": records["departments"].pk,
+        "/api/events/": records["events"].pk,
         "/api/projects/": records["projects"].pk,
         "/api/inspections/": records["inspections"].pk,
     }
@@ -239,6 +258,10 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         body = {"properties": {"name": "x"}} if method in {"put", "patch"} else {"version": 1}
         return [(url, body if method != "get" and method != "delete" else None)]
     raise AssertionError(f"the leak sweep does not know how to call {method.upper()} {path}: teach it")
+
+
+def category_pk() -> int:
+    return EventCategory.objects.values_list("pk", flat=True).get(key="sweep")
 
 
 def _client(city, role: str) -> APIClient:

@@ -551,3 +551,47 @@ def test_own_things_matrix(world, role):
     assert _agree(user, SAVED_VIEWS, Action.READ, theirs) == (role == Role.ADMIN)
     letter = Message.objects.create(recipient=other, kind="review", title="x", key=f"o-{role}")
     assert _agree(user, MESSAGES, Action.READ, letter) == (role == Role.ADMIN)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_grid_events_matrix(world, role):
+    """Grid workers report and read in their cell, officers run their division's events, leaders
+    and the display read; whoever an event is dispatched to reads it wherever it is."""
+    from grid.models import EventCategory, GridEvent
+    from policy.actions import Action
+    from policy.predicates import visible_events
+    from policy.resources import GRID_EVENTS
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    category, _ = EventCategory.objects.get_or_create(
+        key="matrix", defaults={"name_zh": "类", "name_en": "x"}
+    )
+    events = {}
+    for place, where in (("own", city.inside(0)), ("neighbour", city.inside(1))):
+        event = GridEvent(category=category, title=place, geom=where, reporter=city.users[Role.CITY_OFFICER])
+        event.locate()
+        event.save()
+        events[place] = event
+    reads = {
+        Role.GRID_WORKER: {"own"},
+        Role.DISTRICT_OFFICER: {"own"},
+        Role.DISTRICT_LEADER: {"own"},
+        Role.CITY_OFFICER: {"own", "neighbour"},
+        Role.CITY_LEADER: {"own", "neighbour"},
+        Role.ADMIN: {"own", "neighbour"},
+        Role.DISPLAY: {"own", "neighbour"},
+    }
+    staff = {
+        Role.DISTRICT_OFFICER: {"own"},
+        Role.CITY_OFFICER: {"own", "neighbour"},
+        Role.ADMIN: {"own", "neighbour"},
+    }
+    for place, event in events.items():
+        assert _agree(user, GRID_EVENTS, Action.READ, event) == (place in reads.get(role, set())), place
+        assert _agree(user, GRID_EVENTS, Action.REVIEW, event) == (place in staff.get(role, set())), place
+    if role != ANON:
+        events["neighbour"].handler = user
+        events["neighbour"].save()
+        assert events["neighbour"] in visible_events(user), "dispatched to them"

@@ -1,0 +1,226 @@
+"""What can happen to a grid event, state by state (seed 001 L91–L113), as a table and one function.
+
+=============  ==========================  ===========  =========================================
+step           from                        to           takes
+=============  ==========================  ===========  =========================================
+accept         reported                    accepted     staff of the event's division (受理)
+reject         reported                    rejected     staff, with the reason (不予受理)
+dispatch       accepted                    dispatched   staff: a department or a person in their
+                                                        scope (分拨)
+redispatch     dispatched, handling        dispatched   staff, logged as 转派
+start          dispatched                  handling     the handler or the department (处置)
+feedback       handling                    replied      the handler, with photos (反馈)
+verify         replied                     verified     a grid worker of the cell, or staff (核查)
+verify_failed  replied                     handling     the same, with what is still wrong
+close          verified                    closed       staff (结案)
+evaluate       closed                      closed       the reporter or staff: a score 1–5, once
+chase          reported … replied          (same)       staff (催办): a message to whoever holds it
+=============  ==========================  ===========  =========================================
+
+``take`` checks the step applies (else ``NotAllowed`` listing those that do, a 409), the caller's
+right (``policy.predicates.may_take_event_step``, a 403), the input (``Incomplete`` naming each
+field, a 400), changes the event in one transaction with its ``EventAction``, keeps the source
+field point's status in step, and tells the people concerned (``inbox``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inbox.models import MessageKind
+from inbox.send import notify
+from layers.models import EventStatus
+from policy.predicates import may_dispatch_to, may_take_event_step
+
+from .models import Department, EventAction, GridEvent
+
+S = EventStatus
+OPEN = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.REPLIED)
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: tuple[str, ...]
+    target: str | None  # None: the state does not change
+
+
+STEPS: dict[str, Step] = {
+    "accept": Step((S.REPORTED,), S.ACCEPTED),
+    "reject": Step((S.REPORTED,), S.REJECTED),
+    "dispatch": Step((S.ACCEPTED,), S.DISPATCHED),
+    "redispatch": Step((S.DISPATCHED, S.HANDLING), S.DISPATCHED),
+    "start": Step((S.DISPATCHED,), S.HANDLING),
+    "feedback": Step((S.HANDLING,), S.REPLIED),
+    "verify": Step((S.REPLIED,), S.VERIFIED),
+    "verify_failed": Step((S.REPLIED,), S.HANDLING),
+    "close": Step((S.VERIFIED,), S.CLOSED),
+    "evaluate": Step((S.CLOSED,), None),
+    "chase": Step(OPEN, None),
+}
+
+
+class EventError(Exception):
+    def __init__(self, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class NotAllowed(EventError):
+    """The step does not apply to the event as it is (a 409 listing those that do)."""
+
+
+class Incomplete(EventError):
+    """The step needs input it did not get (a 400 naming each field)."""
+
+
+class Forbidden(EventError):
+    """Not this caller's step, or a dispatch outside their scope (a 403)."""
+
+
+def _applies(name: str, event: GridEvent) -> bool:
+    step = STEPS[name]
+    if event.state not in step.sources:
+        return False
+    return not (name == "evaluate" and event.score is not None)
+
+
+def available(event: GridEvent, user: Any) -> list[str]:
+    """The steps this user may take on the event now, and only those."""
+    return [name for name in STEPS if _applies(name, event) and may_take_event_step(user, event, name)]
+
+
+def _link(event: GridEvent) -> str:
+    return reverse("event-detail", args=[event.pk])
+
+
+def _holders(event: GridEvent) -> list[Any]:
+    people = list(event.department.members.all()) if event.department_id and event.department else []
+    return [*people, event.handler] if event.handler_id else people
+
+
+def _need(data: dict[str, Any], *names: str) -> None:
+    missing = [name for name in names if not str(data.get(name) or "").strip()]
+    if missing:
+        raise Incomplete(_("This step needs: %(fields)s.") % {"fields": ", ".join(missing)}, fields=missing)
+
+
+@transaction.atomic
+def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEvent:
+    """Take step ``name`` with its input ``data`` (``comment``, ``department``, ``handler``,
+    ``feedback``, ``photos``, ``score``)."""
+    if name not in STEPS:
+        raise Incomplete(
+            _("Unknown step; choose one of: %(steps)s.") % {"steps": ", ".join(STEPS)}, fields=["step"]
+        )
+    event = GridEvent.objects.select_for_update().get(pk=event.pk)
+    if not _applies(name, event):
+        allowed = [n for n in STEPS if _applies(n, event)]
+        raise NotAllowed(
+            _("This step does not apply to the event now (%(state)s). Allowed: %(allowed)s.")
+            % {"state": event.get_state_display(), "allowed": ", ".join(allowed) or _("none")},
+            allowed=allowed,
+        )
+    if not may_take_event_step(user, event, name):
+        raise Forbidden(_("Your role or area does not take this step of the event."))
+    comment = str(data.get("comment") or "")
+    before = event.state
+    if name in {"reject", "verify_failed"}:
+        _need(data, "comment")
+    if name in {"dispatch", "redispatch"}:
+        _dispatch(event, user, data)
+    if name == "feedback":
+        _need(data, "feedback")
+        photos = data.get("photos") or []
+        if not isinstance(photos, list) or not all(isinstance(p, str) for p in photos):
+            raise Incomplete(_("photos is a list of paths in our media library."), fields=["photos"])
+        event.feedback, event.feedback_photos = str(data["feedback"]), photos
+    if name == "evaluate":
+        score = data.get("score")
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+            raise Incomplete(_("Give a score from 1 to 5."), fields=["score"])
+        event.score = score
+    target = STEPS[name].target
+    if target is not None:
+        event.state, event.state_entered_at = target, timezone.now()
+    if target == S.CLOSED:
+        event.closed_at = timezone.now()
+    event.version += 1
+    event.save()
+    EventAction.objects.create(
+        event=event,
+        user=user,
+        step=name,
+        from_state=before,
+        to_state=event.state,
+        comment=comment,
+        department=event.department if name in {"dispatch", "redispatch"} else None,
+        handler=event.handler if name in {"dispatch", "redispatch"} else None,
+    )
+    if event.field_point_id and event.field_point and event.field_point.status != event.state:
+        point = event.field_point
+        point.status, point.version = event.state, point.version + 1
+        point.save()
+    _tell(event, user, name, comment)
+    return event
+
+
+def _dispatch(event: GridEvent, user: Any, data: dict[str, Any]) -> None:
+    from django.contrib.auth import get_user_model
+
+    department = handler = None
+    if str(data.get("department") or "").isdigit():
+        department = Department.objects.select_related("division").filter(pk=int(data["department"])).first()
+        if department is None:
+            raise Incomplete(_("No such department."), fields=["department"])
+    if str(data.get("handler") or "").isdigit():
+        handler = get_user_model().objects.filter(pk=int(data["handler"]), is_active=True).first()
+        if handler is None:
+            raise Incomplete(_("No such person."), fields=["handler"])
+    if department is None and handler is None:
+        raise Incomplete(
+            _("Dispatch to a department or a person (department, handler)."), fields=["department"]
+        )
+    if not may_dispatch_to(user, department=department, handler=handler):
+        raise Forbidden(_("Dispatch only to departments and people within your own area."))
+    event.department, event.handler = department, handler
+
+
+def _tell(event: GridEvent, user: Any, name: str, comment: str) -> None:
+    """The people a step concerns: whoever it is dispatched to, and the reporter of the outcome."""
+    key = f"grid-event:{event.pk}:{event.version}"
+    if name in {"dispatch", "redispatch", "verify_failed", "chase"}:
+        title = {
+            "dispatch": _("新派事件：%(title)s"),
+            "redispatch": _("转派事件：%(title)s"),
+            "verify_failed": _("核查未通过：%(title)s"),
+            "chase": _("催办：%(title)s"),
+        }[name] % {"title": event.title}
+        notify(
+            _holders(event),
+            kind=MessageKind.ASSIGNMENT,
+            title=title,
+            body=comment,
+            link=_link(event),
+            about=event,
+            key=key,
+        )
+    elif name in {"reject", "close"}:
+        title = (_("不予受理：%(title)s") if name == "reject" else _("已结案：%(title)s")) % {
+            "title": event.title
+        }
+        notify(
+            [event.reporter],
+            kind=MessageKind.RESULT,
+            title=title,
+            body=comment,
+            link=_link(event),
+            about=event,
+            key=key,
+        )
