@@ -29,12 +29,12 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.refusals import answered
 from layers.models import EventStatus, FieldPoint
 from policy.actions import Action
 from policy.drf import requires
 from policy.predicates import may_report_event, read_filter, visible_departments, visible_events
 from policy.resources import EVENT_CONFIG, GRID_EVENTS
-from projects.api import Conflict
 
 from . import workflow
 from .models import Department, EventAction, EventCategory, GridEvent
@@ -218,14 +218,8 @@ class GridEventViewSet(
     def act(self, request: Request, pk: str | None = None, step: str = "") -> Response:
         event = self.get_object()
         data = request.data if isinstance(request.data, dict) else {}
-        try:
+        with answered():
             event = workflow.take(event, request.user, step, data)
-        except workflow.NotAllowed as exc:
-            raise Conflict(exc.message, allowed=exc.detail["allowed"]) from exc
-        except workflow.Incomplete as exc:
-            raise ValidationError({field: [exc.message] for field in exc.detail["fields"]}) from exc
-        except workflow.Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
         return Response(self.get_serializer(event).data)
 
 

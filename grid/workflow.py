@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.refusals import Forbidden, Incomplete, NotAllowed
 from inbox.models import MessageKind
 from inbox.send import notify
 from layers.models import EventStatus
@@ -63,25 +64,6 @@ STEPS: dict[str, Step] = {
     "evaluate": Step((S.CLOSED,), None),
     "chase": Step(OPEN, None),
 }
-
-
-class EventError(Exception):
-    def __init__(self, message: str, **detail: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
-
-
-class NotAllowed(EventError):
-    """The step does not apply to the event as it is (a 409 listing those that do)."""
-
-
-class Incomplete(EventError):
-    """The step needs input it did not get (a 400 naming each field)."""
-
-
-class Forbidden(EventError):
-    """Not this caller's step, or a dispatch outside their scope (a 403)."""
 
 
 def _applies(name: str, event: GridEvent) -> bool:

@@ -46,6 +46,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from core.errors import Rejected
+from core.refusals import Conflict, answered
 from layers.history import history_entries
 from layers.models import Division, Enterprise, ProjectSite, ProjectStage
 from pipeline.models import LeadStatus
@@ -72,27 +73,13 @@ MayProjects = requires(
 )
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.extra = extra
-
-
 @contextmanager
 def refusals() -> Iterator[None]:
     """The workflow's refusals in the platform's error shape: not now (409, with what is allowed),
     missing input (400, naming it), not yours (403), a carrier held elsewhere (409, naming it)."""
     try:
-        yield
-    except workflow.NotAllowed as exc:
-        raise Conflict(exc.message, allowed=exc.detail.get("allowed", [])) from exc
-    except workflow.Incomplete as exc:
-        raise ValidationError({field: [exc.message] for field in exc.detail["fields"]}) from exc
-    except workflow.Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
+        with answered():
+            yield
     except carriers.DoubleBooked as exc:
         raise Conflict(exc.message, holder=exc.holder.code) from exc
     except attachments.Refused as exc:

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.refusals import Forbidden, Incomplete, NotAllowed
 from policy.predicates import may_advance_inspection, may_report_problem
 
 from .models import Inspection, InspectionStep, Project
-from .workflow import Forbidden, Incomplete, NotAllowed
 
 ORDER: tuple[str, ...] = tuple(InspectionStep.values)
 # What a step asks for from whoever takes it.

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core.refusals import Forbidden, Incomplete, NotAllowed
 from layers.models import Division, ProjectStage
 from layers.sites import follow_stage
 from policy.predicates import may_act_on_project
@@ -53,25 +54,6 @@ REVIEWS: dict[str, tuple[str, ...]] = {
     ProjectStage.REVIEW: (Review.COUNTY, Review.CITY),
     ProjectStage.SIGNED: (Review.COUNTY, Review.CITY),
 }
-
-
-class WorkflowError(Exception):
-    def __init__(self, message: str, **detail: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
-
-
-class NotAllowed(WorkflowError):
-    """The action does not apply to the project as it is (a 409)."""
-
-
-class Incomplete(WorkflowError):
-    """Required fields are missing for the move (a 400, naming each)."""
-
-
-class Forbidden(WorkflowError):
-    """The caller may not take this action on this project (a 403)."""
 
 
 @dataclass(frozen=True)
