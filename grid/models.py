@@ -138,6 +138,16 @@ class EventCategory(models.Model):
         return table.get(step)
 
 
+# The levels an event climbs when it runs late (001 L209: 市、县、镇、村 and the grid below them).
+LEVELS = ("village", "town", "county", "city")
+
+
+class DeadlineCard(models.TextChoices):
+    NONE = "", _("正常")
+    DUE_SOON = "due_soon", _("即将到期")
+    OVERDUE = "overdue", _("已逾期")
+
+
 class EventSource(models.TextChoices):
     FIELD_POINT = "field_point", _("网格员打点")
     STAFF = "staff", _("工作人员登记")
@@ -200,6 +210,24 @@ class GridEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    due_on = models.DateField(
+        _("本环节到期日"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("按类别时限与工作日算出，由预警任务维护。"),
+    )
+    card = models.CharField(
+        _("时限状态"),
+        max_length=10,
+        choices=DeadlineCard.choices,
+        blank=True,
+        default=DeadlineCard.NONE,
+        editable=False,
+    )
+    escalation = models.PositiveSmallIntegerField(
+        _("升级次数"), default=0, help_text=_("0 在村级办理；每升级一次上移一级（镇、县、市）。")
     )
     feedback = models.TextField(_("处置反馈"), blank=True)
     feedback_photos = models.JSONField(_("反馈照片"), default=list, blank=True)
@@ -275,3 +303,28 @@ class EventAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.step}"
+
+
+class EventWarning(models.Model):
+    """A reminder, an overdue warning or an escalation raised for one stay of an event in a state,
+    once (the unique constraint): a sweep run twice warns and escalates nobody twice."""
+
+    event = models.ForeignKey(
+        GridEvent, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="warnings"
+    )
+    kind = models.CharField(_("类型"), max_length=16)  # due_soon, overdue, escalated
+    state_entered_at = models.DateTimeField(_("进入状态时间"))
+    level = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("事件预警")
+        verbose_name_plural = _("事件预警")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "state_entered_at", "kind", "level"], name="event_warning_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.kind}"

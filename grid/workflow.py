@@ -15,6 +15,7 @@ verify_failed  replied                     handling     the same, with what is s
 close          verified                    closed       staff (结案)
 evaluate       closed                      closed       the reporter or staff: a score 1–5, once
 chase          reported … replied          (same)       staff (催办): a message to whoever holds it
+escalate       reported … replied          (same)       staff, with the reason: one level up (升级)
 =============  ==========================  ===========  =========================================
 
 ``take`` checks the step applies (else ``NotAllowed`` listing those that do, a 409), the caller's
@@ -39,7 +40,7 @@ from inbox.send import notify
 from layers.models import EventStatus
 from policy.predicates import may_dispatch_to, may_take_event_step
 
-from .models import Department, EventAction, GridEvent
+from .models import LEVELS, Department, EventAction, GridEvent
 
 S = EventStatus
 OPEN = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.REPLIED)
@@ -63,6 +64,7 @@ STEPS: dict[str, Step] = {
     "close": Step((S.VERIFIED,), S.CLOSED),
     "evaluate": Step((S.CLOSED,), None),
     "chase": Step(OPEN, None),
+    "escalate": Step(OPEN, None),
 }
 
 
@@ -70,6 +72,8 @@ def _applies(name: str, event: GridEvent) -> bool:
     step = STEPS[name]
     if event.state not in step.sources:
         return False
+    if name == "escalate":
+        return event.escalation < len(LEVELS) - 1  # the city is the top
     return not (name == "evaluate" and event.score is not None)
 
 
@@ -123,6 +127,9 @@ def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEv
         if not isinstance(photos, list) or not all(isinstance(p, str) for p in photos):
             raise Incomplete(_("photos is a list of paths in our media library."), fields=["photos"])
         event.feedback, event.feedback_photos = str(data["feedback"]), photos
+    if name == "escalate":
+        _need(data, "comment")
+        event.escalation += 1
     if name == "evaluate":
         score = data.get("score")
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
@@ -186,6 +193,20 @@ def _tell(event: GridEvent, user: Any, name: str, comment: str) -> None:
         }[name] % {"title": event.title}
         notify(
             _holders(event),
+            kind=MessageKind.ASSIGNMENT,
+            title=title,
+            body=comment,
+            link=_link(event),
+            about=event,
+            key=key,
+        )
+    elif name == "escalate":
+        from .deadlines import control_centres
+
+        title = _("升级办理：%(title)s") % {"title": event.title}
+        centre = control_centres(event, LEVELS[event.escalation])
+        notify(
+            centre,
             kind=MessageKind.ASSIGNMENT,
             title=title,
             body=comment,

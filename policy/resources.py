@@ -289,6 +289,7 @@ EVENT_STEPS: dict[str, str] = {
     "dispatch": "staff",
     "redispatch": "staff",
     "chase": "staff",
+    "escalate": "staff",
     "start": "handler",
     "feedback": "handler",
     "verify": "verifier",

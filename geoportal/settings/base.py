@@ -174,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "project-warnings": {"task": "projects.sweep_warnings", "schedule": 3600},
     # Messages an outside channel did not take yet, tried again with backoff.
     "inbox-retry": {"task": "inbox.retry_deliveries", "schedule": 60},
+    # Grid events' step deadlines: reminders, overdue warnings, escalation (idempotent).
+    "grid-deadlines": {"task": "grid.sweep_deadlines", "schedule": 3600},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30

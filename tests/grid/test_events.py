@@ -69,7 +69,7 @@ def test_an_event_from_report_to_close(api, city, category, department):
 def test_a_step_out_of_order_is_409_listing_the_allowed(api, city, category):
     pk = _report(api, city.users[Role.GRID_WORKER], city, category).json()["id"]
     error = assert_error(act(api, city.users[Role.DISTRICT_OFFICER], pk, "close"), 409)
-    assert set(error["allowed"]) == {"accept", "reject", "chase"}
+    assert set(error["allowed"]) == {"accept", "reject", "chase", "escalate"}
     assert_error(act(api, city.users[Role.DISTRICT_OFFICER], pk, "reject"), 400, "comment")
 
 
