@@ -84,6 +84,10 @@ class Command(BaseCommand):
                 from projects.demo import load_projects
 
                 counts.update(load_projects(say, as_of, seed))
+            if apps.is_installed("grid"):
+                from grid.demo import load_grid
+
+                counts.update(load_grid(say, as_of, seed))
             t = time.monotonic()
         # Deferred foreign-key checks run at commit.
         say(f"  {'commit':<16} {'':>14} {time.monotonic() - t:>7.1f} s")
