@@ -32,7 +32,19 @@ from .writer import record
 UNAUDITED_APPS = frozenset({"audit", "admin", "sessions", "contenttypes", "auth"})
 # Models whose writes another signal records better (tokens: issued/revoked), or that are the
 # bookkeeping of one (a password's history, a project's timeline beside the project's own entry).
-UNAUDITED_MODELS = frozenset({"accounts.authtoken", "accounts.passwordhistory", "projects.projectevent"})
+# Messages and their deliveries are what an audited step told people; an event's timeline and
+# warnings, like a project's, are the bookkeeping of the event's own entries.
+UNAUDITED_MODELS = frozenset(
+    {
+        "accounts.authtoken",
+        "accounts.passwordhistory",
+        "projects.projectevent",
+        "inbox.message",
+        "inbox.delivery",
+        "grid.eventaction",
+        "grid.eventwarning",
+    }
+)
 # Fields a login updates by itself (the login is the entry): the last login, the second factor's
 # last accepted step.
 BOOKKEEPING_FIELDS = frozenset({"last_login", "last_step"})

@@ -137,7 +137,11 @@ class GridEventViewSet(
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[GridEvent]:
-        events = visible_events(self.request.user).select_related("category", "department", "field_point")
+        events = (
+            visible_events(self.request.user)
+            .select_related("category", "department", "field_point")
+            .prefetch_related("department__members")
+        )
         params = self.request.query_params
         if params.get("state"):
             wrong = [s for s in params["state"].split(",") if s not in EventStatus.values]

@@ -34,6 +34,7 @@ from policy.predicates import in_charge
 from workdays.calendar import WorkdayIndex
 
 from .models import LEVELS, DeadlineCard, Department, EventWarning, GridEvent
+from .workflow import holders
 
 S = EventStatus
 # The step whose limit runs in each open state.
@@ -61,9 +62,9 @@ def control_centres(event: GridEvent, level: str) -> list[Any]:
 
 
 def _holders(event: GridEvent) -> list[Any]:
+    """Who holds the event now: those it is dispatched to, or the staff who must accept and send it."""
     if event.state in (S.DISPATCHED, S.HANDLING):
-        people = list(event.department.members.all()) if event.department else []
-        return people + ([event.handler] if event.handler else [])
+        return holders(event)
     return in_charge((Role.DISTRICT_OFFICER, Role.CITY_OFFICER), event.division_code)
 
 

@@ -86,7 +86,8 @@ def _link(event: GridEvent) -> str:
     return reverse("event-detail", args=[event.pk])
 
 
-def _holders(event: GridEvent) -> list[Any]:
+def holders(event: GridEvent) -> list[Any]:
+    """Whoever an event is dispatched to: its department's members and its handler."""
     people = list(event.department.members.all()) if event.department_id and event.department else []
     return [*people, event.handler] if event.handler_id else people
 
@@ -192,7 +193,7 @@ def _tell(event: GridEvent, user: Any, name: str, comment: str) -> None:
             "chase": _("催办：%(title)s"),
         }[name] % {"title": event.title}
         notify(
-            _holders(event),
+            holders(event),
             kind=MessageKind.ASSIGNMENT,
             title=title,
             body=comment,

@@ -94,13 +94,17 @@ def deliver_warnings() -> int:
     """Put every undelivered stage warning in its recipients' inboxes; returns how many."""
     pending = StageWarning.objects.filter(delivered_at__isnull=True).select_related("project__owner")
     count = 0
+    # Who is in charge of a county is the same for all its warnings: one lookup per county and level.
+    charged: dict[tuple[str, str], list[Any]] = {}
     for warning in pending.iterator(chunk_size=500):
         project = warning.project
-        people = (
-            [project.owner]
-            if warning.notify == "owner"
-            else in_charge(NOTIFIED_ROLES[warning.notify], project.division_code)
-        )
+        if warning.notify == "owner":
+            people = [project.owner]
+        else:
+            place = (warning.notify, project.division_code)
+            if place not in charged:
+                charged[place] = in_charge(NOTIFIED_ROLES[warning.notify], project.division_code)
+            people = charged[place]
         kind, label = WARNING_TEXT[warning.kind]
         reason = (
             _("按目前进度预判将超期（插旗预警）")
