@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     INVESTOR = "investor", _("注册投资人")
     GRID_WORKER = "grid_worker", _("网格员")
+    # 村、镇、区县的网格治理工作人员 (001 L209): accept, dispatch and close the events of their
+    # division, assign its patrols; bound to a division of any level.
+    GRID_STAFF = "grid_staff", _("网格治理工作人员")
     PARK_MANAGER = "park_manager", _("园区管理员")
     DISTRICT_OFFICER = "district_officer", _("区县投促专员")
     DISTRICT_LEADER = "district_leader", _("区县领导")
@@ -23,6 +26,7 @@ class Role(models.TextChoices):
 SCOPE_BINDING: dict[str, str] = {
     Role.GRID_WORKER: "grid_cell",
     Role.PARK_MANAGER: "park",
+    Role.GRID_STAFF: "division",
     Role.DISTRICT_OFFICER: "division",
     Role.DISTRICT_LEADER: "division",
     Role.CITY_OFFICER: "division",

@@ -15,6 +15,7 @@ from .rules import Resource, anywhere, in_scope, own, own_in_scope
 from .scope import ScopeFields
 
 OFFICERS = (Role.DISTRICT_OFFICER, Role.CITY_OFFICER)
+GRID_STAFF = Role.GRID_STAFF
 LEADERS = (Role.DISTRICT_LEADER, Role.CITY_LEADER)
 EVERY_ROLE = tuple(r for r in Role.values if r != Role.ADMIN)
 
@@ -70,7 +71,7 @@ LAYER_RULES: dict[str, Resource] = {
             grants={
                 OFFICERS: in_scope(*CRUD),
                 LEADERS: in_scope(R),
-                Role.GRID_WORKER: in_scope(R),
+                (Role.GRID_WORKER, GRID_STAFF): in_scope(R),
                 Role.DISPLAY: in_scope(R),
             },
         ),
@@ -107,7 +108,7 @@ LAYER_RULES: dict[str, Resource] = {
             actors={"reporter": ()},
             grants={
                 OFFICERS: in_scope(*CRUD),
-                LEADERS: in_scope(R),
+                (*LEADERS, GRID_STAFF): in_scope(R),
                 # A grid worker corrects their own reports, not a colleague's.
                 Role.GRID_WORKER: in_scope(R, C) | own_in_scope(U),
                 Role.DISPLAY: in_scope(R),
@@ -121,7 +122,7 @@ LAYER_RULES: dict[str, Resource] = {
             grants={
                 OFFICERS: in_scope(*CRUD),
                 LEADERS: in_scope(R),
-                Role.GRID_WORKER: in_scope(R, C, U),
+                (Role.GRID_WORKER, GRID_STAFF): in_scope(R, C, U),
                 Role.DISPLAY: in_scope(R),
             },
         ),
@@ -136,7 +137,7 @@ LAYER_RULES: dict[str, Resource] = {
             actors={"worker": OFFICERS},
             grants={
                 OFFICERS: in_scope(*CRUD),
-                LEADERS: in_scope(R),
+                (*LEADERS, GRID_STAFF): in_scope(R),
                 Role.GRID_WORKER: in_scope(R, C),
                 Role.DISPLAY: in_scope(R),
             },
@@ -275,7 +276,7 @@ GRID_EVENTS = Resource(
     owner="reporter",
     grants={
         Role.GRID_WORKER: in_scope(R, C),
-        OFFICERS: in_scope(R, C, U, Action.REVIEW),
+        (*OFFICERS, GRID_STAFF): in_scope(R, C, U, Action.REVIEW),
         LEADERS: in_scope(R),
         Role.DISPLAY: in_scope(R),
     },
@@ -304,7 +305,7 @@ EVENT_CONFIG = Resource(
     None,
     grants={
         Role.CITY_OFFICER: anywhere(R, C, U),
-        (Role.DISTRICT_OFFICER, *LEADERS): anywhere(R),
+        (Role.DISTRICT_OFFICER, GRID_STAFF, *LEADERS): anywhere(R),
     },
 )
 

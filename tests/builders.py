@@ -102,6 +102,7 @@ def build_users(c: City) -> dict[str, User]:
     bindings: dict[str, dict[str, Any]] = {
         Role.INVESTOR: {},
         Role.GRID_WORKER: {"grid_cell": c.cells[0]},
+        Role.GRID_STAFF: {"division": c.towns[0]},
         Role.PARK_MANAGER: {"park": c.park},
         Role.DISTRICT_OFFICER: {"division": c.counties[0]},
         Role.DISTRICT_LEADER: {"division": c.counties[0]},

@@ -12,7 +12,7 @@ DEMO_PASSWORD = "Geoportal-demo-2025"  # meets the password policy (AUTH_PASSWOR
 class DemoAccount:
     username: str
     role: str  # an accounts.roles.Role value
-    binding: str  # what the scope is bound to: "", "grid_cell", "park", "county" or "city"
+    binding: str  # what the scope is bound to: "", "grid_cell", "park", "town", "county" or "city"
     zh: str
     en: str
     superuser: bool = False
@@ -40,6 +40,13 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "grid_cell",
         "网格员：在所属网格内信息打点、巡查",
         "Grid worker: tags field points and walks patrols in one grid cell",
+    ),
+    DemoAccount(
+        "town",
+        "grid_staff",
+        "town",
+        "镇网格治理工作人员：受理、分拨、结案本镇的网格事件，布置巡查任务",
+        "Town grid staff: accept, dispatch and close the town's grid events, assign its patrols",
     ),
     DemoAccount(
         "park",

@@ -340,6 +340,8 @@ def _load_users(
             "grid_cell": {"grid_cell_id": cell_id[c.demo_cell]},
             "park": {"park_id": int(park_ids[c.demo_park])} if len(park_ids) else {},
             "county": {"division_id": div_id[c.demo_county]},
+            # The town of the demo grid worker's cell (a cell's code is its village's and three digits).
+            "town": {"division_id": div_id[c.demo_cell[:9] + "000"]},
             "city": {"division_id": div_id[c.divisions[0].code]},
             "": {},
         }

@@ -32,6 +32,12 @@ IN_SCOPE: dict[str, dict[str, str]] = {
     ANON: {},
     Role.INVESTOR: {},
     Role.GRID_WORKER: {"grid_cells": "R", "field_points": "RCU", "patrol_tracks": "RC", "places": "RCU"},
+    Role.GRID_STAFF: {
+        "grid_cells": "R",
+        "field_points": "R",
+        "patrol_tracks": "R",
+        "places": "RCU",
+    },
     Role.PARK_MANAGER: {
         "parks": "RU",
         "parcels": "RCUD",
@@ -53,6 +59,7 @@ REACH = {
     ANON: set(),
     Role.INVESTOR: set(),
     Role.GRID_WORKER: {"own"},
+    Role.GRID_STAFF: {"own"},
     Role.PARK_MANAGER: {"own"},
     Role.DISTRICT_OFFICER: {"own"},
     Role.DISTRICT_LEADER: {"own"},
@@ -576,6 +583,7 @@ def test_grid_events_matrix(world, role):
         events[place] = event
     reads = {
         Role.GRID_WORKER: {"own"},
+        Role.GRID_STAFF: {"own"},
         Role.DISTRICT_OFFICER: {"own"},
         Role.DISTRICT_LEADER: {"own"},
         Role.CITY_OFFICER: {"own", "neighbour"},
@@ -584,6 +592,7 @@ def test_grid_events_matrix(world, role):
         Role.DISPLAY: {"own", "neighbour"},
     }
     staff = {
+        Role.GRID_STAFF: {"own"},
         Role.DISTRICT_OFFICER: {"own"},
         Role.CITY_OFFICER: {"own", "neighbour"},
         Role.ADMIN: {"own", "neighbour"},
