@@ -33,7 +33,8 @@ UNAUDITED_APPS = frozenset({"audit", "admin", "sessions", "contenttypes", "auth"
 # Models whose writes another signal records better (tokens: issued/revoked), or that are the
 # bookkeeping of one (a password's history, a project's timeline beside the project's own entry).
 # Messages and their deliveries are what an audited step told people; an event's timeline and
-# warnings, like a project's, are the bookkeeping of the event's own entries.
+# warnings, like a project's, are the bookkeeping of the event's own entries; the places a patrol run
+# reached are measured from its audited finish.
 UNAUDITED_MODELS = frozenset(
     {
         "accounts.authtoken",
@@ -43,6 +44,7 @@ UNAUDITED_MODELS = frozenset(
         "inbox.delivery",
         "grid.eventaction",
         "grid.eventwarning",
+        "patrols.placevisit",
     }
 )
 # Fields a login updates by itself (the login is the entry): the last login, the second factor's

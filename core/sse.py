@@ -25,7 +25,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -59,10 +59,18 @@ class Feed:
 
 def publish_to(name: str, data: dict[str, Any]) -> None:
     """Send one item to every open stream of channel ``name``; a Redis outage never fails a save."""
+    publish_many([(name, data)])
+
+
+def publish_many(items: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """``publish_to`` for many items, in one round trip to Redis (a pipeline)."""
     try:
-        _redis().publish(channel(name), json.dumps(data, ensure_ascii=False, default=str))
+        pipe = _redis().pipeline(transaction=False)
+        for name, data in items:
+            pipe.publish(channel(name), json.dumps(data, ensure_ascii=False, default=str))
+        pipe.execute()
     except Exception:  # noqa: BLE001 - a live feed is best effort; the data is saved
-        log.warning("could not publish to the live feed %s", name, exc_info=True)
+        log.warning("could not publish to the live feeds", exc_info=True)
 
 
 @functools.cache

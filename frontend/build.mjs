@@ -24,6 +24,9 @@ const options = {
     'web/workspace-list': join(root, 'frontend/src/workspace/list.js'),
     'web/workspace-project': join(root, 'frontend/src/workspace/project.js'),
     'web/workspace-reports': join(root, 'frontend/src/workspace/reports.js'),
+    // The dispatcher's desk (事件调度台) and an event's page.
+    'web/events': join(root, 'frontend/src/events/main.js'),
+    'web/events-event': join(root, 'frontend/src/events/event.js'),
     // Loaded on demand by the workspace pages: MapLibre for the project page's map, ECharts
     // for the reports' charts (each page's own bundle stays small on a phone).
     'web/staff-map': join(root, 'frontend/src/workspace/maplibre.js'),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/ingest/", include("ingest.urls")),
     path("api/pipeline/", include("pipeline.urls")),
     path("api/audit/", include("audit.urls")),
+    path("api/patrols/", include("patrols.urls")),
     path("api/", include("projects.urls")),
     path("api/", include("inbox.urls")),
     path("api/", include("grid.urls")),

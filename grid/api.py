@@ -15,9 +15,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid as uuidlib
 from typing import Any, cast
 
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -26,17 +28,26 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.refusals import answered
-from layers.models import EventStatus, FieldPoint
+from layers.models import FieldPoint
 from policy.actions import Action
 from policy.drf import requires
-from policy.predicates import may_report_event, read_filter, visible_departments, visible_events
+from policy.predicates import (
+    dispatch_people,
+    may_report_event,
+    read_filter,
+    visible_departments,
+    visible_events,
+)
 from policy.resources import EVENT_CONFIG, GRID_EVENTS
 
 from . import workflow
+from .duplicates import suspected_duplicates
+from .listing import filter_events
 from .models import Department, EventAction, EventCategory, GridEvent
 from .opening import from_field_point, open_event
 
@@ -47,8 +58,16 @@ MayEvents = requires(
 )
 
 
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
 class GridEventSerializer(serializers.ModelSerializer):
     category: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    category_name = serializers.CharField(source="category.label", read_only=True)
+    reporter_name = serializers.SerializerMethodField()
+    department_name = serializers.CharField(source="department.name", default="", read_only=True)
+    handler_name = serializers.SerializerMethodField()
     lon = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField(help_text="The steps the caller may take now.")
@@ -60,6 +79,7 @@ class GridEventSerializer(serializers.ModelSerializer):
             "code",
             "uuid",
             "category",
+            "category_name",
             "title",
             "description",
             "photos",
@@ -73,17 +93,30 @@ class GridEventSerializer(serializers.ModelSerializer):
             "state",
             "state_entered_at",
             "reporter",
+            "reporter_name",
             "department",
+            "department_name",
             "handler",
+            "handler_name",
+            "due_on",
+            "card",
+            "escalation",
             "feedback",
             "feedback_photos",
             "score",
             "version",
             "created_at",
             "closed_at",
+            "merged_into",
             "steps",
         )
         read_only_fields = fields
+
+    def get_reporter_name(self, event: GridEvent) -> str:
+        return _person(event.reporter)
+
+    def get_handler_name(self, event: GridEvent) -> str:
+        return _person(event.handler)
 
     def get_lon(self, event: GridEvent) -> float:
         return round(event.geom.x, 6)
@@ -125,6 +158,16 @@ class EventStepSerializer(serializers.ModelSerializer):
         fields = ("at", "user", "step", "from_state", "to_state", "comment", "department", "handler")
 
 
+class EventPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+# The map draws points, not clusters: past this many the desk asks for a smaller area.
+MAP_LIMIT = 5000
+
+
 @extend_schema(tags=["grid events"])
 class GridEventViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
@@ -133,28 +176,53 @@ class GridEventViewSet(
 
     serializer_class = GridEventSerializer
     permission_classes = [MayEvents]
+    pagination_class = EventPagination
     queryset = GridEvent.objects.none()
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> QuerySet[GridEvent]:
-        events = (
-            visible_events(self.request.user)
-            .select_related("category", "department", "field_point")
-            .prefetch_related("department__members")
+        events = visible_events(self.request.user)
+        if self.action in ("list", "map"):
+            events = filter_events(events, self.request.query_params, self.request.user)
+        return events.select_related(
+            "category", "department", "field_point", "reporter", "handler"
+        ).prefetch_related("department__members")
+
+    @extend_schema(
+        summary="The events of the list's filters as GeoJSON points, for the map (at most 5,000).",
+        responses={200: OpenApiResponse(description="A GeoJSON FeatureCollection.")},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def map(self, request: Request) -> Response:
+        rows = (
+            filter_events(visible_events(request.user), request.query_params, request.user)
+            .annotate(shape=AsGeoJSON("geom", precision=6))
+            .values("id", "code", "title", "state", "card", "urgent", "escalation", "category__key", "shape")[
+                :MAP_LIMIT
+            ]
         )
-        params = self.request.query_params
-        if params.get("state"):
-            wrong = [s for s in params["state"].split(",") if s not in EventStatus.values]
-            if wrong:
-                raise ValidationError(
-                    {"state": [_("Choose from: %(v)s.") % {"v": ", ".join(EventStatus.values)}]}
-                )
-            events = events.filter(state__in=params["state"].split(","))
-        if params.get("category"):
-            events = events.filter(category__key=params["category"])
-        if params.get("urgent") in ("true", "false"):
-            events = events.filter(urgent=params["urgent"] == "true")
-        return events.order_by("-created_at", "-id")
+        features = [
+            {
+                "type": "Feature",
+                "id": row["id"],
+                "geometry": json.loads(row.pop("shape")),
+                "properties": {**row, "category": row.pop("category__key")},
+            }
+            for row in rows
+        ]
+        return Response({"type": "FeatureCollection", "features": features})
+
+    @extend_schema(
+        summary="Open events of the same category reported nearby about the same time (疑似重复).",
+        responses=GridEventSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def duplicates(self, request: Request, pk: str | None = None) -> Response:
+        event = self.get_object()
+        found = suspected_duplicates(event, visible_events(request.user)).select_related(
+            "category", "department", "reporter", "handler"
+        )
+        return Response(self.get_serializer(found, many=True).data)
 
     @extend_schema(request=ReportSerializer, responses={201: GridEventSerializer, 200: GridEventSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -209,6 +277,7 @@ class GridEventViewSet(
                 "feedback": serializers.CharField(required=False),
                 "photos": serializers.ListField(child=serializers.CharField(), required=False),
                 "score": serializers.IntegerField(required=False),
+                "into": serializers.IntegerField(required=False, help_text="merge: the event kept."),
             },
         ),
         responses={
@@ -294,3 +363,34 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Department]:
         return visible_departments(self.request.user).order_by("division__code", "name")
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+    role = serializers.CharField()
+    place = serializers.SerializerMethodField(help_text="The division or grid cell they are bound to.")
+
+    def get_name(self, user: Any) -> str:
+        return _person(user)
+
+    def get_place(self, user: Any) -> str:
+        bound = user.division or user.grid_cell
+        return bound.name if bound is not None else ""
+
+
+@extend_schema(tags=["grid events"])
+class PersonViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The people you may dispatch an event to by name (grid workers and staff of your area)."""
+
+    serializer_class = PersonSerializer
+    permission_classes = [MayConfigure]
+    queryset = Department.objects.none()
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return (
+            dispatch_people(self.request.user)
+            .select_related("division", "grid_cell")
+            .order_by("role", "last_name", "first_name", "username")
+        )

@@ -18,23 +18,29 @@ nobody twice. A step taken gives the event a new state entry; its card clears at
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.roles import Role
 from inbox.models import MessageKind
-from inbox.send import notify
+from inbox.send import Notice, notify_all
 from layers.models import EventStatus
-from policy.predicates import in_charge
+from layers.models.divisions import DivisionLevel
+from policy.predicates import in_charge_of
+from policy.resources import EVENT_STAFF
 from workdays.calendar import WorkdayIndex
 
-from .models import LEVELS, DeadlineCard, Department, EventWarning, GridEvent
-from .workflow import holders
+from .models import LEVELS, DeadlineCard, Department, EventCategory, GridEvent
 
 S = EventStatus
 # The step whose limit runs in each open state.
@@ -54,51 +60,96 @@ def division_at(code: str, level: str) -> str:
     return code[: PREFIX[level]].ljust(12, "0")
 
 
-def control_centres(event: GridEvent, level: str) -> list[Any]:
+def control_centres(event: Any, level: str) -> list[Any]:
     """The members of the control centres of ``level`` above the event's place."""
-    code = division_at(event.division_code, level) if event.division_code else ""
-    centres = Department.objects.filter(is_control_centre=True, division__code=code)
-    return [user for centre in centres for user in centre.members.all()]
+    return Recipients().centres(event, level)
 
 
-def _holders(event: GridEvent) -> list[Any]:
-    """Who holds the event now: those it is dispatched to, or the staff who must accept and send it."""
-    if event.state in (S.DISPATCHED, S.HANDLING):
-        return holders(event)
-    return in_charge((Role.DISTRICT_OFFICER, Role.CITY_OFFICER), event.division_code)
+@dataclass(slots=True)
+class Standing:
+    """An open event as the sweep reads it: the columns it needs, no model instance (the sweep
+    reads every open event of the city, and instances cost more than the arithmetic)."""
+
+    pk: int
+    category_id: int
+    state: str
+    state_entered_at: datetime
+    urgent: bool
+    escalation: int
+    card: str
+    due_on: date | None
+    division_code: str
+    department_id: int | None
+    handler_id: int | None
+    title: str
 
 
-def _tell(event: GridEvent, people: list[Any], title: str, key: str) -> None:
-    notify(
-        people,
-        kind=MessageKind.WARNING,
-        title=title % {"title": event.title},
-        link=reverse("event-detail", args=[event.pk]),
-        about=event,
-        key=key,
-    )
+class Recipients:
+    """Who hears about an event, read once per sweep rather than once per warning: the control
+    centres' members by division, the staff in charge by place (``policy.predicates.in_charge``),
+    the members of each department and the handlers (``grid.workflow.holders`` for one event)."""
+
+    def __init__(self) -> None:
+        self.by_division: dict[str, list[Any]] = {}
+        centres = Department.objects.filter(is_control_centre=True).select_related("division")
+        for centre in centres.prefetch_related("members"):
+            self.by_division.setdefault(centre.division.code, []).extend(centre.members.all())
+
+    @functools.cached_property
+    def staff(self) -> Callable[[str], list[Any]]:
+        return in_charge_of(EVENT_STAFF)
+
+    @functools.cached_property
+    def members(self) -> dict[int, list[Any]]:
+        through = Department.members.through.objects.select_related("user")
+        found: dict[int, list[Any]] = {}
+        for row in through:
+            found.setdefault(row.department_id, []).append(row.user)
+        return found
+
+    @functools.cache  # noqa: B019 - one Recipients per sweep
+    def person(self, pk: int) -> Any:
+        return get_user_model().objects.filter(pk=pk).first()
+
+    def centres(self, event: Any, level: str) -> list[Any]:
+        code = division_at(event.division_code, level) if event.division_code else ""
+        return self.by_division.get(code, [])
+
+    def holding(self, event: Standing) -> list[Any]:
+        """Who holds the event now: those it is dispatched to, or the staff who must accept and
+        send it."""
+        if event.state not in (S.DISPATCHED, S.HANDLING):
+            return self.staff(event.division_code)
+        people = list(self.members.get(event.department_id, [])) if event.department_id else []
+        handler = self.person(event.handler_id) if event.handler_id else None
+        return [*people, handler] if handler is not None else people
 
 
 def sweep(today: date | None = None) -> dict[str, int]:
-    """Bring every open event's card up to date; returns how many of each warning were raised."""
+    """Bring every open event's card up to date; returns how many of each warning were raised.
+
+    Reads the open events (as ``Standing`` rows), the warnings of their current stay and the
+    recipients once, then writes the cards in one UPDATE, the new warnings and the escalations'
+    timeline rows in one INSERT each, and the messages through one ``notify_all``."""
     today = today or timezone.localdate()
-    events = list(
-        GridEvent.objects.filter(state__in=list(STEP_OF)).select_related("category", "department", "handler")
-    )
+    events = [
+        Standing(*row)
+        for row in GridEvent.objects.filter(state__in=list(STEP_OF))
+        .order_by("id")
+        .values_list("id", *(f.name for f in fields(Standing)[1:]))
+    ]
     raised = {"due_soon": 0, "overdue": 0, "escalated": 0}
     if not events:
         return raised
+    categories = {c.pk: c for c in EventCategory.objects.all()}
     first = min(timezone.localdate(e.state_entered_at) for e in events)
     days = WorkdayIndex(min(first, today), today + timedelta(days=90))
-    seen = set(
-        EventWarning.objects.filter(event__in=events).values_list(
-            "event_id", "state_entered_at", "kind", "level"
-        )
-    )
-    changed: list[GridEvent] = []
+    run = _Run(Recipients(), _raised_in_current_stay())
+    changed: list[Standing] = []
     for event in events:
         before = (event.card, event.due_on, event.escalation)
-        limit = event.category.limit(STEP_OF[event.state], urgent=event.urgent)
+        category = categories[event.category_id]
+        limit = category.limit(STEP_OF[event.state], urgent=event.urgent)
         if not limit:
             card, due = DeadlineCard.NONE, None
         else:
@@ -111,54 +162,153 @@ def sweep(today: date | None = None) -> dict[str, int]:
                 if days.between(today, due) <= REMIND_DAYS
                 else DeadlineCard.NONE
             )
-            raised_now = _warn(event, card, late, seen)
-            for kind in raised_now:
-                raised[kind] += 1
+            run.warn(event, category, card, late)
         event.card, event.due_on = card, due
         if (event.card, event.due_on, event.escalation) != before:
             changed.append(event)
     _write(changed)
+    _record(run.warnings)
+    _timeline(run.escalations)
+    notify_all(run.notices())
+    for _event, kind, _level in run.warnings:
+        raised[kind] += 1
     return raised
 
 
-def _warn(event: GridEvent, card: str, late: int, seen: set[tuple[Any, ...]]) -> list[str]:
-    """Record and send the warnings this standing calls for, each once."""
-    entered, done = event.state_entered_at, []
+def _raised_in_current_stay() -> set[tuple[int, str, int]]:
+    """(event, kind, level) of the warnings already raised for each open event's current stay."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w.event_id, w.kind, w.level FROM grid_eventwarning w"
+            " JOIN grid_gridevent e ON e.id = w.event_id AND e.state_entered_at = w.state_entered_at"
+            " WHERE e.state = ANY(%s)",
+            [list(STEP_OF)],
+        )
+        return set(cursor.fetchall())
 
-    def once(kind: str, level: int) -> bool:
-        if (event.pk, entered, kind, level) in seen:
+
+# What each kind of warning says: about one event, and about several at once.
+TITLES = {
+    "due_soon": (_lazy("即将到期：%(title)s"), _lazy("即将到期：%(title)s 等 %(n)s 件事件")),
+    "overdue": (_lazy("已逾期：%(title)s"), _lazy("已逾期：%(title)s 等 %(n)s 件事件")),
+    "escalated": (_lazy("逾期升级：%(title)s"), _lazy("逾期升级：%(title)s 等 %(n)s 件事件")),
+}
+
+
+class _Run:
+    """The warnings one sweep raises, each once (``seen``: those raised before), and who hears.
+
+    The people told the same kind of thing in one sweep get one message for all their events (a
+    control centre whose villages have forty events late reads one line, "…等 40 件", linked to
+    the list of them), and a single event is a message of its own, linked to it."""
+
+    def __init__(self, recipients: Recipients, seen: set[tuple[int, str, int]]) -> None:
+        self.recipients, self.seen = recipients, seen
+        self.warnings: list[tuple[Standing, str, int]] = []
+        self.escalations: list[tuple[Standing, int, int]] = []
+        self.told: dict[tuple[str, int, frozenset[int]], tuple[list[Any], list[Standing]]] = {}
+
+    def once(self, event: Standing, kind: str, level: int, people: Callable[[], list[Any]]) -> bool:
+        if (event.pk, kind, level) in self.seen:
             return False
-        EventWarning.objects.get_or_create(event=event, state_entered_at=entered, kind=kind, level=level)
-        seen.add((event.pk, entered, kind, level))
-        done.append(kind)
+        self.seen.add((event.pk, kind, level))
+        self.warnings.append((event, kind, level))
+        who = [user for user in people() if user.is_active]
+        if who:
+            group = self.told.setdefault((kind, level, frozenset(u.pk for u in who)), (who, []))
+            group[1].append(event)
         return True
 
-    key = f"grid-deadline:{event.pk}:{entered.isoformat()}"
-    if card == DeadlineCard.DUE_SOON and once("due_soon", 0):
-        _tell(event, _holders(event), _("即将到期：%(title)s"), f"{key}:due_soon")
-    if card != DeadlineCard.OVERDUE:
-        return done
-    after = event.category.escalate_after_days
-    while after and event.escalation < len(LEVELS) - 1 and late >= after * (event.escalation + 1):
-        event.escalation += 1
-        if once("escalated", event.escalation):
+    def warn(self, event: Standing, category: EventCategory, card: str, late: int) -> None:
+        """The warnings this standing calls for: a reminder to the holder, escalation level by
+        level, and the level above the one now holding it told that it is late."""
+        if card == DeadlineCard.DUE_SOON:
+            self.once(event, "due_soon", 0, functools.partial(self.recipients.holding, event))
+        if card != DeadlineCard.OVERDUE:
+            return
+        after = category.escalate_after_days
+        while after and event.escalation < len(LEVELS) - 1 and late >= after * (event.escalation + 1):
+            event.escalation += 1
             level = LEVELS[event.escalation]
-            _tell(
-                event,
-                control_centres(event, level),
-                _("逾期升级：%(title)s"),
-                f"{key}:escalated:{event.escalation}",
-            )
-    # Then the level above the one now holding it hears that it is late (once per level).
-    above = LEVELS[min(event.escalation + 1, len(LEVELS) - 1)]
-    if once("overdue", event.escalation):
-        _tell(
-            event, control_centres(event, above), _("已逾期：%(title)s"), f"{key}:overdue:{event.escalation}"
+            centres = functools.partial(self.recipients.centres, event, level)
+            if self.once(event, "escalated", event.escalation, centres):
+                self.escalations.append((event, late, event.escalation))
+        above = LEVELS[min(event.escalation + 1, len(LEVELS) - 1)]
+        self.once(
+            event, "overdue", event.escalation, functools.partial(self.recipients.centres, event, above)
         )
-    return done
+
+    def notices(self) -> list[Notice]:
+        detail = reverse("event-detail", args=[0])
+        late_list = f"{reverse('event-list')}?card="
+        made = []
+        for (kind, level, _ids), (people, events) in self.told.items():
+            one, many = TITLES[kind]
+            first = events[0]
+            # The same events raise the same key: a sweep run again tells nobody twice.
+            marks = ",".join(f"{e.pk}@{e.state_entered_at.isoformat()}" for e in events)
+            digest = hashlib.sha1(marks.encode()).hexdigest()[:20]
+            made.append(
+                Notice(
+                    people,
+                    kind=MessageKind.WARNING,
+                    title=(one if len(events) == 1 else many) % {"title": first.title, "n": len(events)},
+                    link=detail.replace("/0/", f"/{first.pk}/")
+                    if len(events) == 1
+                    else late_list + ("any" if kind == "due_soon" else DeadlineCard.OVERDUE),
+                    about=GridEvent(pk=first.pk) if len(events) == 1 else None,
+                    key=f"grid-deadline:{kind}:{level}:{digest}",
+                )
+            )
+        return made
 
 
-def _write(changed: list[GridEvent]) -> None:
+def _timeline(escalations: list[tuple[Standing, int, int]]) -> None:
+    """Each automatic escalation in the event's timeline, as a hand escalation is (no user), in
+    one INSERT from arrays (a backlog's first sweep escalates tens of thousands)."""
+    if not escalations:
+        return
+    comment = _("逾期 %(days)s 个工作日，自动升级到%(level)s")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO grid_eventaction (event_id, at, step, from_state, to_state, comment)"
+            " SELECT v.event_id, %s, 'escalate', v.state, v.state, v.comment"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(event_id, state, comment)",
+            [
+                timezone.now(),
+                [event.pk for event, _late, _level in escalations],
+                [event.state for event, _late, _level in escalations],
+                [
+                    comment % {"days": late, "level": DivisionLevel(LEVELS[level]).label}
+                    for _event, late, level in escalations
+                ],
+            ],
+        )
+
+
+def _record(warnings: list[tuple[Standing, str, int]]) -> None:
+    """The new warnings in one INSERT from arrays; one raised meanwhile by another sweep stays."""
+    if not warnings:
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO grid_eventwarning (event_id, kind, state_entered_at, level, created_at)"
+            " SELECT v.event_id, v.kind, v.entered, v.level, %s"
+            " FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::smallint[])"
+            " AS v(event_id, kind, entered, level)"
+            " ON CONFLICT DO NOTHING",
+            [
+                now,
+                [e.pk for e, _k, _l in warnings],
+                [k for _e, k, _l in warnings],
+                [e.state_entered_at for e, _k, _l in warnings],
+                [lvl for _e, _k, lvl in warnings],
+            ],
+        )
+
+
+def _write(changed: list[Standing]) -> None:
     """One UPDATE from arrays (bookkeeping, not a step: no version, no timeline row)."""
     if not changed:
         return

@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from layers.models import Division, EventStatus, FieldPoint, FieldPointCategory
 
 from . import workflow
 from .deadlines import sweep
-from .models import Department, EventCategory, GridEvent
-from .opening import from_field_point
+from .models import Department, EventCategory, EventSource, GridEvent
+from .opening import from_field_point, open_event
 
 Say = Callable[[str], None]
 # field-point category → (time limits in working days, urgent limits)
@@ -51,6 +52,25 @@ PATHS: list[list[tuple[str, dict[str, Any]]]] = [
         ("evaluate", {"score": 5}),
     ],
 ]
+
+
+def _repeat_reports(officer: Any) -> None:
+    """The same thing reported twice, a few metres and minutes apart: one is merged into the
+    first, the other waits on the desk as a suspected duplicate."""
+    firsts = GridEvent.objects.filter(state=EventStatus.REPORTED, source=EventSource.FIELD_POINT)
+    firsts = firsts.order_by("id")
+    for n, first in enumerate(firsts[:2]):
+        repeat, _created = open_event(
+            reporter=officer,
+            category=first.category,
+            title=first.title,
+            geom=Point(first.geom.x + 0.0001, first.geom.y, srid=4326),
+            description="群众电话反映，与网格员上报为同一处",
+            source=EventSource.STAFF,
+        )
+        GridEvent.objects.filter(pk=repeat.pk).update(created_at=first.created_at + timedelta(minutes=40))
+        if n == 0:
+            workflow.take(repeat, officer, "merge", {"into": first.pk})
 
 
 def load_grid(say: Say, as_of: datetime | None = None, seed: int = 2026) -> dict[str, int]:
@@ -117,6 +137,7 @@ def load_grid(say: Say, as_of: datetime | None = None, seed: int = 2026) -> dict
             event = workflow.take(event, actor, step, data)
         # Some wait where they are since days ago, so the sweep finds them late.
         GridEvent.objects.filter(pk=event.pk).update(state_entered_at=start)
+    _repeat_reports(officer)
     raised = sweep(timezone.localdate(as_of))
     counts = {state: GridEvent.objects.filter(state=state).count() for state in EventStatus.values}
     say(

@@ -18,6 +18,7 @@ from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from layers.models import Division, EventStatus, FieldPoint, FieldPointCategory, GridCell
@@ -133,10 +134,24 @@ class EventCategory(models.Model):
                 {"urgent_deadlines": _("加急时限不能长于普通时限：%(keys)s。") % {"keys": "、".join(longer)}}
             )
 
+    @property
+    def label(self) -> str:
+        """The name in the language of the request."""
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
     def limit(self, step: str, *, urgent: bool) -> int | None:
         table = self.urgent_deadlines if urgent and step in self.urgent_deadlines else self.deadlines
         return table.get(step)
 
+
+# The steps whose time is measured (statistics), with where each starts: the stay in the state it
+# leaves, except handling, timed from the latest dispatch (分拨 or 转派) to the report back (反馈).
+TIMED_STEPS: dict[str, str] = {
+    "accept": "accept",
+    "dispatch": "dispatch",
+    "feedback": "handle",
+    "verify": "verify",
+}
 
 # The levels an event climbs when it runs late (001 L209: 市、县、镇、村 and the grid below them).
 LEVELS = ("village", "town", "county", "city")
@@ -238,6 +253,16 @@ class GridEvent(models.Model):
     created_at = models.DateTimeField(_("上报时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并到"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+        editable=False,
+        help_text=_("重复上报合并后保留的事件；本事件不再单独办理。"),
+    )
 
     class Meta:
         verbose_name = _("网格事件")
@@ -279,6 +304,14 @@ class EventAction(models.Model):
     from_state = models.CharField(_("原状态"), max_length=16, choices=EventStatus.choices)
     to_state = models.CharField(_("新状态"), max_length=16, choices=EventStatus.choices)
     comment = models.TextField(_("意见"), blank=True)
+    step_started_at = models.DateTimeField(
+        _("环节开始时间"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "受理、分拨、处置（反馈）、核查这几个环节从何时开始计时：统计各环节用时的中位数时直接读取。"
+        ),
+    )
     department = models.ForeignKey(
         Department,
         verbose_name=_("承办部门"),

@@ -13,6 +13,8 @@ feedback       handling                    replied      the handler, with photos
 verify         replied                     verified     a grid worker of the cell, or staff (核查)
 verify_failed  replied                     handling     the same, with what is still wrong
 close          verified                    closed       staff (结案)
+merge          reported, accepted          merged       staff: into the event kept, open, of the same
+                                                        category (合并重复上报)
 evaluate       closed                      closed       the reporter or staff: a score 1–5, once
 chase          reported … replied          (same)       staff (催办): a message to whoever holds it
 escalate       reported … replied          (same)       staff, with the reason: one level up (升级)
@@ -40,7 +42,7 @@ from inbox.send import notify
 from layers.models import EventStatus
 from policy.predicates import may_dispatch_to, may_take_event_step
 
-from .models import LEVELS, Department, EventAction, GridEvent
+from .models import LEVELS, TIMED_STEPS, DeadlineCard, Department, EventAction, GridEvent
 
 S = EventStatus
 OPEN = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.REPLIED)
@@ -62,6 +64,7 @@ STEPS: dict[str, Step] = {
     "verify": Step((S.REPLIED,), S.VERIFIED),
     "verify_failed": Step((S.REPLIED,), S.HANDLING),
     "close": Step((S.VERIFIED,), S.CLOSED),
+    "merge": Step((S.REPORTED, S.ACCEPTED), S.MERGED),
     "evaluate": Step((S.CLOSED,), None),
     "chase": Step(OPEN, None),
     "escalate": Step(OPEN, None),
@@ -101,7 +104,7 @@ def _need(data: dict[str, Any], *names: str) -> None:
 @transaction.atomic
 def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEvent:
     """Take step ``name`` with its input ``data`` (``comment``, ``department``, ``handler``,
-    ``feedback``, ``photos``, ``score``)."""
+    ``feedback``, ``photos``, ``score``, ``into``)."""
     if name not in STEPS:
         raise Incomplete(
             _("Unknown step; choose one of: %(steps)s.") % {"steps": ", ".join(STEPS)}, fields=["step"]
@@ -117,7 +120,7 @@ def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEv
     if not may_take_event_step(user, event, name):
         raise Forbidden(_("Your role or area does not take this step of the event."))
     comment = str(data.get("comment") or "")
-    before = event.state
+    before, stay_began = event.state, event.state_entered_at
     if name in {"reject", "verify_failed"}:
         _need(data, "comment")
     if name in {"dispatch", "redispatch"}:
@@ -131,6 +134,8 @@ def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEv
     if name == "escalate":
         _need(data, "comment")
         event.escalation += 1
+    if name == "merge":
+        _merge(event, user, data)
     if name == "evaluate":
         score = data.get("score")
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
@@ -138,7 +143,9 @@ def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEv
         event.score = score
     target = STEPS[name].target
     if target is not None:
+        # A new stay in a new state: its deadline is the sweep's to set, the old card no longer holds.
         event.state, event.state_entered_at = target, timezone.now()
+        event.card, event.due_on = DeadlineCard.NONE, None
     if target == S.CLOSED:
         event.closed_at = timezone.now()
     event.version += 1
@@ -150,6 +157,7 @@ def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEv
         from_state=before,
         to_state=event.state,
         comment=comment,
+        step_started_at=_step_started(event, name, stay_began),
         department=event.department if name in {"dispatch", "redispatch"} else None,
         handler=event.handler if name in {"dispatch", "redispatch"} else None,
     )
@@ -159,6 +167,49 @@ def take(event: GridEvent, user: Any, name: str, data: dict[str, Any]) -> GridEv
         point.save()
     _tell(event, user, name, comment)
     return event
+
+
+def _step_started(event: GridEvent, name: str, stay_began: Any) -> Any:
+    """When a timed step (``TIMED_STEPS``) began: its state's entry, or for handling the latest
+    dispatch; None for the steps that are not timed."""
+    if name not in TIMED_STEPS:
+        return None
+    if TIMED_STEPS[name] != "handle":
+        return stay_began
+    dispatched = (
+        event.actions.filter(to_state=S.DISPATCHED).order_by("-at", "-id").values_list("at", flat=True)
+    )
+    return dispatched.first() or stay_began
+
+
+def _merge(event: GridEvent, user: Any, data: dict[str, Any]) -> None:
+    """Into the event kept: it takes the repeat's photos and a line in its timeline."""
+    from policy.predicates import visible_events
+
+    from .duplicates import STILL_OPEN
+
+    into = str(data.get("into") or "")
+    seen = into.isdigit() and visible_events(user).filter(pk=int(into)).exists()
+    kept = GridEvent.objects.select_for_update().filter(pk=int(into)).first() if seen else None
+    if kept is None or kept.pk == event.pk:
+        raise Incomplete(_("Name the event to keep (into), another event in your area."), fields=["into"])
+    if kept.state not in STILL_OPEN or kept.category_id != event.category_id:
+        raise Incomplete(
+            _("The event kept must be open and of the same category; %(code)s is not.") % {"code": kept.code},
+            fields=["into"],
+        )
+    event.merged_into = kept
+    kept.photos = [*kept.photos, *(p for p in event.photos if p not in kept.photos)]
+    kept.version += 1
+    kept.save(update_fields=["photos", "version", "updated_at"])
+    EventAction.objects.create(
+        event=kept,
+        user=user,
+        step="merge",
+        from_state=kept.state,
+        to_state=kept.state,
+        comment=_("合并重复上报 %(code)s") % {"code": event.code},
+    )
 
 
 def _dispatch(event: GridEvent, user: Any, data: dict[str, Any]) -> None:
@@ -215,10 +266,12 @@ def _tell(event: GridEvent, user: Any, name: str, comment: str) -> None:
             about=event,
             key=key,
         )
-    elif name in {"reject", "close"}:
-        title = (_("不予受理：%(title)s") if name == "reject" else _("已结案：%(title)s")) % {
-            "title": event.title
-        }
+    elif name in {"reject", "close", "merge"}:
+        title = {
+            "reject": _("不予受理：%(title)s"),
+            "close": _("已结案：%(title)s"),
+            "merge": _("已合并到另一事件：%(title)s"),
+        }[name] % {"title": event.title}
         notify(
             [event.reporter],
             kind=MessageKind.RESULT,

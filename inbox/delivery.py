@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.sse import publish_to
+from core.sse import publish_many
 
 from .channels import DeliveryFailed, channels
 from .models import Delivery, DeliveryStatus, Message
@@ -27,8 +27,10 @@ def push(message_ids: list[int]) -> None:
     """Tell each recipient's open pages about their new messages."""
     from .feed import channel_name, item
 
-    for message in Message.objects.filter(pk__in=message_ids):
-        publish_to(channel_name(message.recipient_id), item(message))
+    publish_many(
+        (channel_name(message.recipient_id), item(message))
+        for message in Message.objects.filter(pk__in=message_ids)
+    )
 
 
 def dispatch(message_ids: list[int]) -> None:

@@ -8,13 +8,27 @@ recipients' open pages (SSE) and handed to the outside channels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
 
 from .models import Delivery, Message
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One occurrence to tell some people about (``key`` names it: once per recipient)."""
+
+    recipients: Sequence[Any]
+    kind: str
+    title: str
+    key: str
+    body: str = ""
+    link: str = ""
+    about: Model | None = None
 
 
 def notify(
@@ -28,32 +42,49 @@ def notify(
     about: Model | None = None,
 ) -> list[Message]:
     """Put one message per recipient (once per ``key``); returns the messages new now."""
-    people = {user.pk: user for user in recipients if getattr(user, "pk", None) and user.is_active}
-    if not people:
+    return notify_all([Notice(list(recipients), kind, title, key, body, link, about)])
+
+
+def notify_all(notices: Iterable[Notice]) -> list[Message]:
+    """``notify`` for many occurrences at once (a sweep's warnings): a fixed handful of queries
+    whatever their number, instead of a few per message."""
+    wanted: dict[tuple[int, str], Message] = {}
+    for notice in notices:
+        about = notice.about
+        object_type = f"{about._meta.app_label}.{about._meta.model_name}" if about is not None else ""
+        key = notice.key[:120]
+        for user in notice.recipients:
+            if getattr(user, "pk", None) is None or not user.is_active or (user.pk, key) in wanted:
+                continue
+            wanted[(user.pk, key)] = Message(
+                recipient=user,
+                kind=notice.kind,
+                title=notice.title[:200],
+                body=notice.body,
+                link=notice.link,
+                object_type=object_type,
+                object_id=str(about.pk) if about is not None else "",
+                key=key,
+            )
+    if not wanted:
         return []
-    had = set(Message.objects.filter(key=key, recipient_id__in=people).values_list("recipient_id", flat=True))
-    object_type = f"{about._meta.app_label}.{about._meta.model_name}" if about is not None else ""
-    new = [
-        Message(
-            recipient=user,
-            kind=kind,
-            title=title[:200],
-            body=body,
-            link=link,
-            object_type=object_type,
-            object_id=str(about.pk) if about is not None else "",
-            key=key[:120],
-        )
-        for pk, user in people.items()
-        if pk not in had
-    ]
+    keys = sorted({key for _pk, key in wanted})
+    had = set(Message.objects.filter(key__in=keys).values_list("recipient_id", "key"))
+    new = [message for pair, message in wanted.items() if pair not in had]
     # A notice raised at the same moment elsewhere: the constraint keeps one.
-    Message.objects.bulk_create(new, ignore_conflicts=True)
-    made = list(Message.objects.filter(key=key[:120], recipient_id__in=[m.recipient_id for m in new]))
+    Message.objects.bulk_create(new, ignore_conflicts=True, batch_size=5000)
+    fresh = {(m.recipient_id, m.key) for m in new}
+    made = [
+        m
+        for m in Message.objects.filter(key__in=sorted({m.key for m in new}))
+        if (m.recipient_id, m.key) in fresh
+    ]
     from .delivery import channels_for, dispatch, push  # the channels read settings at first use
 
     Delivery.objects.bulk_create(
-        [Delivery(message=m, channel=name) for m in made for name in channels_for()], ignore_conflicts=True
+        [Delivery(message=m, channel=name) for m in made for name in channels_for()],
+        ignore_conflicts=True,
+        batch_size=5000,
     )
     ids = [m.pk for m in made]
 

@@ -6,7 +6,8 @@ Each predicate reads the declarations in ``policy.resources``. Layer predicates 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -301,15 +302,34 @@ def may_list_layer(user: Any, layer: LayerSpec) -> bool:
 def in_charge(roles: Iterable[str], division_code: str) -> list[Any]:
     """The active users of these roles whose scope holds this place: who a notice about it goes to
     (the county leader of a project's county, the city officers above it)."""
+    return in_charge_of(roles)(division_code)
+
+
+def in_charge_of(roles: Iterable[str]) -> Callable[[str], list[Any]]:
+    """``in_charge`` for many places: the users are read once, each place's answer kept."""
     from accounts.models import User
 
-    return [
-        user
+    people = [
+        (user, scope_of(user))
         for user in User.objects.filter(role__in=list(roles), is_active=True).select_related(
             "division", "park", "grid_cell"
         )
-        if scope_of(user).contains(division_code)
     ]
+
+    @functools.cache
+    def of(division_code: str) -> list[Any]:
+        return [user for user, scope in people if scope.contains(division_code)]
+
+    return of
+
+
+def dispatched_to(user: Any) -> Q:
+    """The events dispatched to the user or to a department they are a member of (a subquery,
+    not a join: the list needs no DISTINCT, and keeps its index order)."""
+    from grid.models import Department
+
+    theirs = Department.members.through.objects.filter(user_id=user.pk).values("department_id")
+    return Q(handler_id=user.pk) | Q(department_id__in=theirs)
 
 
 def visible_events(user: Any) -> QuerySet:
@@ -319,10 +339,9 @@ def visible_events(user: Any) -> QuerySet:
 
     if getattr(user, "pk", None) is None:
         return GRID_EVENTS.model_class._default_manager.none()
-    dispatched = Q(handler_id=user.pk) | Q(department__members=user.pk)
     return GRID_EVENTS.model_class._default_manager.filter(
-        allowed_q(user, GRID_EVENTS, Action.READ) | dispatched
-    ).distinct()
+        allowed_q(user, GRID_EVENTS, Action.READ) | dispatched_to(user)
+    )
 
 
 def may_take_event_step(user: Any, event: Any, step: str) -> bool:
@@ -361,6 +380,22 @@ def may_dispatch_to(user: Any, *, department: Any = None, handler: Any = None) -
     return True
 
 
+def dispatch_people(user: Any) -> QuerySet:
+    """The people the user may dispatch an event to by name: those who handle events, bound to a
+    division or a grid cell within the user's scope (what ``may_dispatch_to`` accepts)."""
+    from accounts.models import User
+
+    from .resources import EVENT_HANDLER_ROLES
+
+    scope = scope_of(user)
+    if role_of(user) is None:
+        return User.objects.none()
+    within = scope.q(ScopeFields(division="division__code")) | scope.q(
+        ScopeFields(division="grid_cell__division_code")
+    )
+    return User.objects.filter(within, is_active=True, role__in=list(EVENT_HANDLER_ROLES))
+
+
 def may_report_event(user: Any, event: Any) -> bool:
     """A grid worker in their cell, staff in their division."""
     from .resources import GRID_EVENTS
@@ -375,3 +410,78 @@ def visible_departments(user: Any) -> QuerySet:
     scope = scope_of(user)
     departments = Department.objects.select_related("division")
     return departments.filter(scope.q(ScopeFields(division="division__code")))
+
+
+# --- patrols -------------------------------------------------------------------------------------
+
+
+def visible_tasks(user: Any) -> QuerySet:
+    """The patrol tasks the user reads: those of their area (staff, leaders), those assigned to them
+    and the shared tasks of their cell (grid workers)."""
+    from .resources import PATROL_TASKS, SHARED_PATROL_TASKS
+
+    tasks = PATROL_TASKS.model_class._default_manager
+    readable = allowed_q(user, PATROL_TASKS, Action.READ)
+    if not readable:  # Q(): no cut at all (``Q() | q`` would narrow it to ``q``)
+        return tasks.all()
+    return tasks.filter(readable | (Q(shared=True) & allowed_q(user, SHARED_PATROL_TASKS, Action.READ)))
+
+
+def may_run_task(user: Any, task: Any) -> bool:
+    """Whether the user takes (locks) and walks this task: a grid worker it is assigned to, or one of
+    its cell for a shared task (administrators too)."""
+    from .resources import PATROL_TASKS, PATROL_WALKERS, SHARED_PATROL_TASKS
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    if role not in PATROL_WALKERS:
+        return False
+    return allows(user, PATROL_TASKS, Action.UPDATE, task) or (
+        task.shared and allows(user, SHARED_PATROL_TASKS, Action.UPDATE, task)
+    )
+
+
+def may_assign_task(user: Any, task: Any) -> bool:
+    """Staff create a task in their division (``task`` unsaved, located), for a worker bound to a
+    grid cell in their scope (the 403 otherwise is the caller's)."""
+    from .resources import PATROL_TASKS, PATROL_WALKERS
+
+    if not allows(user, PATROL_TASKS, Action.CREATE, task):
+        return False
+    worker = task.worker
+    if worker is None:
+        return True
+    cell = getattr(worker, "grid_cell", None)
+    return (
+        worker.is_active
+        and worker.role in PATROL_WALKERS
+        and cell is not None
+        and scope_of(user).contains(cell.division_code)
+    )
+
+
+def may_edit_task(user: Any, task: Any) -> bool:
+    """Staff of the task's area (a stuck lock is released by them too)."""
+    from .resources import PATROL_TASKS
+
+    return role_of(user) not in (None, Role.GRID_WORKER) and allows(user, PATROL_TASKS, Action.UPDATE, task)
+
+
+def may_read_worklog(user: Any, worker: Any) -> bool:
+    """A worker reads their own work log; staff and leaders those of the workers of their area."""
+    from .resources import PATROL_TASKS
+
+    if getattr(user, "pk", None) is not None and user.pk == worker.pk:
+        return True
+    role = role_of(user)
+    if role in (None, Role.GRID_WORKER) or not role_allows(user, PATROL_TASKS, Action.READ):
+        return False
+    cell = getattr(worker, "grid_cell", None)
+    return cell is not None and scope_of(user).contains(cell.division_code)
+
+
+def may_configure_checklists(user: Any, action: Action) -> bool:
+    from .resources import CHECKLIST_TEMPLATES
+
+    return role_allows(user, CHECKLIST_TEMPLATES, action)

@@ -196,6 +196,7 @@ DISPLAY_TOKEN_VIEWS = frozenset(
     {
         "web:wall-summary",
         "web:wall-points",
+        "web:wall-events",  # the wall's event theme
         "web:stream-field-points",
         "spatial:rollup",
         "field_points-list",  # the wall's recent-points feed
@@ -269,6 +270,9 @@ INSPECTION_STEPS: dict[str, frozenset[str]] = {
 # 网格事件 (SPEC 8): grid workers report in their cell and verify there, officers accept, dispatch
 # and close in their division, leaders read it; whoever an event is dispatched to (its handler, the
 # members of its department) reads it and handles it, wherever they sit (``visible_events``).
+# The staff who accept, dispatch and close the events of their division (and are reminded of those
+# waiting for them).
+EVENT_STAFF = (*OFFICERS, GRID_STAFF)
 GRID_EVENTS = Resource(
     "grid_events",
     "grid.GridEvent",
@@ -276,7 +280,7 @@ GRID_EVENTS = Resource(
     owner="reporter",
     grants={
         Role.GRID_WORKER: in_scope(R, C),
-        (*OFFICERS, GRID_STAFF): in_scope(R, C, U, Action.REVIEW),
+        EVENT_STAFF: in_scope(R, C, U, Action.REVIEW),
         LEADERS: in_scope(R),
         Role.DISPLAY: in_scope(R),
     },
@@ -296,8 +300,11 @@ EVENT_STEPS: dict[str, str] = {
     "verify": "verifier",
     "verify_failed": "verifier",
     "close": "staff",
+    "merge": "staff",
     "evaluate": "reporter",
 }
+# Whom an event may be dispatched to by name (besides departments): the people who handle events.
+EVENT_HANDLER_ROLES = frozenset({Role.GRID_WORKER, *EVENT_STAFF})
 # Event categories are the city's configuration: the city's officers keep them, county staff and
 # leaders read them (departments are read within one's area, ``visible_departments``).
 EVENT_CONFIG = Resource(
@@ -306,6 +313,41 @@ EVENT_CONFIG = Resource(
     grants={
         Role.CITY_OFFICER: anywhere(R, C, U),
         (Role.DISTRICT_OFFICER, GRID_STAFF, *LEADERS): anywhere(R),
+    },
+)
+
+# 巡查任务 (001 L91): the event staff (网格治理工作人员, officers) assign the patrols of their division
+# to the grid workers in it, leaders read them; a grid worker reads and walks the tasks assigned to
+# them (U: take, lock and run) and the shared tasks of their cell (``SHARED_PATROL_TASKS``). Staff's
+# U is editing a task and releasing a stuck lock; only ``PATROL_WALKERS`` walk (``may_run_task``).
+IN_TASK_AREA = ScopeFields(division="division_code", grid_cell="grid_cell_id")
+PATROL_TASKS = Resource(
+    "patrol_tasks",
+    "patrols.PatrolTask",
+    scope=IN_TASK_AREA,
+    owner="worker",
+    grants={
+        Role.GRID_WORKER: own(R, U),
+        EVENT_STAFF: in_scope(R, C, U),
+        LEADERS: in_scope(R),
+    },
+)
+# A shared task (``shared``) of a grid cell is open to every grid worker of that cell.
+SHARED_PATROL_TASKS = Resource(
+    "shared_patrol_tasks",
+    "patrols.PatrolTask",
+    scope=IN_TASK_AREA,
+    grants={Role.GRID_WORKER: in_scope(R, U)},
+)
+PATROL_WALKERS = frozenset({Role.GRID_WORKER})
+# Checklist templates (标准检查项) are the city's configuration, like event categories: the city's
+# officers keep them; county staff, leaders and the grid workers who fill them in read them.
+CHECKLIST_TEMPLATES = Resource(
+    "checklist_templates",
+    None,
+    grants={
+        Role.CITY_OFFICER: anywhere(R, C, U),
+        (Role.DISTRICT_OFFICER, GRID_STAFF, Role.GRID_WORKER, *LEADERS): anywhere(R),
     },
 )
 
@@ -336,6 +378,9 @@ RESOURCES: dict[str, Resource] = {
         MESSAGES,
         GRID_EVENTS,
         EVENT_CONFIG,
+        PATROL_TASKS,
+        SHARED_PATROL_TASKS,
+        CHECKLIST_TEMPLATES,
         AUDIT_LOG,
     ]
 }

@@ -26,6 +26,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from core.params import choice
 from layers.models import Division, ProjectStage
 
 from .models import Card, Project, Review
@@ -39,28 +40,18 @@ ORDERS = {
 }
 
 
-def _choice(param: str, raw: str, allowed: list[str]) -> list[str]:
-    values = [v for v in raw.split(",") if v]
-    wrong = [v for v in values if v not in allowed]
-    if wrong:
-        raise ValidationError(
-            {param: [_("Choose from: %(values)s (comma-separated).") % {"values": ", ".join(allowed)}]}
-        )
-    return values
-
-
 def filter_projects(projects: QuerySet[Project], params: Mapping[str, Any], user: Any) -> QuerySet[Project]:
     """``projects`` (already scoped to what the caller may read) narrowed by the list's filters."""
     get = {key: str(params.get(key, "")).strip() for key in PARAMETERS}
     if get["stage"]:
-        projects = projects.filter(stage__in=_choice("stage", get["stage"], ProjectStage.values))
+        projects = projects.filter(stage__in=choice("stage", get["stage"], ProjectStage.values))
     if get["card"]:
         warned = [c for c in Card.values if c]
-        cards = _choice("card", get["card"], [*warned, "any"])
+        cards = choice("card", get["card"], [*warned, "any"])
         projects = projects.filter(card__in=warned if "any" in cards else cards)
     if get["pending"]:
         levels = [r for r in Review.values if r]
-        pending = _choice("pending", get["pending"], [*levels, "any"])
+        pending = choice("pending", get["pending"], [*levels, "any"])
         projects = projects.filter(pending__in=levels if "any" in pending else pending)
     if get["division"]:
         division = Division.objects.filter(code=get["division"]).first()
@@ -72,13 +63,13 @@ def filter_projects(projects: QuerySet[Project], params: Mapping[str, Any], user
     if get["q"]:
         projects = projects.filter(Q(name__icontains=get["q"]) | Q(code__icontains=get["q"]))
     if get["reserve"]:
-        flag = _choice("reserve", get["reserve"], ["true", "false"])[0]
+        flag = choice("reserve", get["reserve"], ["true", "false"])[0]
         projects = projects.filter(in_reserve=flag == "true")
-    status = _choice("status", get["status"] or "live", ["live", "ended", "all"])[0]
+    status = choice("status", get["status"] or "live", ["live", "ended", "all"])[0]
     if status != "all":
         projects = projects.filter(ended_at__isnull=status == "live")
     if get["owner"]:
-        _choice("owner", get["owner"], ["me"])
+        choice("owner", get["owner"], ["me"])
         projects = projects.filter(owner_id=getattr(user, "pk", None))
-    order = _choice("order", get["order"] or "updated", list(ORDERS))[0]
+    order = choice("order", get["order"] or "updated", list(ORDERS))[0]
     return projects.order_by(*ORDERS[order])

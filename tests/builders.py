@@ -221,3 +221,18 @@ def assert_error(response: Any, status: int, field: str | None = None) -> dict:
     if field:
         assert field in error.get("fields", {}), error
     return error
+
+
+# --- grid events through the API ---------------------------------------------------------------
+
+
+def report_event(api: Any, user: Any, city: City, category: Any, county: int = 0, **extra: Any) -> Any:
+    """POST /api/events/ as ``user``: an event of ``category`` inside the county."""
+    where = city.inside(county)
+    body = {"category": category.key, "title": "路面塌陷", "lon": where.x, "lat": where.y, **extra}
+    return api.as_user(user).post("/api/events/", body, format="json")
+
+
+def event_step(api: Any, user: Any, pk: int, step: str, **body: Any) -> Any:
+    """POST one step of grid.workflow on event ``pk`` as ``user``."""
+    return api.as_user(user).post(f"/api/events/{pk}/actions/{step}/", body, format="json")

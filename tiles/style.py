@@ -58,6 +58,19 @@ STAGE_COLOURS = {
     "target_output": "#f43f5e",
 }
 
+# Grid events by status, from the report to the end (the wall's event theme).
+EVENT_STATUS_COLOURS = {
+    "reported": "#f97316",
+    "accepted": "#facc15",
+    "dispatched": "#38bdf8",
+    "handling": "#818cf8",
+    "replied": "#a78bfa",
+    "verified": "#34d399",
+    "closed": "#64748b",
+    "rejected": "#475569",
+    "merged": "#334155",
+}
+
 
 def city_bounds() -> list[float]:
     def compute() -> list[float]:

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -41,7 +42,7 @@ from layers.models import (
     SupplyStatus,
 )
 from tiles.config import SOURCE_MAXZOOM, TILE_LAYERS
-from tiles.style import COLOURS, FALLBACK_BOUNDS, LAND_USE_COLOURS, STAGE_COLOURS
+from tiles.style import COLOURS, EVENT_STATUS_COLOURS, FALLBACK_BOUNDS, LAND_USE_COLOURS, STAGE_COLOURS
 
 GENERATED = Path(settings.BASE_DIR) / "frontend" / "src" / "generated" / "meta.json"
 COMMAND = "python manage.py frontend_meta"
@@ -61,6 +62,25 @@ LABEL_GROUPS: dict[str, type[models.TextChoices]] = {
     "event_status": EventStatus,
     "risk_level": RiskLevel,
 }
+
+
+# Words of the pages that are no coded value (the wall's event theme), from the catalogue too.
+WORDS: dict[str, Any] = {
+    "theme_events": _("网格事件"),
+    "events_by_status": _("在办事件（按状态）"),
+    "events_by_county": _("各区县在办事件（件）"),
+    "events_alerts": _("逾期与升级事件"),
+    "events_open": _("在办事件"),
+    "events_overdue": _("已逾期"),
+    "events_escalated": _("已升级"),
+    "events_escalation": _("升级次数"),
+    "events_due_on": _("本环节到期日"),
+}
+
+
+def _words(language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {key: str(text) for key, text in WORDS.items()}
 
 
 def _labels(language: str) -> dict[str, dict[str, str]]:
@@ -90,7 +110,12 @@ def build_meta() -> dict[str, Any]:
         },
         "order": {group: list(choices.values) for group, choices in LABEL_GROUPS.items()},
         "labels": {lang: _labels(django_lang) for lang, django_lang in LANGUAGES.items()},
-        "colours": {"land_use": dict(LAND_USE_COLOURS), "stage": dict(STAGE_COLOURS)},
+        "words": {lang: _words(django_lang) for lang, django_lang in LANGUAGES.items()},
+        "colours": {
+            "land_use": dict(LAND_USE_COLOURS),
+            "stage": dict(STAGE_COLOURS),
+            "event_status": dict(EVENT_STATUS_COLOURS),
+        },
     }
 
 
@@ -134,9 +159,13 @@ _META = inline_serializer(
             child=serializers.DictField(child=serializers.DictField(child=serializers.CharField())),
             help_text="labels[lang][group][value]; lang is zh or en.",
         ),
+        "words": serializers.DictField(
+            child=serializers.DictField(child=serializers.CharField()),
+            help_text="words[lang][key]: the pages' words that label no coded value.",
+        ),
         "colours": serializers.DictField(
             child=serializers.DictField(child=serializers.CharField()),
-            help_text="colours[group][value] (land_use, stage).",
+            help_text="colours[group][value] (land_use, stage, event_status).",
         ),
     },
 )

@@ -32,7 +32,7 @@ from layers.models import Division, ProjectStage
 from pipeline.models import Lead, LeadStatus
 from policy.actions import Action
 from policy.predicates import can_create_project, can_update_project, may_read_leads, visible
-from policy.resources import AUDIT_LOG, PROJECTS
+from policy.resources import AUDIT_LOG, GRID_EVENTS, PROJECTS
 from policy.rules import role_allows
 from policy.scope import role_of, scope_of
 from projects.models import (
@@ -101,6 +101,8 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
     pages: list[tuple[str, str]] = []
     if role_allows(user, PROJECTS, Action.READ):
         pages += [("workspace", _("看板")), ("projects", _("项目")), ("reports", _("报表"))]
+    if role_allows(user, GRID_EVENTS, Action.READ):
+        pages.append(("events", _("事件调度台")))
     if role_allows(user, AUDIT_LOG, Action.READ):
         pages.append(("audit", _("审计日志")))
     if len(pages) < 2:
@@ -109,7 +111,7 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
         {
             "href": reverse(f"web:{name}"),
             "label": label,
-            "current": name == current or (name == "projects" and current == "project"),
+            "current": name == current or (name, current) in {("projects", "project"), ("events", "event")},
         }
         for name, label in pages
     ]

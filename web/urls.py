@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import meta, staff, views
+from . import desk, meta, staff, views
 
 app_name = "web"
 
@@ -14,9 +14,12 @@ urlpatterns = [
     path("staff/projects/", staff.projects_page, name="projects"),
     path("staff/projects/<int:pk>/", staff.project_page, name="project"),
     path("staff/reports/", staff.reports_page, name="reports"),
+    path("staff/events/", desk.desk_page, name="events"),
+    path("staff/events/<int:pk>/", desk.event_page, name="event"),
     path("api/meta/", meta.MetaView.as_view(), name="meta"),
     path("api/search/", views.SearchView.as_view(), name="search"),
     path("api/wall/summary/", views.WallSummaryView.as_view(), name="wall-summary"),
     path("api/wall/points/", views.WallPointsView.as_view(), name="wall-points"),
+    path("api/wall/events/", views.WallEventsView.as_view(), name="wall-events"),
     path("api/stream/field-points/", views.field_point_stream, name="stream-field-points"),
 ]

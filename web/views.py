@@ -11,13 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Envelope, PointOnSurface
 from django.core.cache import cache
-from django.db.models import Count, F, FloatField, Func, Q, Sum
+from django.db.models import CharField, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Sum, Value
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.types import OpenApiTypes
@@ -29,10 +30,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.auth import issue_ticket, refused, url_token, with_viewer
-from layers.models import DivisionLevel, FieldPointCategory, ProjectStage, SupplyStatus
+from layers.models import Division, DivisionLevel, EventStatus, FieldPointCategory, ProjectStage, SupplyStatus
 from layers.registry import LAYERS
 from policy.actions import Action
-from policy.predicates import may, may_carry_url_token, may_watch_wall, read_filter, scope_key
+from policy.drf import requires
+from policy.predicates import may, may_carry_url_token, may_watch_wall, read_filter, scope_key, visible
+from policy.resources import GRID_EVENTS
 from projects.models import Card, Project
 from tiles.cache import versions
 from tiles.style import city_bounds
@@ -335,6 +338,112 @@ class WallPointsView(APIView):
         )
         points = [[round(x, 5), round(y, 5)] for x, y in rows]
         return Response({"days": days, "count": len(points), "points": points})
+
+
+# --- the wall's event theme -----------------------------------------------------------------------
+
+WALL_EVENT_POINTS = 5000
+WALL_EVENT_ALERTS = 30
+WALL_EVENT_RECENT = 12
+MayReadEvents = requires(
+    GRID_EVENTS,
+    {"*": Action.READ},
+    {Action.READ: _lazy("The wall's events are for the display, leaders and staff of their area.")},
+)
+
+
+def _lon_lat(events: QuerySet) -> QuerySet:
+    return events.annotate(
+        x=Func(F("geom"), function="ST_X", output_field=FloatField()),
+        y=Func(F("geom"), function="ST_Y", output_field=FloatField()),
+    )
+
+
+def wall_events(user: Any) -> dict[str, Any]:
+    """The open grid events of the caller's area by status and by county, the late and escalated
+    ones, the newest, and every open one as a point. *Late* is ``grid.stats``' overdue: past due in
+    the state the event is in now."""
+    from grid.models import EventWarning
+    from grid.stats import OPEN_STATES
+
+    events = visible(user, GRID_EVENTS)
+    late = EventWarning.objects.filter(
+        event=OuterRef("pk"), kind="overdue", state_entered_at=OuterRef("state_entered_at")
+    )
+    open_events = events.filter(state__in=OPEN_STATES).annotate(late=Exists(late))
+    by_state = dict(open_events.values_list("state").annotate(n=Count("id")).order_by())
+    county = Func(F("division_code"), Value(6), function="left", output_field=CharField())
+    counties = (
+        open_events.annotate(county=county)
+        .values("county")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(late=True)))
+        .order_by("county")
+    )
+    fields = ("id", "code", "title", "x", "y", "state", "escalation", "due_on", "division_code", "created_at")
+    alerts = list(
+        _lon_lat(open_events.filter(Q(late=True) | Q(escalation__gt=0)))
+        .order_by("-escalation", F("due_on").asc(nulls_last=True), "id")
+        .values(*fields, "late")[:WALL_EVENT_ALERTS]
+    )
+    recent = list(_lon_lat(events).order_by("-created_at", "-id").values(*fields)[:WALL_EVENT_RECENT])
+    codes = {r["division_code"] for r in [*alerts, *recent]} | {c["county"].ljust(12, "0") for c in counties}
+    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    points = _lon_lat(open_events).values_list("x", "y", "state", "late")[:WALL_EVENT_POINTS]
+
+    def event(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": row["id"],
+            "code": row["code"],
+            "title": row["title"],
+            "lon": round(row["x"], 6),
+            "lat": round(row["y"], 6),
+            "state": row["state"],
+            "overdue": bool(row.get("late", False)),
+            "escalation": row["escalation"],
+            "due_on": row["due_on"],
+            "division_code": row["division_code"],
+            "division_name": names.get(row["division_code"], ""),
+            "created_at": row["created_at"],
+        }
+
+    return {
+        "generated_at": timezone.now(),
+        "open": sum(by_state.values()),
+        "overdue": open_events.filter(late=True).count(),
+        "escalated": open_events.filter(escalation__gt=0).count(),
+        "by_status": [
+            {"state": value, "label": str(EventStatus(value).label), "count": by_state.get(value, 0)}
+            for value in OPEN_STATES
+        ],
+        "by_county": [
+            {
+                "code": c["county"].ljust(12, "0") if c["county"] else "",
+                "name": names.get(c["county"].ljust(12, "0"), ""),
+                "open": c["open"],
+                "overdue": c["overdue"],
+            }
+            for c in counties
+        ],
+        "alerts": [event(r) for r in alerts],
+        "recent": [event(r) for r in recent],
+        "points": [[round(x, 5), round(y, 5), state, int(is_late)] for x, y, state, is_late in points],
+    }
+
+
+class WallEventsView(APIView):
+    """The wall's event theme: open grid events by status and county, the late and escalated ones
+    (blinking on the map), the newest, and every open one as a point coloured by status."""
+
+    permission_classes = [MayWatchWall, MayReadEvents]
+
+    @extend_schema(
+        tags=["web"],
+        summary="Open grid events by status and county, overdue/escalated ones, newest, points [lon, lat, "
+        "state, overdue 0/1].",
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(wall_events(request.user))
 
 
 # --- the live stream ------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "projects",
     "inbox",
     "grid",
+    "patrols",
     "web",
 ]
 
@@ -176,6 +177,8 @@ CELERY_BEAT_SCHEDULE = {
     "inbox-retry": {"task": "inbox.retry_deliveries", "schedule": 60},
     # Grid events' step deadlines: reminders, overdue warnings, escalation (idempotent).
     "grid-deadlines": {"task": "grid.sweep_deadlines", "schedule": 3600},
+    # Patrol tasks past their due time without a finished run: missed, told once (idempotent).
+    "patrol-missed": {"task": "patrols.sweep_missed", "schedule": 900},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
@@ -315,6 +318,13 @@ PROJECT_ATTACHMENT_MAX_MB = env_float("PROJECT_ATTACHMENT_MAX_MB", 50, positive=
 # Project reports (projects.report_api): an export of more rows than this is built as a background
 # job the client polls, rather than during the request.
 PROJECT_REPORT_INLINE_ROWS = env_int("PROJECT_REPORT_INLINE_ROWS", 5000, minimum=1)
+
+# Patrols (patrols/): a place counts as reached when the track passes within this many metres; a
+# finished run below this share of its area is listed as low coverage; a shared task's lock lasts
+# this long (and is extended by its holder) before it is free again.
+PATROL_COVERAGE_METRES = env_float("PATROL_COVERAGE_METRES", 50, positive=True)
+PATROL_COVERAGE_THRESHOLD = env_float("PATROL_COVERAGE_THRESHOLD", 0.8, positive=True)
+PATROL_LOCK_MINUTES = env_int("PATROL_LOCK_MINUTES", 120, minimum=1)
 
 # Ingest limits and timings (read through ingest/conf.py). Web processes and workers read the same
 # environment, so both see the same values; a bad one stops start-up with the variable's name.

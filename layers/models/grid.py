@@ -62,6 +62,7 @@ class EventStatus(models.TextChoices):
     VERIFIED = "verified", _("已核查")
     CLOSED = "closed", _("已结案")
     REJECTED = "rejected", _("不予受理")
+    MERGED = "merged", _("已合并")
 
 
 class FieldPoint(LayerFeature):

@@ -8,84 +8,62 @@ import uuid
 import pytest
 
 from accounts.roles import Role
-from grid.models import Department, EventCategory, GridEvent
+from grid.models import Department, GridEvent
 from inbox.models import Message
 from layers.models import EventStatus, FieldPointCategory
-from tests.builders import assert_error, make_record
+from tests.builders import assert_error, event_step, make_record, report_event
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def category():
-    return EventCategory.objects.create(
-        key="road", name_zh="道路破损", name_en="Damaged road", deadlines={"accept": 1, "handle": 5}
-    )
-
-
-@pytest.fixture
-def department(city):
-    dept = Department.objects.create(name="城管局", division=city.counties[0])
-    dept.members.add(city.users[Role.GRID_WORKER])
-    return dept
-
-
-def _report(api, user, city, category, **extra):
-    where = city.inside(0)
-    body = {"category": category.key, "title": "路面塌陷", "lon": where.x, "lat": where.y, **extra}
-    return api.as_user(user).post("/api/events/", body, format="json")
-
-
-def act(api, user, pk, step, **body):
-    return api.as_user(user).post(f"/api/events/{pk}/actions/{step}/", body, format="json")
-
-
 def test_an_event_from_report_to_close(api, city, category, department):
     worker, officer = city.users[Role.GRID_WORKER], city.users[Role.DISTRICT_OFFICER]
-    reported = _report(api, worker, city, category)
+    reported = report_event(api, worker, city, category)
     assert reported.status_code == 201, reported.content
     pk = reported.json()["id"]
     assert reported.json()["grid_cell"] == city.cells[0].pk, "located in its cell"
-    assert act(api, worker, pk, "accept").status_code == 403, "staff accept"
-    assert act(api, officer, pk, "accept").json()["state"] == EventStatus.ACCEPTED
+    assert event_step(api, worker, pk, "accept").status_code == 403, "staff accept"
+    assert event_step(api, officer, pk, "accept").json()["state"] == EventStatus.ACCEPTED
     assert (
-        act(api, officer, pk, "dispatch", department=department.pk).json()["state"] == EventStatus.DISPATCHED
+        event_step(api, officer, pk, "dispatch", department=department.pk).json()["state"]
+        == EventStatus.DISPATCHED
     )
     assert Message.objects.filter(recipient=worker, kind="assignment").exists(), "the department hears"
-    act(api, worker, pk, "start")
-    assert_error(act(api, worker, pk, "feedback"), 400, "feedback")
+    event_step(api, worker, pk, "start")
+    assert_error(event_step(api, worker, pk, "feedback"), 400, "feedback")
     assert (
-        act(api, worker, pk, "feedback", feedback="已修复", photos=[]).json()["state"] == EventStatus.REPLIED
+        event_step(api, worker, pk, "feedback", feedback="已修复", photos=[]).json()["state"]
+        == EventStatus.REPLIED
     )
-    assert act(api, worker, pk, "verify").json()["state"] == EventStatus.VERIFIED
-    closed = act(api, officer, pk, "close", comment="办结")
+    assert event_step(api, worker, pk, "verify").json()["state"] == EventStatus.VERIFIED
+    closed = event_step(api, officer, pk, "close", comment="办结")
     assert closed.json()["state"] == EventStatus.CLOSED and closed.json()["closed_at"]
-    assert act(api, worker, pk, "evaluate", score=5).json()["score"] == 5
-    assert_error(act(api, worker, pk, "evaluate", score=4), 409)
+    assert event_step(api, worker, pk, "evaluate", score=5).json()["score"] == 5
+    assert_error(event_step(api, worker, pk, "evaluate", score=4), 409)
     steps = [a["step"] for a in api.as_user(officer).get(f"/api/events/{pk}/timeline/").json()]
     assert steps == ["report", "accept", "dispatch", "start", "feedback", "verify", "close", "evaluate"]
 
 
 def test_a_step_out_of_order_is_409_listing_the_allowed(api, city, category):
-    pk = _report(api, city.users[Role.GRID_WORKER], city, category).json()["id"]
-    error = assert_error(act(api, city.users[Role.DISTRICT_OFFICER], pk, "close"), 409)
-    assert set(error["allowed"]) == {"accept", "reject", "chase", "escalate"}
-    assert_error(act(api, city.users[Role.DISTRICT_OFFICER], pk, "reject"), 400, "comment")
+    pk = report_event(api, city.users[Role.GRID_WORKER], city, category).json()["id"]
+    error = assert_error(event_step(api, city.users[Role.DISTRICT_OFFICER], pk, "close"), 409)
+    assert set(error["allowed"]) == {"accept", "reject", "merge", "chase", "escalate"}
+    assert_error(event_step(api, city.users[Role.DISTRICT_OFFICER], pk, "reject"), 400, "comment")
 
 
 def test_dispatch_outside_ones_scope_is_403(api, city, category):
     officer = city.users[Role.DISTRICT_OFFICER]
-    pk = _report(api, city.users[Role.GRID_WORKER], city, category).json()["id"]
-    act(api, officer, pk, "accept")
+    pk = report_event(api, city.users[Role.GRID_WORKER], city, category).json()["id"]
+    event_step(api, officer, pk, "accept")
     elsewhere = Department.objects.create(name="邻县城管局", division=city.counties[1])
-    assert_error(act(api, officer, pk, "dispatch", department=elsewhere.pk), 403)
+    assert_error(event_step(api, officer, pk, "dispatch", department=elsewhere.pk), 403)
     assert GridEvent.objects.get(pk=pk).state == EventStatus.ACCEPTED
 
 
 def test_the_same_report_sent_twice_is_one_event(api, city, category):
     client_id = str(uuid.uuid4())
-    first = _report(api, city.users[Role.GRID_WORKER], city, category, uuid=client_id)
-    again = _report(api, city.users[Role.GRID_WORKER], city, category, uuid=client_id)
+    first = report_event(api, city.users[Role.GRID_WORKER], city, category, uuid=client_id)
+    again = report_event(api, city.users[Role.GRID_WORKER], city, category, uuid=client_id)
     assert (first.status_code, again.status_code) == (201, 200) and first.json()["id"] == again.json()["id"]
     assert GridEvent.objects.count() == 1
 
@@ -106,7 +84,7 @@ def test_a_field_point_of_a_configured_category_opens_an_event_that_it_follows(a
     )
     event = GridEvent.objects.get(field_point=point)
     assert (event.title, event.source) == ("井盖缺失", "field_point")
-    act(api, city.users[Role.DISTRICT_OFFICER], event.pk, "accept")
+    event_step(api, city.users[Role.DISTRICT_OFFICER], event.pk, "accept")
     point.refresh_from_db()
     assert point.status == EventStatus.ACCEPTED
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,11 +20,13 @@ from django.db import models, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.roles import Role
 from grid.models import Department, EventCategory, GridEvent
 from inbox.models import Message
 from ingest.models import IngestJob
 from layers.registry import LAYERS
+from patrols.models import ChecklistTemplate, PatrolRun, PatrolTask
 from pipeline.models import Lead
 from policy.predicates import may_see_personal_data
 from projects.models import Inspection, Project, ProjectAttachment, ProjectEvent, ReportJob, SavedView
@@ -135,6 +138,38 @@ def neighbour(django_db_setup, django_db_blocker):
             division_code=code,
             reporter=city.users[Role.CITY_OFFICER],
         )
+        # A patrol of the neighbour's cell by its own worker, missed, walked once with a problem found.
+        # Templates are city-wide configuration, like event categories: not marked.
+        template = ChecklistTemplate.objects.create(
+            key="sweep", name="模板", items=[{"key": "ok", "label": "正常", "type": "yes_no"}]
+        )
+        walker = User.objects.create_user(
+            username="u-sweep-walker", role=Role.GRID_WORKER, grid_cell=city.cells[2]
+        )
+        now = timezone.now()
+        task = PatrolTask(
+            title="邻县巡查",
+            worker=walker,
+            template=template,
+            area_kind="cell",
+            grid_cell=city.cells[2],
+            state="missed",
+            due_from=now - timedelta(days=2),
+            due_until=now + timedelta(hours=1),
+        )
+        task.locate()
+        task.save()
+        records["patrol_tasks"] = task
+        run = PatrolRun.objects.create(
+            task=task,
+            worker=walker,
+            template=template,
+            track=records["patrol_tracks"],
+            finished_at=now,
+            coverage=0.1,
+        )
+        run.events.add(records["events"])
+        records["patrol_runs"] = run
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
@@ -178,6 +213,8 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/projects/views/",
         "/api/events/",
         "/api/events/categories/",
+        "/api/patrols/templates/",
+        "/api/patrols/tasks/",
     }:
         return []
     if method == "post" and re.fullmatch(r"/api/\w+/", path) and layer in LAYERS:
@@ -188,6 +225,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/search/": f"q={MARKER[:6]}",  # matches the marked names, does not echo the marker
         "/api/wall/points/": "",
         "/api/wall/summary/": "",
+        "/api/wall/events/": "",
         "/api/audit/entries/": "",
         "/api/spatial/locate": lon_lat,
         "/api/spatial/nearby": f"layer=amenities&{lon_lat}",
@@ -202,10 +240,17 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/events/": "",
         "/api/events/categories/": "",
         "/api/events/departments/": "",
+        "/api/events/stats/": "",
+        "/api/events/map/": "",
+        "/api/events/people/": "",
         "/api/projects/reports/": "",
         "/api/projects/kpis/": "status=all",
         "/api/inspections/": "",
         "/api/inspections/export.xlsx": "",
+        "/api/patrols/templates/": "",
+        "/api/patrols/tasks/": "page_size=500",
+        "/api/patrols/runs/": "page_size=500",
+        "/api/patrols/monitor/": "",
     }
     if method == "post" and path == "/api/inbox/read-all/":
         return [(path, {})]  # marks the caller's own messages only
@@ -218,6 +263,8 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
             (f"{path}?parcel={records['parcels'].pk}", None),
             (f"{path}?building={records['buildings'].pk}", None),
         ]
+    if method == "get" and path == "/api/patrols/worklog/":
+        return [(f"{path}?worker={records['patrol_tasks'].worker_id}", None)]
     if method == "get" and path in simple_get:
         return [(f"{path}?{simple_get[path]}", None)]
     if method == "get" and path == "/api/audit/entries/export.{kind}":
@@ -243,6 +290,9 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/events/": records["events"].pk,
         "/api/projects/": records["projects"].pk,
         "/api/inspections/": records["inspections"].pk,
+        "/api/patrols/templates/": ChecklistTemplate.objects.get(key="sweep").pk,
+        "/api/patrols/tasks/": records["patrol_tasks"].pk,
+        "/api/patrols/runs/": records["patrol_runs"].pk,
     }
     for prefix, pk in ids.items():
         if path.startswith(prefix + "{id}"):

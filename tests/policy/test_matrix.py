@@ -604,3 +604,105 @@ def test_grid_events_matrix(world, role):
         events["neighbour"].handler = user
         events["neighbour"].save()
         assert events["neighbour"] in visible_events(user), "dispatched to them"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_patrol_tasks_matrix(world, role):
+    """Staff assign and edit the patrols of their division, leaders read them; a grid worker reads
+    and walks the tasks assigned to them and the shared tasks of their cell, not a colleague's; the
+    database filter and the predicates agree."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from patrols.models import ChecklistTemplate, PatrolTask
+    from policy.actions import Action
+    from policy.predicates import may_edit_task, may_run_task, visible_tasks
+    from policy.resources import PATROL_TASKS, SHARED_PATROL_TASKS
+    from policy.rules import allows
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    worker = city.users[Role.GRID_WORKER]
+    colleague = User.objects.create_user(
+        username=f"u-colleague-{role}", role=Role.GRID_WORKER, grid_cell=city.cells[0]
+    )
+    template, _ = ChecklistTemplate.objects.get_or_create(
+        key="matrix", defaults={"name": "x", "items": [{"key": "ok", "label": "x", "type": "yes_no"}]}
+    )
+    now = timezone.now()
+    tasks = {}
+    for name, cell, assigned, shared in (
+        ("mine", city.cells[0], worker, False),
+        ("colleague", city.cells[0], colleague, False),
+        ("shared", city.cells[0], None, True),
+        ("neighbour", city.cells[2], None, True),
+    ):
+        task = PatrolTask(
+            title=name,
+            worker=assigned,
+            shared=shared,
+            template=template,
+            area_kind="cell",
+            grid_cell=cell,
+            due_from=now,
+            due_until=now + timedelta(days=1),
+        )
+        task.locate()
+        task.save()
+        tasks[name] = task
+    town = {"mine", "colleague", "shared"}
+    everything = town | {"neighbour"}
+    reads = {
+        Role.GRID_WORKER: {"mine", "shared"},
+        Role.GRID_STAFF: town,
+        Role.DISTRICT_OFFICER: town,
+        Role.DISTRICT_LEADER: town,
+        Role.CITY_OFFICER: everything,
+        Role.CITY_LEADER: everything,
+        Role.ADMIN: everything,
+    }
+    assigns = {
+        Role.GRID_STAFF: town,
+        Role.DISTRICT_OFFICER: town,
+        Role.CITY_OFFICER: everything,
+        Role.ADMIN: everything,
+    }
+    walks = {Role.GRID_WORKER: {"mine", "shared"}, Role.ADMIN: everything}
+    visible = set(visible_tasks(user).values_list("title", flat=True))
+    assert visible == reads.get(role, set())
+    for name, task in tasks.items():
+        in_memory = allows(user, PATROL_TASKS, Action.READ, task) or (
+            task.shared and allows(user, SHARED_PATROL_TASKS, Action.READ, task)
+        )
+        assert in_memory == (name in visible), "the database filter and the predicate disagree"
+        assert allows(user, PATROL_TASKS, Action.CREATE, task) == (name in assigns.get(role, set())), name
+        assert may_edit_task(user, task) == (name in assigns.get(role, set())), name
+        assert may_run_task(user, task) == (name in walks.get(role, set())), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_checklist_templates_matrix(world, role):
+    """Checklist templates are the city's configuration: its officers keep them; county staff,
+    leaders and grid workers read them; nobody else sees them."""
+    from policy.actions import Action
+    from policy.predicates import may_configure_checklists
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    readers = {
+        Role.GRID_WORKER,
+        Role.GRID_STAFF,
+        Role.DISTRICT_OFFICER,
+        Role.DISTRICT_LEADER,
+        Role.CITY_OFFICER,
+        Role.CITY_LEADER,
+        Role.ADMIN,
+    }
+    keepers = {Role.CITY_OFFICER, Role.ADMIN}
+    assert may_configure_checklists(user, Action.READ) == (role in readers)
+    assert may_configure_checklists(user, Action.CREATE) == (role in keepers)
+    assert may_configure_checklists(user, Action.UPDATE) == (role in keepers)

@@ -383,3 +383,61 @@ def test_compare_up_to_three_sites_and_search(live_server, open_page, seeded):
         "() => document.getElementById('drawer-title').textContent.startsWith('测试地块3-')"
     )
     assert p.errors == []
+
+
+def test_wall_event_theme_shows_open_events_by_status_and_blinks_the_late(live_server, open_page, seeded):
+    from grid.models import EventCategory, EventWarning, GridEvent
+
+    city, _parcels = seeded
+    road = EventCategory.objects.create(key="road", name_zh="道路破损", name_en="Road")
+    for k, (state, late) in enumerate(
+        [
+            ("reported", True),
+            ("accepted", False),
+            ("dispatched", False),
+            ("handling", True),
+            ("replied", False),
+        ]
+    ):
+        event = GridEvent(
+            category=road,
+            title=f"测试事件{k}",
+            geom=city.inside(k % 2, 0.01 + k * 0.012, 0.02 + k * 0.01),
+            reporter=city.users[Role.GRID_WORKER],
+            state=state,
+            escalation=1 if k == 3 else 0,
+        )
+        event.locate()
+        event.save()
+        if late:
+            EventWarning.objects.create(event=event, kind="overdue", state_entered_at=event.state_entered_at)
+    _record, token = tokens.issue(city.users[Role.DISPLAY], TokenKind.DISPLAY)
+    p = open_page(1920, 1080)
+    page = p.page
+    page.goto(f"{live_server.url}/wall/?token={token}&rotate=10")
+    _wait_ready(page)
+    page.wait_for_function("() => window.__geoportal.theme === 'events'", timeout=60000)
+    drawn = "() => window.__geoportal.map.queryRenderedFeatures({layers: ['events-points']}).length"
+    page.wait_for_function(f"{drawn} === 5")
+    shot = p.shot("wall-events")
+    late = page.evaluate(
+        "() => window.__geoportal.map.queryRenderedFeatures({layers: ['events-late']}).length"
+    )
+    assert page.evaluate("[window.__geoportal.theme, window.__geoportal.blinking]") == ["events", True]
+    assert not_blank(shot)
+    assert late == 2, "the two late events are drawn again, to blink"
+    assert page.locator("#alerts li").count() == 2
+    assert "测试事件0" in page.inner_text("#alerts") and "已逾期" in page.inner_text("#alerts")
+    assert p.errors == []
+
+
+def test_wall_event_theme_does_not_blink_for_reduced_motion(live_server, open_page, seeded):
+    city, _parcels = seeded
+    _record, token = tokens.issue(city.users[Role.DISPLAY], TokenKind.DISPLAY)
+    p = open_page(1920, 1080, reduced_motion="reduce")
+    page = p.page
+    page.goto(f"{live_server.url}/wall/?token={token}&rotate=5")
+    _wait_ready(page)
+    page.wait_for_function("() => window.__geoportal.theme === 'events'", timeout=30000)
+    assert page.evaluate("window.__geoportal.blinking") is False
+    assert p.errors == []

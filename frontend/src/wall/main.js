@@ -1,6 +1,6 @@
 // The big-screen wall (大屏): a dark city map with heat map and clusters, counts by county, the
-// project funnel and a live feed of field points pushed by the server (SSE). Themes rotate by
-// themselves. Everything is reused across rotations (map layers, chart instances, DOM nodes), and
+// project funnel, the open grid events (by status, the late ones blinking) and a live feed of field
+// points pushed by the server (SSE). Themes rotate by themselves. Everything is reused across rotations (map layers, chart instances, DOM nodes), and
 // every list is capped, so it can run for days without reloading or growing.
 import maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -22,7 +22,8 @@ maplibregl.setWorkerCount(2);
 maplibregl.prewarm();
 const cfg = JSON.parse(document.getElementById('page-config').textContent);
 const lang = cfg.lang === 'en' ? 'en' : 'zh';
-const t = makeT(WALL_DICT, lang);
+// The wall's own words, and those of the event theme from the server's catalogue (META.words).
+const t = makeT({ zh: { ...WALL_DICT.zh, ...META.words.zh }, en: { ...WALL_DICT.en, ...META.words.en } }, lang);
 const L = makeLabel(lang);
 const fmt = makeFormat(lang);
 const api = makeApi({ lang, token: cfg.token });
@@ -31,6 +32,11 @@ const FEED_MAX = 30;
 const LIVE_MAX = 300;
 const HEAT_MAX = 6000;
 const STAGE_COLOURS = COLOURS.stage;
+const EVENT_COLOURS = COLOURS.event_status;
+const EVENTS_REFRESH_MS = 30000;
+const BLINK_MS = 700;
+// A wall in a room of people who asked for less motion: the late events are ringed, not blinking.
+const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)');
 // The layers' detail zooms (tiles/config.py): below them a layer is counts per division.
 const DETAIL = Object.fromEntries(Object.entries(META.layers).map(([name, l]) => [name, l.detail_minzoom]));
 
@@ -61,10 +67,17 @@ const THEMES = [
     rollup: { layer: 'project_sites' },
     metric: 'count',
   },
+  {
+    key: 'events',
+    layers: ['events-points', 'events-late'],
+    data: ['events-points'],
+    rollup: null, // its counts by county come with the events (/api/wall/events/)
+    metric: 'count',
+  },
 ];
 const ALL_THEME_LAYERS = [...new Set(THEMES.flatMap((th) => th.layers))];
 
-const state = { theme: 0, summary: null, categories: {}, counties: {}, heat: [], live: [], feed: 0, timers: [] };
+const state = { theme: 0, summary: null, events: null, categories: {}, counties: {}, heat: [], live: [], feed: 0, timers: [] };
 window.__geoportal = { firstDataRender: null, events: 0, lastEventAt: null, theme: null, rotations: 0 };
 
 // One composite source: a tile of every layer the themes draw comes in one request.
@@ -98,12 +111,14 @@ function darkStyle(bounds, first) {
     },
   });
   const stageColour = ['match', ['get', 'stage'], ...STAGES.flatMap((s) => [s, STAGE_COLOURS[s]]), '#94a3b8'];
+  const eventColour = ['match', ['get', 'state'], ...Object.entries(EVENT_COLOURS).flat(), '#94a3b8'];
   return {
     version: 8,
     sources: {
       city: { type: 'vector', tiles: [`${ORIGIN}/tiles/${TILE_LAYERS.join(',')}/{z}/{x}/{y}.mvt`], bounds, maxzoom: META.tiles.source_maxzoom },
       heat: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       live: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      events: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#050d1a' } },
@@ -133,6 +148,9 @@ function darkStyle(bounds, first) {
       aggregates('project_sites', '#e879f9'),
       { id: 'project_sites-points', type: 'circle', source: 'city', 'source-layer': 'project_sites', minzoom: DETAIL.project_sites, filter: ['!=', ['get', 'aggregated'], true], layout: shown('project_sites-points'), paint: { 'circle-color': stageColour, 'circle-radius': px(7), 'circle-stroke-color': '#fff', 'circle-stroke-width': px(1) } },
       { id: 'live-points', type: 'circle', source: 'live', layout: shown('live-points'), paint: { 'circle-color': '#f43f5e', 'circle-radius': px(5), 'circle-stroke-color': '#fff', 'circle-stroke-width': px(1.5) } },
+      { id: 'events-points', type: 'circle', source: 'events', layout: shown('events-points'), paint: { 'circle-color': eventColour, 'circle-radius': px(5), 'circle-stroke-color': '#050d1a', 'circle-stroke-width': px(1) } },
+      // The late ones again, larger and ringed in red; blinkEvents() pulses their opacity.
+      { id: 'events-late', type: 'circle', source: 'events', filter: ['==', ['get', 'late'], 1], layout: shown('events-late'), paint: { 'circle-color': eventColour, 'circle-radius': px(9), 'circle-stroke-color': '#ef4444', 'circle-stroke-width': px(3), 'circle-opacity': 1, 'circle-stroke-opacity': 1, 'circle-opacity-transition': { duration: BLINK_MS - 100 }, 'circle-stroke-opacity-transition': { duration: BLINK_MS - 100 } } },
     ],
   };
 }
@@ -271,6 +289,8 @@ function showTheme(i) {
   updateClusterLabels(); // drops the last theme's counts now; the next idle adds this theme's
   map.easeTo({ bearing: [0, -6, 5][i % 3], duration: 2500 });
   if (started) loadCounties(theme);
+  if (started && theme.key === 'events') loadEvents();
+  blinkEvents(theme.key === 'events');
   // A transform, not the width: it runs on the compositor, with no layout or paint of a 4K page
   // on every frame for the whole rotation.
   progress.style.transition = 'none';
@@ -291,6 +311,7 @@ function rotate() {
 let echarts = null;
 let countyChart = null;
 let funnelChart = null;
+let eventsChart = null;
 let chartsLoading = null;
 function charts() {
   if (!chartsLoading) {
@@ -301,9 +322,11 @@ function charts() {
         echarts = window.GeoportalECharts;
         countyChart = echarts.init(document.getElementById('county-chart'), null, { renderer: 'canvas' });
         funnelChart = echarts.init(document.getElementById('funnel-chart'), null, { renderer: 'canvas' });
+        eventsChart = echarts.init(document.getElementById('events-chart'), null, { renderer: 'canvas' });
         // The cards change size as their contents arrive: keep the charts fitted to them.
         new ResizeObserver(() => countyChart.resize()).observe(document.getElementById('county-chart'));
         new ResizeObserver(() => funnelChart.resize()).observe(document.getElementById('funnel-chart'));
+        new ResizeObserver(() => eventsChart.resize()).observe(document.getElementById('events-chart'));
         resolve();
       };
       script.onerror = () => {
@@ -323,9 +346,9 @@ function remPx(rem) {
 
 async function loadCounties(theme) {
   const title = document.getElementById('county-title');
-  title.textContent = t(`county_${theme.key}`);
+  title.textContent = theme.key === 'events' ? t('events_by_county') : t(`county_${theme.key}`);
   try {
-    const [data] = await Promise.all([api.get('/api/spatial/rollup', { level: 'county', ...theme.rollup }), charts()]);
+    const [data] = await Promise.all([theme.rollup ? api.get('/api/spatial/rollup', { level: 'county', ...theme.rollup }) : eventCounties(), charts()]);
     const rows = data.rows;
     for (const r of rows) state.counties[r.code.slice(0, 6)] = r.name;
     const values = rows.map((r) => (theme.metric === 'area_mu' ? Math.round(r.area_mu || 0) : r.count));
@@ -341,7 +364,7 @@ async function loadCounties(theme) {
             type: 'bar',
             data: values,
             barMaxWidth: remPx(1.1),
-            itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: '#0ea5e9' }, { offset: 1, color: theme.key === 'carriers' ? '#f59e0b' : theme.key === 'governance' ? '#fb923c' : '#e879f9' }]), borderRadius: [0, 4, 4, 0] },
+            itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: '#0ea5e9' }, { offset: 1, color: { carriers: '#f59e0b', governance: '#fb923c', projects: '#e879f9', events: '#ef4444' }[theme.key] }]), borderRadius: [0, 4, 4, 0] },
             label: { show: true, position: 'right', color: '#e2f0ff', fontSize: remPx(0.8), formatter: (p) => `${fmt.num(p.value, 0)}${theme.metric === 'area_mu' ? t('mu') : ''}` },
           },
         ],
@@ -390,6 +413,109 @@ async function drawFunnel(summary) {
     ],
   });
 }
+
+// --- grid events ----------------------------------------------------------------------------------
+
+// The open events of the area, polled: a step taken on the desk shows within EVENTS_REFRESH_MS.
+let eventsLoading = null;
+function loadEvents() {
+  if (!eventsLoading) {
+    eventsLoading = api
+      .get('/api/wall/events/')
+      .then((data) => {
+        state.events = data;
+        drawEvents(data);
+        return data;
+      })
+      .catch(() => state.events) // keep what is shown; try again at the next refresh
+      .finally(() => {
+        eventsLoading = null;
+      });
+  }
+  return eventsLoading;
+}
+
+async function eventCounties() {
+  const data = state.events || (await loadEvents());
+  return { rows: (data ? data.by_county : []).map((c) => ({ code: c.code, name: c.name, count: c.open })) };
+}
+
+function drawEvents(data) {
+  window.__geoportal.events_open = data.open;
+  if (map && map.getSource('events')) {
+    map.getSource('events').setData({
+      type: 'FeatureCollection',
+      features: data.points.map(([lon, lat, s, late]) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: { state: s, late } })),
+    });
+  }
+  document.getElementById('events-summary').innerHTML = [
+    ['open', data.open],
+    ['overdue', data.overdue],
+    ['escalated', data.escalated],
+  ]
+    .map(([key, n]) => `<span class="events-${key}"><b>${esc(fmt.num(n, 0))}</b>${esc(t(`events_${key}`))}</span>`)
+    .join('');
+  renderAlerts(data.alerts);
+  charts().then(() => {
+    const rows = data.by_status;
+    eventsChart.setOption(
+      {
+        animationDuration: 800,
+        grid: { left: '2%', right: '10%', top: '2%', bottom: '2%', containLabel: true },
+        tooltip: { show: false },
+        xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: 'rgba(143,179,217,.12)' } } },
+        yAxis: { type: 'category', inverse: true, data: rows.map((r) => L('event_status', r.state)), axisLabel: { ...AXIS, fontSize: remPx(0.85) }, axisLine: { lineStyle: { color: '#1d5fa8' } }, axisTick: { show: false } },
+        series: [
+          {
+            type: 'bar',
+            data: rows.map((r) => ({ value: r.count, itemStyle: { color: EVENT_COLOURS[r.state], borderRadius: [0, 4, 4, 0] } })),
+            barMaxWidth: remPx(1.1),
+            label: { show: true, position: 'right', color: '#e2f0ff', fontSize: remPx(0.8), formatter: (p) => fmt.num(p.value, 0) },
+          },
+        ],
+      },
+      { notMerge: true },
+    );
+  });
+  if (THEMES[state.theme].key === 'events') loadCounties(THEMES[state.theme]);
+}
+
+function renderAlerts(alerts) {
+  document.getElementById('alerts').innerHTML = alerts
+    .map((a) => {
+      const due = a.due_on ? `${t('events_due_on')} ${a.due_on}` : '';
+      const up = a.escalation ? `${t('events_escalation')} ${a.escalation}` : '';
+      return `<li data-code="${esc(a.code)}" class="${a.overdue ? 'late' : ''}"><span class="state" data-state="${esc(a.state)}">${esc(L('event_status', a.state))}</span>
+        <span class="title">${esc(a.title)}</span><span class="place">${esc(a.division_name)}</span>
+        <span class="note">${esc(a.code)}${a.overdue ? ` · ${esc(t('events_overdue'))}` : ''}${up ? ` · ${esc(up)}` : ''}${due ? ` · ${esc(due)}` : ''}</span></li>`;
+    })
+    .join('');
+  // Coloured through the CSSOM: the page's CSP refuses style="" attributes.
+  for (const el of document.querySelectorAll('#alerts .state')) el.style.backgroundColor = EVENT_COLOURS[el.dataset.state] || '#64748b';
+}
+
+// The late events blink while their theme is on screen: a timer flips their opacity and MapLibre's
+// paint transition fades between the two, so a frame is drawn only while it fades. Under
+// prefers-reduced-motion they stay still, ringed in red.
+let blinkTimer = null;
+function blinkEvents(on) {
+  clearInterval(blinkTimer);
+  blinkTimer = null;
+  const set = (opacity) => {
+    if (!map || !map.getLayer('events-late')) return;
+    map.setPaintProperty('events-late', 'circle-opacity', opacity);
+    map.setPaintProperty('events-late', 'circle-stroke-opacity', opacity);
+  };
+  set(1);
+  window.__geoportal.blinking = Boolean(on && !REDUCED_MOTION.matches);
+  if (!window.__geoportal.blinking) return;
+  let bright = true;
+  blinkTimer = setInterval(() => {
+    bright = !bright;
+    set(bright ? 1 : 0.15);
+  }, BLINK_MS);
+}
+REDUCED_MOTION.addEventListener('change', () => blinkEvents(THEMES[state.theme].key === 'events'));
 
 // --- numbers ------------------------------------------------------------------------------------
 
@@ -530,8 +656,10 @@ function afterFirstRender() {
   loadCounties(THEMES[state.theme]);
   loadSummary().then(loadRecent);
   loadHeat();
+  loadEvents();
   connect();
   setInterval(loadSummary, 60000);
+  setInterval(loadEvents, EVENTS_REFRESH_MS);
   setInterval(rotate, cfg.rotate * 1000);
 }
 

@@ -15,7 +15,8 @@ const LINES = ['in', ['geometry-type'], ['literal', ['LineString', 'MultiLineStr
 const LAYER_COLOUR = ['match', ['get', 'layer'], ...Object.entries(COLOURS.layers).flat(), '#1565c0'];
 
 let loading = null;
-function loadMapLibre(c) {
+/** MapLibre, loaded once per page from its own bundle (``c.mapJs``, ``c.mapCss``). */
+export function loadMapLibre(c) {
   if (!loading) {
     loading = new Promise((resolve, reject) => {
       const css = document.createElement('link');
@@ -35,7 +36,8 @@ function loadMapLibre(c) {
   return loading;
 }
 
-async function baseStyle(c, api) {
+/** The platform's style cut to the context layers (no glyphs, no sprite, nothing from outside). */
+export async function baseStyle(c, api) {
   const plain = { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } }] };
   try {
     const style = await api.get(c.mapStyleUrl);
@@ -47,7 +49,8 @@ async function baseStyle(c, api) {
   }
 }
 
-function bounds(features) {
+/** The [minlon, minlat, maxlon, maxlat] of the features' geometries, or null. */
+export function bounds(features) {
   let box = null;
   const walk = (coords) => {
     if (typeof coords[0] === 'number') {

@@ -88,6 +88,11 @@ class Command(BaseCommand):
                 from grid.demo import load_grid
 
                 counts.update(load_grid(say, as_of, seed))
+            if apps.is_installed("patrols"):
+                # Patrol runs open grid events: after the grid's categories and departments.
+                from patrols.demo import load_patrols
+
+                counts.update(load_patrols(say, as_of, seed))
             t = time.monotonic()
         # Deferred foreign-key checks run at commit.
         say(f"  {'commit':<16} {'':>14} {time.monotonic() - t:>7.1f} s")
