@@ -239,8 +239,7 @@ class _Run:
         )
 
     def notices(self) -> list[Notice]:
-        detail = reverse("event-detail", args=[0])
-        late_list = f"{reverse('event-list')}?card="
+        late_list = f"{reverse('web:events')}?card="
         made = []
         for (kind, level, _ids), (people, events) in self.told.items():
             one, many = TITLES[kind]
@@ -253,9 +252,9 @@ class _Run:
                     people,
                     kind=MessageKind.WARNING,
                     title=(one if len(events) == 1 else many) % {"title": first.title, "n": len(events)},
-                    link=detail.replace("/0/", f"/{first.pk}/")
+                    link=GridEvent(pk=first.pk).get_absolute_url()
                     if len(events) == 1
-                    else late_list + ("any" if kind == "due_soon" else DeadlineCard.OVERDUE),
+                    else late_list + ("due_soon" if kind == "due_soon" else DeadlineCard.OVERDUE),
                     about=GridEvent(pk=first.pk) if len(events) == 1 else None,
                     key=f"grid-deadline:{kind}:{level}:{digest}",
                 )

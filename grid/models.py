@@ -17,10 +17,11 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.names import in_language
 from layers.models import Division, EventStatus, FieldPoint, FieldPointCategory, GridCell
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -137,7 +138,7 @@ class EventCategory(models.Model):
     @property
     def label(self) -> str:
         """The name in the language of the request."""
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return in_language(self.name_zh, self.name_en)
 
     def limit(self, step: str, *, urgent: bool) -> int | None:
         table = self.urgent_deadlines if urgent and step in self.urgent_deadlines else self.deadlines
@@ -276,6 +277,10 @@ class GridEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        """The event's page on the dispatcher's desk: where a message about it leads."""
+        return reverse("web:event", args=[self.pk])
 
     def locate(self) -> None:
         """Its village and grid cell, from where it is (two indexed lookups)."""

@@ -61,13 +61,13 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
+from layers.api.filters import LookedAt, looked_at
 from layers.models import Division, EventStatus
-from layers.models.divisions import LEVEL_ORDER, PREFIX_LENGTH, DivisionLevel
+from layers.models.divisions import PREFIX_LENGTH
 from policy.predicates import visible
 from policy.resources import GRID_EVENTS
-from policy.scope import scope_of
 from workdays.calendar import WorkdayIndex
 
 from .models import TIMED_STEPS, EventAction, EventCategory, EventWarning, GridEvent
@@ -96,12 +96,22 @@ class Filters:
     """What the statistics are about: the division looked at (its children are the rows of
     ``by_division``), the optional category and the dates of report."""
 
-    division: Division | None
-    child_level: str
-    asked: bool = False  # the division was asked for (else it is the caller's own area)
+    place: LookedAt
     category: EventCategory | None = None
     since: date | None = None
     until: date | None = None
+
+    @property
+    def division(self) -> Division | None:
+        return self.place.division
+
+    @property
+    def child_level(self) -> str:
+        return self.place.rows
+
+    @property
+    def asked(self) -> bool:
+        return self.place.asked
 
     def narrow(self, events: QuerySet[GridEvent]) -> QuerySet[GridEvent]:
         if self.asked and self.division is not None:
@@ -127,27 +137,10 @@ def _date(params: Mapping[str, Any], name: str) -> date | None:
     return found
 
 
-def _home(user: Any) -> Division | None:
-    """The division a caller's area is: their bound division, their cell's village, or the city."""
-    scope = scope_of(user)
-    if scope.everything:
-        return Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()
-    return Division.objects.filter(code=scope.home_code).first() if scope.home_code else None
-
-
 def filters_from(user: Any, params: Mapping[str, Any]) -> Filters:
     """``division``, ``category``, ``since`` and ``until`` from the query; a 400 naming the parameter,
     or a 403 for a division outside the caller's area."""
-    code = str(params.get("division", "")).strip()
-    if code:
-        division = Division.objects.filter(code=code).first()
-        if division is None:
-            raise ValidationError({"division": [_("No division with this code; give a 12-digit code.")]})
-        scope = scope_of(user)
-        if not (scope.everything or scope.contains(code) or code == scope.home_code):
-            raise PermissionDenied(_("Statistics cover your own area; choose a division within it."))
-    else:
-        division = _home(user)
+    place = looked_at(user, str(params.get("division", "")).strip())
     key = str(params.get("category", "")).strip()
     category = EventCategory.objects.filter(key=key).first() if key else None
     if key and category is None:
@@ -155,9 +148,7 @@ def filters_from(user: Any, params: Mapping[str, Any]) -> Filters:
     since, until = _date(params, "since"), _date(params, "until")
     if since and until and since > until:
         raise ValidationError({"until": [_("The end date comes before the start date; swap them.")]})
-    level = division.level if division is not None else DivisionLevel.VILLAGE
-    child = LEVEL_ORDER[min(LEVEL_ORDER.index(DivisionLevel(level)) + 1, len(LEVEL_ORDER) - 1)]
-    return Filters(division, child, bool(code), category, since, until)
+    return Filters(place, category, since, until)
 
 
 def _events(user: Any, filters: Filters) -> tuple[str, list[Any]]:
@@ -288,18 +279,6 @@ def _row(counts: Mapping[str, Any] | None, medians: Mapping[str, Any] | None) ->
     }
 
 
-def _children(filters: Filters) -> list[tuple[str, str]]:
-    """The divisions of ``by_division`` (code, name): those one level below the one looked at, or
-    the village itself."""
-    division = filters.division
-    if division is None:
-        return []
-    if division.level == filters.child_level:
-        return [(division.code, division.name)]
-    below = Division.objects.filter(level=filters.child_level, code__startswith=division.prefix)
-    return list(below.order_by("code").values_list("code", "name"))
-
-
 def statistics(user: Any, params: Mapping[str, Any]) -> dict[str, Any]:
     """The statistics (every key in the module docstring): two aggregate statements over the scoped
     events and their steps, and a read of the division and category names."""
@@ -319,7 +298,7 @@ def statistics(user: Any, params: Mapping[str, Any]) -> dict[str, Any]:
     def row(which: str | None, key: Any) -> dict[str, Any]:
         return _row(counts.get((which, key)), medians.get((which, key)))
 
-    divisions = _children(filters)
+    divisions = filters.place.children()
     listed = {code for code, _name in divisions}
     # Events outside every listed division (no village found for their place) keep their own row.
     others = sorted(k for (which, k) in counts if which == "division" and k not in listed)

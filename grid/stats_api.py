@@ -9,29 +9,24 @@ leaders): 401 anonymous, 403 other roles or a division outside your area, 400 na
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.models import AuditAction
-from audit.writer import record
-from core.exports import watermarked_xlsx
+from core.exports import XLSX, JsonOrXlsx
 from policy.actions import Action
 from policy.drf import requires
 from policy.resources import GRID_EVENTS
 
 from . import stats
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MayReadEvents = requires(
     GRID_EVENTS,
     {"*": Action.READ},
@@ -41,18 +36,6 @@ MayReadEvents = requires(
         )
     },
 )
-
-
-class XlsxRenderer(BaseRenderer):
-    """Lets ``?format=xlsx`` through content negotiation; the view builds the workbook itself."""
-
-    media_type = XLSX
-    format = "xlsx"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
-        return data
 
 
 class StepMediansSerializer(serializers.Serializer):
@@ -124,11 +107,10 @@ STATS = inline_serializer(
 )
 
 
-class EventStatsView(APIView):
+class EventStatsView(JsonOrXlsx, APIView):
     """事件统计: by division, category and status, for your area."""
 
     permission_classes = [MayReadEvents]
-    renderer_classes = [JSONRenderer, XlsxRenderer]
 
     @extend_schema(
         tags=["grid events"],
@@ -145,23 +127,13 @@ class EventStatsView(APIView):
     )
     def get(self, request: Request) -> HttpResponse | Response:
         found = stats.statistics(request.user, request.query_params)
-        if request.accepted_renderer.format != "xlsx":
+        if not self.wants_xlsx():
             return Response(found)
-        rows = stats.sheet_rows(found)
-        body = watermarked_xlsx(request.user, _("事件统计"), stats.sheet_header(), rows)
-        record(
-            AuditAction.EXPORT,
+        return self.xlsx(
+            title=_("事件统计"),
+            header=stats.sheet_header(),
+            rows=stats.sheet_rows(found),
             object_type="grid.stats",
             object_id=found["division"]["code"] if found["division"] else "",
-            detail={"filters": request.query_params.dict(), "rows": len(rows)},
+            filename="event-stats",
         )
-        response = HttpResponse(body, content_type=XLSX)
-        stamp = timezone.localtime()
-        response["Content-Disposition"] = f'attachment; filename="event-stats-{stamp:%Y%m%d-%H%M%S}.xlsx"'
-        return response
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # A refusal is the platform's JSON error, even when a workbook was asked for.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,7 +85,7 @@ def available(event: GridEvent, user: Any) -> list[str]:
 
 
 def _link(event: GridEvent) -> str:
-    return reverse("event-detail", args=[event.pk])
+    return event.get_absolute_url()
 
 
 def holders(event: GridEvent) -> list[Any]:

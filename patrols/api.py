@@ -13,6 +13,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
+from core.exports import JsonOrXlsx
 from core.params import choice, day
 from core.refusals import Conflict, answered
 from grid.api import GridEventSerializer
@@ -46,10 +48,10 @@ from policy.predicates import (
     read_filter,
     visible_tasks,
 )
-from policy.resources import CHECKLIST_TEMPLATES, PATROL_TASKS
+from policy.resources import CHECKLIST_TEMPLATES, LAYER_RULES, PATROL_TASKS
 from policy.scope import role_of, scope_of
 
-from . import locks, monitor, runs
+from . import locks, monitor, places_report, runs
 from .checklist import ChecklistError, check_items
 from .models import AreaKind, ChecklistTemplate, PatrolRun, PatrolTask, TaskState
 
@@ -731,4 +733,42 @@ class WorklogView(APIView):
                 "points": log["points"],
                 "events": log["events"],
             }
+        )
+
+
+MayReadPlaces = requires(
+    LAYER_RULES["places"],
+    {"*": Action.READ},
+    {Action.READ: _("Place reports are for grid workers, staff and leaders of their area.")},
+)
+
+
+@extend_schema(tags=["patrols"])
+class PlacesReportView(JsonOrXlsx, APIView):
+    """组织场所报表: places by class and subclass per division, never patrolled and overdue for a
+    patrol (``patrols.places_report``); ``?format=xlsx`` downloads it (audited)."""
+
+    permission_classes = [MayReadPlaces]
+
+    @extend_schema(
+        summary="Places by class and subclass per division, never patrolled and overdue; ?format=xlsx.",
+        description=places_report.__doc__,
+        parameters=[
+            OpenApiParameter("division", str, description="12-digit code within your area."),
+            OpenApiParameter("format", str, enum=["json", "xlsx"]),
+        ],
+        responses={200: OpenApiResponse(description="{division, by, classes, rows, totals}")},
+    )
+    def get(self, request: Request) -> HttpResponse | Response:
+        found = places_report.places_report(request.user, str(request.query_params.get("division", "")))
+        if not self.wants_xlsx():
+            return Response(found)
+        header, rows = places_report.sheet(found)
+        return self.xlsx(
+            title=str(_("组织场所报表")),
+            header=header,
+            rows=rows,
+            object_type="patrols.places_report",
+            object_id=found["division"]["code"] if found["division"] else "",
+            filename="places-report",
         )

@@ -68,7 +68,7 @@ def sweep_missed(now: datetime | None = None) -> int:
                 title=_("巡查逾期未完成：%(title)s") % {"title": task.title},
                 body=_("截止时间 %(until)s。")
                 % {"until": timezone.localtime(task.due_until).strftime("%Y-%m-%d %H:%M")},
-                link=reverse("patrol-task-detail", args=[task.pk]),
+                link=f"{reverse('web:events')}?tab=patrols",
                 about=task,
                 key=f"patrol-missed:{task.pk}",
             )

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .api import MonitorView, RunViewSet, TaskViewSet, TemplateViewSet, WorklogView
+from .api import MonitorView, PlacesReportView, RunViewSet, TaskViewSet, TemplateViewSet, WorklogView
 
 router = SimpleRouter()
 router.register("templates", TemplateViewSet, basename="patrol-template")
@@ -10,6 +10,7 @@ router.register("runs", RunViewSet, basename="patrol-run")
 
 urlpatterns = [
     path("monitor/", MonitorView.as_view(), name="patrol-monitor"),
+    path("places/report/", PlacesReportView.as_view(), name="patrol-places-report"),
     path("worklog/", WorklogView.as_view(), name="patrol-worklog"),
     *router.urls,
 ]

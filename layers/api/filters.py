@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from layers.models import Division
+from layers.models.divisions import LEVEL_ORDER, DivisionLevel
 from layers.registry import LayerSpec
 
 # Parameters that are not attribute filters.
@@ -45,7 +48,48 @@ def division_by_code(code: str, name: str = "division") -> Division:
     return division
 
 
-def _parse_value(field: models.Field, raw: str, param: str):
+@dataclass(frozen=True)
+class LookedAt:
+    """The division a report is about and the level of its rows (``rows``: one level below, the
+    village itself at the bottom), and whether it was asked for or is the caller's own area."""
+
+    division: Division | None
+    rows: str
+    asked: bool
+
+    def children(self) -> list[tuple[str, str]]:
+        """(code, name) of the divisions the rows are, in code order."""
+        division = self.division
+        if division is None:
+            return []
+        if division.level == self.rows:
+            return [(division.code, division.name)]
+        below = Division.objects.filter(level=self.rows, code__startswith=division.prefix)
+        return list(below.order_by("code").values_list("code", "name"))
+
+
+def looked_at(user: Any, code: str, name: str = "division") -> LookedAt:
+    """A report's division: ``code`` when given (inside the caller's area, else a 403; unknown, a
+    400 naming ``name``), or the caller's own area — their bound division, their cell's village,
+    the city for those who see all of it."""
+    from policy.scope import scope_of
+
+    scope = scope_of(user)
+    division: Division | None
+    if code:
+        division = division_by_code(code, name)
+        if not (scope.everything or scope.contains(code) or code == scope.home_code):
+            raise PermissionDenied(_("Reports cover your own area; choose a division within it."))
+    elif scope.everything:
+        division = Division.objects.filter(level=DivisionLevel.CITY).order_by("code").first()
+    else:
+        division = Division.objects.filter(code=scope.home_code).first() if scope.home_code else None
+    level = division.level if division is not None else DivisionLevel.VILLAGE
+    rows = LEVEL_ORDER[min(LEVEL_ORDER.index(DivisionLevel(level)) + 1, len(LEVEL_ORDER) - 1)]
+    return LookedAt(division, rows, bool(code))
+
+
+def _parse_value(field: Any, raw: str, param: str) -> Any:
     if field.is_relation:
         field = field.target_field
     if field.choices and raw not in {str(k) for k, _label in field.flatchoices}:
@@ -124,7 +168,7 @@ def attribute_filters(spec: LayerSpec, params: Mapping[str, str]) -> models.Q:
                     ]
                 }
             )
-        field = spec.model._meta.get_field(name)
+        field = cast(models.Field, spec.model._meta.get_field(name))
         lookup = field.attname if field.is_relation else name
         if op == "in":
             value = [_parse_value(field, part, param) for part in raw.split(",") if part]

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from core.names import in_language
+
 from .base import LayerFeature, division_prefix_index
 from .fields import derived_link_field, derived_park_field
 
@@ -55,6 +57,11 @@ class PlaceClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name_zh} / {self.name_zh}" if self.parent_id and self.parent else self.name_zh
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the request."""
+        return in_language(self.name_zh, self.name_en)
 
     def clean(self) -> None:
         if self.parent_id and self.parent and self.parent.parent_id:

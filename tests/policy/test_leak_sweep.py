@@ -251,6 +251,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/patrols/tasks/": "page_size=500",
         "/api/patrols/runs/": "page_size=500",
         "/api/patrols/monitor/": "",
+        "/api/patrols/places/report/": "",
     }
     if method == "post" and path == "/api/inbox/read-all/":
         return [(path, {})]  # marks the caller's own messages only
