@@ -53,10 +53,13 @@ bench-audit: bench-deps  ## audit overhead on a feature write and a personal-dat
 bench-projects: bench-deps  ## the project warning sweep, filtered list, board and all-county KPIs over 20,000 projects
 	@.venv/bin/python scripts/bench/projects.py
 
+bench-grid: bench-deps  ## grid events and patrols at 100,000 events and 10,000 patrols: list, statistics, sweep, coverage, inbox latency
+	@.venv/bin/python scripts/bench/grid.py
+
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)
 
-bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
+bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data

@@ -32,6 +32,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.names import person_name
 from core.refusals import answered
 from layers.models import FieldPoint
 from policy.actions import Action
@@ -56,10 +57,6 @@ MayEvents = requires(
     {"*": Action.READ, "POST": Action.READ},
     {Action.READ: _("Grid events are for grid workers, staff and leaders of their area.")},
 )
-
-
-def _person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 class GridEventSerializer(serializers.ModelSerializer):
@@ -113,10 +110,10 @@ class GridEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_reporter_name(self, event: GridEvent) -> str:
-        return _person(event.reporter)
+        return person_name(event.reporter)
 
     def get_handler_name(self, event: GridEvent) -> str:
-        return _person(event.handler)
+        return person_name(event.handler)
 
     def get_lon(self, event: GridEvent) -> float:
         return round(event.geom.x, 6)
@@ -372,7 +369,7 @@ class PersonSerializer(serializers.Serializer):
     place = serializers.SerializerMethodField(help_text="The division or grid cell they are bound to.")
 
     def get_name(self, user: Any) -> str:
-        return _person(user)
+        return person_name(user)
 
     def get_place(self, user: Any) -> str:
         bound = user.division or user.grid_cell

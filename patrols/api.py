@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Role
 from core.exports import JsonOrXlsx
+from core.names import person_name
 from core.params import choice, day
 from core.refusals import Conflict, answered
 from grid.api import GridEventSerializer
@@ -54,10 +55,6 @@ from policy.scope import role_of, scope_of
 from . import locks, monitor, places_report, runs
 from .checklist import ChecklistError, check_items
 from .models import AreaKind, ChecklistTemplate, PatrolRun, PatrolTask, TaskState
-
-
-def _person(user: Any) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 class PatrolPagination(PageNumberPagination):
@@ -216,7 +213,7 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_worker_name(self, run: PatrolRun) -> str:
-        return _person(run.worker)
+        return person_name(run.worker)
 
     def get_events(self, run: PatrolRun) -> list[int]:
         return [e.pk for e in run.events.all()]
@@ -296,7 +293,7 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_worker_name(self, task: PatrolTask) -> str:
-        return _person(task.worker)
+        return person_name(task.worker)
 
     def get_area(self, task: PatrolTask) -> dict[str, Any] | None:
         return json.loads(task.area.geojson) if task.area is not None else None
@@ -725,7 +722,7 @@ class WorklogView(APIView):
         return Response(
             {
                 "worker": worker.pk,
-                "worker_name": _person(worker),
+                "worker_name": person_name(worker),
                 "date": when.isoformat(),
                 "tasks": TaskSerializer(_task_details(log["tasks"]), many=True).data,
                 "runs": RunSerializer(_run_details(log["runs"]), many=True).data,

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.names import person_name
 from core.refusals import Conflict, Forbidden, NotAllowed
 from policy.predicates import may_edit_task, may_run_task
 
@@ -42,7 +43,7 @@ def lock_view(task: PatrolTask, now: datetime | None = None) -> dict[str, Any] |
     assert expires is not None and holder is not None
     return {
         "holder": holder.pk,
-        "holder_name": holder.get_full_name() or holder.get_username(),
+        "holder_name": person_name(holder),
         "expires_at": expires.isoformat(),
         "seconds_left": max(0, int((expires - now).total_seconds())),
     }

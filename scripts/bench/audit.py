@@ -23,7 +23,7 @@ import statistics
 import time
 from typing import Any
 
-from common import Wsgi, report, setup_django, summary
+from common import Wsgi, report, session_cookie, setup_django, summary
 
 
 def _interleaved(ours: Any, floor: Any, runs: int) -> tuple[list[float], list[float]]:
@@ -45,9 +45,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after another
     args = parser.parse_args()
     setup_django()
 
-    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections, connection, transaction
     from django.db.models.signals import post_save
@@ -74,13 +72,8 @@ def main() -> None:  # noqa: PLR0915 - one benchmark after another
         officer = get_user_model().objects.create_user(
             username=f"bench-{get_random_string(6)}", role=Role.CITY_OFFICER, division=city
         )
-        session = SessionStore()
-        session["_auth_user_id"] = str(officer.pk)
-        session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
-        session["_auth_user_hash"] = officer.get_session_auth_hash()
-        session.create()
         csrf = get_random_string(32)
-        wsgi = Wsgi(cookie=f"sessionid={session.session_key}; csrftoken={csrf}")
+        wsgi = Wsgi(cookie=f"{session_cookie(officer)}; csrftoken={csrf}")
 
         # --- write ---------------------------------------------------------------------------
         parcel = LandParcel.objects.filter(deleted_at__isnull=True).order_by("id").first()

@@ -55,6 +55,19 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
+def session_cookie(user: Any) -> str:
+    """``sessionid=…`` for a logged-in session of ``user``, as the login view would leave it."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
 def ratio(ours: dict[str, float], other: dict[str, float]) -> float:
     return round(ours["p50_ms"] / other["p50_ms"], 2)
 

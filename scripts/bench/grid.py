@@ -28,12 +28,24 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import threading
 import time
 import urllib.request
+from datetime import timedelta
 from typing import Any
 
-from common import Wsgi, free_port, ratio, report, setup_django, start_gunicorn, summary, timed
+from common import (
+    Wsgi,
+    free_port,
+    ratio,
+    report,
+    session_cookie,
+    setup_django,
+    start_gunicorn,
+    summary,
+    timed,
+)
 
 STATES = ["reported", "accepted", "dispatched", "handling", "replied", "verified", "closed"]
 # The step that leads into each state after the first.
@@ -106,18 +118,6 @@ def _events(cursor: Any, n: int, reporter: int, departments: list[int]) -> None:
     cursor.execute("ANALYZE grid_gridevent; ANALYZE grid_eventaction; ANALYZE grid_eventwarning")
 
 
-def _session(user: Any) -> str:
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
-    session["_auth_user_hash"] = user.get_session_auth_hash()
-    session.create()
-    return f"sessionid={session.session_key}"
-
-
 LIST_QUERY = "state=dispatched,handling&card=any&order=due&page_size=50"
 
 
@@ -129,7 +129,7 @@ def _list(staff: Any, prefix: str, runs: int) -> dict[str, Any]:
 
     from grid.models import GridEvent
 
-    wsgi = Wsgi(cookie=_session(staff))
+    wsgi = Wsgi(cookie=session_cookie(staff))
     ours = timed(lambda: wsgi("GET", "/api/events/", LIST_QUERY), runs)
 
     def page_sql() -> None:
@@ -186,7 +186,7 @@ def _stats(city_user: Any, runs: int) -> dict[str, Any]:
     import pandas as pd
     from django.db import connection
 
-    wsgi = Wsgi(cookie=_session(city_user))
+    wsgi = Wsgi(cookie=session_cookie(city_user))
 
     def ours() -> Any:
         return wsgi("GET", "/api/events/stats/", "")
@@ -279,11 +279,127 @@ def _sweep() -> dict[str, Any]:
     }
 
 
+def _patrols(n: int, worker: Any) -> None:
+    """``n`` finished patrols (a task, a run and a 1 km track each) spread over the grid cells, so
+    the coverage query runs against a table of that size."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE TEMP TABLE bench_cells ON COMMIT DROP AS
+            SELECT row_number() OVER (ORDER BY id) AS i, id, ST_PointOnSurface(geom) AS at
+            FROM layers_gridcell WHERE parent_id IS NULL;
+            INSERT INTO layers_patroltrack (worker_id, started_at, ended_at, timestamps, length_m,
+              checklist_results, geom, grid_cell_id, division_code, is_public, version, created_at,
+              updated_at)
+            SELECT %(worker)s, now() - g * interval '1 hour',
+              now() - g * interval '1 hour' + interval '20 minutes',
+              '{}', 1000, '{}', ST_MakeLine(c.at, ST_Translate(c.at, 0.009, 0.002)), c.id, '', false, 1,
+              now(), now()
+            FROM generate_series(1, %(n)s) g
+            JOIN bench_cells c ON c.i = 1 + g %% (SELECT count(*) FROM bench_cells)
+            """,
+            {"worker": worker.pk, "n": n},
+        )
+
+
+def _coverage(worker: Any, runs: int) -> dict[str, Any]:
+    """One 5 km patrol from place to place through the grid cell with the most places."""
+    import pyproj
+    import shapely
+    from django.contrib.gis.geos import LineString
+    from django.db import connection
+    from django.db.models import Count
+    from django.utils import timezone
+    from shapely import wkb
+    from shapely.ops import transform
+
+    from layers.models import GridCell, PatrolTrack, Place
+    from patrols.coverage import measure
+    from patrols.models import AreaKind, ChecklistTemplate, PatrolRun, PatrolTask
+
+    cell = GridCell.objects.filter(parent__isnull=True).annotate(n=Count("places")).order_by("-n").first()
+    assert cell is not None
+    # A walk from place to place through the cell (west to east), a GPS fix every ~5 m, cut at 5 km.
+    stops = sorted(
+        (
+            p.point_on_surface.coords
+            for p in Place.objects.filter(geom__intersects=cell.geom).values_list("geom", flat=True)
+        ),
+        key=lambda xy: xy[0],
+    )
+    path = shapely.segmentize(shapely.LineString(stops), 0.00005)
+    points: list[tuple[float, float]] = []
+    walked = 0.0
+    for x, y in path.coords:
+        walked += _length_m([points[-1], (x, y)]) if points else 0.0
+        if walked > 5000:
+            break
+        points.append((x, y))
+    line = LineString(points, srid=4326)
+    now = timezone.now()
+    track = PatrolTrack.objects.create(
+        worker=worker, started_at=now, ended_at=now, geom=line, timestamps=[now] * len(points)
+    )
+    template = ChecklistTemplate.objects.create(
+        key="bench-cov",
+        name="基准",
+        items=[{"key": "ok", "label": "正常", "type": "yes_no", "required": True}],
+    )
+    task = PatrolTask.objects.create(
+        title="基准巡查", worker=worker, template=template, area_kind=AreaKind.CELL, grid_cell=cell,
+        due_from=now, due_until=now + timedelta(days=1),
+    )  # fmt: skip
+    run = PatrolRun.objects.create(task=task, worker=worker, template=template, track=track)
+    ours = timed(lambda: measure(run), runs)
+
+    def floor() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FILTER (WHERE ST_DWithin(p.geom::geography, t.geom::geography, 50)),"
+                " count(*)"
+                " FROM layers_place p, layers_gridcell g, layers_patroltrack t"
+                " WHERE g.id = %s AND t.id = %s AND p.deleted_at IS NULL AND ST_Intersects(p.geom, g.geom)",
+                [cell.pk, track.pk],
+            )
+            cursor.fetchall()
+
+    utm = pyproj.Transformer.from_crs(4326, 32649, always_xy=True).transform
+
+    def peer() -> float:
+        places = Place.objects.filter(geom__intersects=cell.geom).values_list("geom", flat=True)
+        buffer = transform(utm, wkb.loads(bytes(line.wkb))).buffer(50)
+        shapes = [transform(utm, wkb.loads(bytes(g.wkb))) for g in places]
+        return sum(1 for shape in shapes if shape.intersects(buffer)) / max(len(shapes), 1)
+
+    found = measure(run)
+    return {
+        "track_m": round(_length_m(points)),
+        "vertices": len(points),
+        "places_in_cell": found.total,
+        "coverage": found.fraction,
+        "peer_coverage": round(peer(), 4),
+        "ours": summary(ours),
+        "floor": summary(timed(floor, runs)),
+        "peer_shapely": summary(timed(peer, runs)),
+        "target": "<= 50 ms",
+    }
+
+
+def _length_m(points: list[tuple[float, float]]) -> float:
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    return sum(geod.inv(a[0], a[1], b[0], b[1])[2] for a, b in zip(points, points[1:], strict=False))
+
+
 def _latency(samples: int = 10) -> dict[str, Any]:
     """A real gunicorn, a real browser-like SSE reader: POST dispatch as one user, wait for the
     message on the other's stream."""
     from django.contrib.auth import get_user_model
     from django.contrib.gis.geos import Point
+    from django.utils.crypto import get_random_string
 
     from accounts.roles import Role
     from grid.models import Department, EventCategory, GridEvent
@@ -294,8 +410,9 @@ def _latency(samples: int = 10) -> dict[str, Any]:
     User = get_user_model()
     county = Division.objects.filter(level="county").order_by("code").first()
     assert county is not None, "run make run first: the demo city is needed"
-    dispatcher = User.objects.create_user(username="bench-dispatcher", role=Role.GRID_STAFF, division=county)
-    handler = User.objects.create_user(username="bench-handler", role=Role.GRID_STAFF, division=county)
+    tag = get_random_string(6)
+    dispatcher = User.objects.create_user(username=f"bench-d-{tag}", role=Role.GRID_STAFF, division=county)
+    handler = User.objects.create_user(username=f"bench-h-{tag}", role=Role.GRID_STAFF, division=county)
     department = Department.objects.create(name="基准测试部门", division=county)
     department.members.add(handler)
     category = EventCategory.objects.order_by("id").first()
@@ -319,7 +436,9 @@ def _latency(samples: int = 10) -> dict[str, Any]:
     stop = threading.Event()
 
     def listen() -> None:
-        request = urllib.request.Request(base + "/api/stream/inbox/", headers={"Cookie": _session(handler)})
+        request = urllib.request.Request(
+            base + "/api/stream/inbox/", headers={"Cookie": session_cookie(handler)}
+        )
         with urllib.request.urlopen(request, timeout=60) as stream:
             for raw in stream:
                 line = raw.decode()
@@ -332,7 +451,8 @@ def _latency(samples: int = 10) -> dict[str, Any]:
     reader = threading.Thread(target=listen, daemon=True)
     reader.start()
     time.sleep(1.5)  # the stream is open and subscribed
-    cookie = _session(dispatcher)
+    csrf = get_random_string(32)
+    cookie = f"{session_cookie(dispatcher)}; csrftoken={csrf}"
     got = []
     try:
         for n, pk in enumerate(events):
@@ -341,7 +461,12 @@ def _latency(samples: int = 10) -> dict[str, Any]:
                 f"{base}/api/events/{pk}/actions/dispatch/",
                 data=body,
                 method="POST",
-                headers={"Cookie": cookie, "Content-Type": "application/json", "X-Requested-With": "bench"},
+                headers={
+                    "Cookie": cookie,
+                    "Content-Type": "application/json",
+                    "X-CSRFToken": csrf,
+                    "Referer": base + "/",
+                },
             )
             started = time.perf_counter()
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -353,7 +478,10 @@ def _latency(samples: int = 10) -> dict[str, Any]:
     finally:
         stop.set()
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # the open stream holds a worker: it has had its chance
+            proc.kill()
         Message.objects.filter(recipient__in=[dispatcher, handler]).delete()
         GridEvent.objects.filter(pk__in=events).delete()
         department.delete()
@@ -377,7 +505,7 @@ def main() -> None:
 
     from accounts.roles import Role
     from grid.models import Department, GridEvent
-    from layers.models import Division
+    from layers.models import Division, PatrolTrack
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -403,6 +531,12 @@ def main() -> None:
         result["list"] = _list(county_staff, county.prefix, args.runs)
         result["stats"] = _stats(city_staff, max(10, args.runs // 3))
         result["sweep"] = _sweep()
+        _patrols(args.patrols, county_staff)
+        result["patrol_tracks"] = PatrolTrack.objects.count()
+        result["coverage"] = _coverage(county_staff, args.runs)
+        for name in ("list", "stats", "coverage"):
+            part = result[name]
+            part["ours_vs_floor"] = ratio(part["ours"], part["floor"])
         transaction.set_rollback(True)
     if not args.no_latency:
         result["notification_latency"] = _latency()

@@ -16,9 +16,12 @@ import {
   html,
   makeStaffApi,
   mount,
+  PHONE,
   pageConfig,
+  readAddress,
   useEffect,
   useState,
+  writeAddress as writeAddressOf,
 } from '../staff/kit.js';
 import { EventFlags, Presets, TONE_COLOURS, eventHref, tone, when } from './common.js';
 import { GeoMap } from './map.js';
@@ -27,8 +30,6 @@ import { TemplatesTab } from './templates.js';
 
 const config = pageConfig();
 const api = makeStaffApi(config);
-const NOT_FILTERS = ['lang', 'tab', 'page'];
-const PHONE = window.matchMedia('(max-width: 640px)');
 
 function tabs(c) {
   const list = [
@@ -39,21 +40,9 @@ function tabs(c) {
   return list;
 }
 
-function readAddress() {
-  const params = new URLSearchParams(window.location.search);
-  const wanted = params.get('tab');
-  const tab = tabs(config).some((t) => t.key === wanted) ? wanted : 'events';
-  for (const key of NOT_FILTERS) params.delete(key);
-  return { tab, filter: Object.fromEntries(params.entries()) };
-}
-
-function writeAddress(tab, filter) {
-  const params = new URLSearchParams(tab === 'events' ? filter : {});
-  if (tab !== 'events') params.set('tab', tab);
-  if (config.lang === 'en') params.set('lang', 'en');
-  const qs = params.toString();
-  window.history.replaceState(null, '', qs ? `?${qs}` : window.location.pathname);
-}
+const tabKeys = () => tabs(config).map((t) => t.key);
+const writeAddress = (tab, filter) =>
+  writeAddressOf({ tab, filter, tabs: tabKeys(), lang: config.lang, withFilter: tab === 'events' });
 
 /** The events of a list answer as map points coloured by their standing. */
 function coloured(fc) {
@@ -188,7 +177,7 @@ function BoardTab({ c }) {
 }
 
 function Desk({ config: c }) {
-  const start = readAddress();
+  const start = readAddress(tabKeys());
   const [tab, setTab] = useState(start.tab);
   const [filter, setFilterState] = useState(start.filter);
   const setFilter = (values) => {

@@ -21,6 +21,30 @@ export function pageConfig() {
   return el ? JSON.parse(el.textContent) : {};
 }
 
+// On a phone the filter form starts folded (the quick views come first); the same width as staff.css.
+export const PHONE = window.matchMedia('(max-width: 640px)');
+const NOT_FILTERS = ['lang', 'tab', 'page'];
+
+/** A list page's tab and filter, kept in the address: ``tab`` is one of ``tabs`` (else the first),
+ * the filter every other parameter. */
+export function readAddress(tabs) {
+  const params = new URLSearchParams(window.location.search);
+  const wanted = params.get('tab');
+  const tab = tabs.includes(wanted) ? wanted : tabs[0];
+  for (const key of NOT_FILTERS) params.delete(key);
+  return { tab, filter: Object.fromEntries(params.entries()) };
+}
+
+/** The tab (the first of ``tabs`` is the default, so left out) and, where ``withFilter``, the
+ * filter into the address, without a new history entry; ``?lang=en`` stays. */
+export function writeAddress({ tab, filter, tabs, lang, withFilter = true }) {
+  const params = new URLSearchParams(withFilter ? filter : {});
+  if (tab !== tabs[0]) params.set('tab', tab);
+  if (lang === 'en') params.set('lang', 'en');
+  const qs = params.toString();
+  window.history.replaceState(null, '', qs ? `?${qs}` : window.location.pathname);
+}
+
 /** Mounts a staff page: the component into #app, and the 看数水印 over everything. */
 export function mount(component, config) {
   const watermark = readWatermarkConfig();

@@ -17,34 +17,21 @@ import {
   html,
   makeStaffApi,
   mount,
+  PHONE,
   pageConfig,
+  readAddress,
   useEffect,
   useState,
   useToast,
+  writeAddress as writeAddressOf,
 } from '../staff/kit.js';
 import { Flags, projectHref, wan, when } from './common.js';
 import { CreateDialog } from './create.js';
 
 const config = pageConfig();
 const api = makeStaffApi(config);
-const NOT_FILTERS = ['lang', 'tab', 'page'];
-// On a phone the filter form starts folded (the quick views come first); the same width as staff.css.
-const PHONE = window.matchMedia('(max-width: 640px)');
-
-function readAddress() {
-  const params = new URLSearchParams(window.location.search);
-  const tab = params.get('tab') === 'leads' && config.leadsApi ? 'leads' : 'projects';
-  for (const key of NOT_FILTERS) params.delete(key);
-  return { tab, filter: Object.fromEntries(params.entries()) };
-}
-
-function writeAddress(tab, filter) {
-  const params = new URLSearchParams(filter);
-  if (tab === 'leads') params.set('tab', 'leads');
-  if (config.lang === 'en') params.set('lang', 'en');
-  const qs = params.toString();
-  window.history.replaceState(null, '', qs ? `?${qs}` : window.location.pathname);
-}
+const TABS = config.leadsApi ? ['projects', 'leads'] : ['projects'];
+const writeAddress = (tab, filter) => writeAddressOf({ tab, filter, tabs: TABS, lang: config.lang });
 
 const sameQuery = (a, b) => {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -197,7 +184,7 @@ function LeadsTab({ c }) {
 }
 
 function ListPage({ config: c }) {
-  const start = readAddress();
+  const start = readAddress(TABS);
   const [tab, setTab] = useState(start.tab);
   const [filter, setFilterState] = useState(start.filter);
   const [creating, setCreating] = useState(false);
