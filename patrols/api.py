@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -36,7 +37,7 @@ from accounts.roles import Role
 from core.exports import JsonOrXlsx
 from core.names import person_name
 from core.params import choice, day
-from core.refusals import Conflict, answered
+from core.refusals import Conflict, Forbidden, Incomplete, NotAllowed, answered
 from grid.api import GridEventSerializer
 from layers.api.filters import division_by_code
 from layers.models import PREFIX_LENGTH, GridCell, Place
@@ -45,6 +46,7 @@ from policy.drf import requires
 from policy.predicates import (
     may_assign_task,
     may_configure_checklists,
+    may_edit_task,
     may_read_worklog,
     read_filter,
     visible_tasks,
@@ -52,7 +54,7 @@ from policy.predicates import (
 from policy.resources import CHECKLIST_TEMPLATES, LAYER_RULES, PATROL_TASKS
 from policy.scope import role_of, scope_of
 
-from . import locks, monitor, places_report, runs
+from . import locks, monitor, notices, places_report, runs
 from .checklist import ChecklistError, check_items
 from .models import AreaKind, ChecklistTemplate, PatrolRun, PatrolTask, TaskState
 
@@ -317,6 +319,14 @@ class RunStartSerializer(serializers.Serializer):
     uuid = serializers.UUIDField(help_text="Made by the phone: the same uuid again is the same run.")
 
 
+def walker(pk: Any) -> Any:
+    """The active grid worker bound to a grid cell with this id, or None."""
+    if not str(pk or "").isdigit():
+        return None
+    found = get_user_model().objects.select_related("grid_cell").filter(pk=int(pk), is_active=True).first()
+    return found if found is not None and found.role == Role.GRID_WORKER and found.grid_cell_id else None
+
+
 class TaskInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     worker = serializers.IntegerField(required=False, allow_null=True)
@@ -340,13 +350,8 @@ class TaskInput(serializers.Serializer):
         data["template"] = template
         worker = None
         if data.get("worker") is not None:
-            worker = (
-                get_user_model()
-                .objects.select_related("grid_cell")
-                .filter(pk=data["worker"], is_active=True)
-                .first()
-            )
-            if worker is None or worker.role != Role.GRID_WORKER or worker.grid_cell_id is None:
+            worker = walker(data["worker"])
+            if worker is None:
                 errors["worker"] = [_("Assign the task to a grid worker bound to a grid cell.")]
         elif not data.get("shared"):
             errors["worker"] = [_("Assign the task to a grid worker, or share it with the cell's workers.")]
@@ -424,6 +429,36 @@ TASK_PARAMETERS = [
 
 
 @extend_schema(tags=["patrols"])
+@transaction.atomic
+def reassign(task: PatrolTask, user: Any, data: dict[str, Any]) -> PatrolTask:
+    """转派巡查任务: to another worker (and a new due time), told in their inbox; a missed task with
+    a due time still ahead is planned again."""
+    task = PatrolTask.objects.select_for_update().get(pk=task.pk)
+    if not may_edit_task(user, task):
+        raise Forbidden(str(_("Only the staff of the task's area reassign it.")))
+    if task.state not in (TaskState.PLANNED, TaskState.MISSED):
+        raise NotAllowed(
+            str(_("The patrol is under way or done: it can no longer be reassigned.")), allowed=[]
+        )
+    worker = walker(data.get("worker"))
+    if worker is None:
+        raise Incomplete(str(_("Assign the task to a grid worker bound to a grid cell.")), fields=["worker"])
+    if data.get("due_until"):
+        due = parse_datetime(str(data["due_until"]))
+        if due is None or due <= task.due_from:
+            raise Incomplete(str(_("The due window ends after it starts.")), fields=["due_until"])
+        task.due_until = due
+    task.worker, task.shared = worker, False
+    if not may_assign_task(user, task):
+        raise Forbidden(str(_("Assign patrols within your own area, to grid workers of your area.")))
+    if task.state == TaskState.MISSED and task.due_until > timezone.now():
+        task.state, task.missed_at = TaskState.PLANNED, None
+    task.lock_holder, task.lock_expires_at = None, None
+    task.save()
+    notices.assigned(task)
+    return task
+
+
 class TaskViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -482,9 +517,33 @@ class TaskViewSet(
         with transaction.atomic():
             task.save()
             task.places.set(places)
+            notices.assigned(task)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=task.pk)).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        summary="Reassign a task not yet walked (planned or missed) to another grid worker of your area.",
+        request=inline_serializer(
+            "TaskReassign",
+            {
+                "worker": serializers.IntegerField(),
+                "due_until": serializers.DateTimeField(required=False, help_text="A new due time."),
+            },
+        ),
+        responses={
+            200: TaskSerializer,
+            400: OpenApiResponse(description="No such grid worker, or a due time before the start."),
+            403: OpenApiResponse(description="Not staff of the task's area, or a worker outside it."),
+            409: OpenApiResponse(description="The task is under way or done."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        with answered():
+            task = reassign(task, request.user, request.data if isinstance(request.data, dict) else {})
+        return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)
 
     def _locked(self, request: Request, step: Any) -> Response:
         task = self.get_object()

@@ -189,3 +189,25 @@ def test_the_list_filters_by_state_division_and_lateness(api, city, make_task):
     assert ids(state="done") == set()
     assert ids(worker=city.users[Role.GRID_WORKER].pk) == {due.pk, late.pk}
     assert_error(officer.get(URL, {"division": "999999999999"}), 400, "division")
+
+
+def test_the_worker_hears_of_a_task_and_staff_reassign_one_not_yet_walked(api, city, template, colleague):
+    from inbox.models import Message
+
+    worker = city.users[Role.GRID_WORKER]
+    staff = api.as_user(city.users[Role.GRID_STAFF])
+    task = staff.post(URL, _body(city, template), format="json").json()
+    assert (
+        Message.objects.filter(recipient=worker, kind="assignment", title="新巡查任务：消防巡查").count() == 1
+    )
+    reassign = f"{URL}{task['id']}/reassign/"
+    assert_error(staff.post(reassign, {}, format="json"), 400, "worker")
+    assert_error(
+        staff.post(reassign, {"worker": city.users[Role.GRID_STAFF].pk}, format="json"), 400, "worker"
+    )
+    assert_error(api.as_user(worker).post(reassign, {"worker": colleague.pk}, format="json"), 403)
+    moved = api.as_user(city.users[Role.GRID_STAFF]).post(reassign, {"worker": colleague.pk}, format="json")
+    assert moved.status_code == 200 and moved.json()["worker"] == colleague.pk
+    assert Message.objects.filter(recipient=colleague, kind="assignment").count() == 1, "the new worker hears"
+    PatrolTask.objects.filter(pk=task["id"]).update(state="done")
+    assert_error(staff.post(reassign, {"worker": worker.pk}, format="json"), 409)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import pytest
 
 from accounts.roles import Role
+from patrols.demo import TEMPLATES
 from patrols.models import ChecklistTemplate
 from tests.builders import assert_error
 
 from .conftest import ITEMS
 
 pytestmark = pytest.mark.django_db
+# The demo's templates are configuration a reseed keeps: an earlier demo test may have left them.
+DEMO_KEYS = {key for key, _name, _items in TEMPLATES}
+OURS = {"rental", "fire"}
 URL = "/api/patrols/templates/"
 
 
@@ -23,7 +27,8 @@ def test_the_city_creates_a_template_and_staff_read_it(api, city):
     body = made.json()
     assert (body["version"], body["items"][3]["required"], body["items"][0]["choices"]) == (1, False, [])
     for role in (Role.GRID_STAFF, Role.DISTRICT_OFFICER, Role.GRID_WORKER, Role.CITY_LEADER):
-        assert [t["key"] for t in api.as_user(city.users[role]).get(URL).json()] == ["rental"], role
+        keys = [t["key"] for t in api.as_user(city.users[role]).get(URL).json()]
+        assert "rental" in keys and set(keys) <= OURS | DEMO_KEYS, role
     for role in (Role.GRID_STAFF, Role.DISTRICT_OFFICER, Role.GRID_WORKER):
         assert_error(api.as_user(city.users[role]).post(URL, {"key": "x", "name": "x", "items": ITEMS}), 403)
     assert_error(api.as_user(city.users[Role.INVESTOR]).get(URL), 403)
@@ -44,7 +49,8 @@ def test_a_revision_is_the_next_version_and_the_list_shows_the_current_one(api, 
     )
     assert revised.status_code == 201, revised.content
     assert (revised.json()["version"], len(revised.json()["items"])) == (2, 2)
-    assert [(t["key"], t["version"]) for t in officer.get(URL).json()] == [("fire", 2)]
+    current = [(t["key"], t["version"]) for t in officer.get(URL).json() if t["key"] not in DEMO_KEYS]
+    assert current == [("fire", 2)], "the current version of each key only"
     assert [t["version"] for t in officer.get(URL, {"history": "fire"}).json()] == [2, 1]
     task.refresh_from_db()
     assert task.template_id == template.pk and len(task.template.items) == 5, "the task keeps its version"
