@@ -9,3 +9,7 @@ access_denied = Signal()
 # Sent once at the end of a request whose response showed personal data unmasked (a lead's phone
 # to an officer): ``request``, ``shown`` ({object type: {"ids": [...], "fields": [...]}}).
 personal_data_shown = Signal()
+
+# Sent when an overlay-check finding is verified on review (核实), in its transaction:
+# ``finding`` (spatial.Finding), ``user`` (the reviewer). Grid governance files it as an event.
+finding_verified = Signal()

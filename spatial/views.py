@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from core.signals import finding_verified
 from jobs.runner import enqueue
 from layers.api.filters import ordering
 from layers.api.serializers import build_serializer
@@ -476,6 +477,8 @@ class FindingDetailView(APIView):
             finding.reviewed_by = None if pending else request.user
             finding.reviewed_at = None if pending else timezone.now()
             finding.save()
+            if finding.verdict == Verdict.VERIFIED:
+                finding_verified.send(sender=Finding, finding=finding, user=request.user)
         return Response(FindingFeatureSerializer(finding).data)
 
 

@@ -319,6 +319,10 @@ PROJECT_ATTACHMENT_MAX_MB = env_float("PROJECT_ATTACHMENT_MAX_MB", 50, positive=
 # job the client polls, rather than during the request.
 PROJECT_REPORT_INLINE_ROWS = env_int("PROJECT_REPORT_INLINE_ROWS", 5000, minimum=1)
 
+# The event category a verified suspected illegal land use (an overlay-check finding) is filed in;
+# no such active category, no event.
+GRID_FINDING_CATEGORY = env_str("GRID_FINDING_CATEGORY", "illegal_construction")
+
 # Patrols (patrols/): a place counts as reached when the track passes within this many metres; a
 # finished run below this share of its area is listed as low coverage; a shared task's lock lasts
 # this long (and is extended by its holder) before it is free again.
