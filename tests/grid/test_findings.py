@@ -7,7 +7,7 @@ import pytest
 from accounts.roles import Role
 from grid.models import EventCategory, EventSource, GridEvent
 from spatial.models import Finding, OverlayCheck
-from tests.spatial.test_checks import farmland_with_buildings, run_check
+from tests.spatial.builders import farmland_with_buildings, run_check
 
 pytestmark = pytest.mark.django_db
 

@@ -41,3 +41,24 @@ def building(city: City, where: Point, side_m: float = 40, **fields: Any) -> m.B
 
 def amenity(city: City, where: Point, category: str = "hospital", **fields: Any) -> m.Amenity:
     return make_record("amenities", city, where, category=category, **fields)
+
+
+def run_check(pk: int) -> str:
+    """Run an overlay check in this process, as the worker would."""
+    from jobs.runner import run
+
+    return str(run("spatial.OverlayCheck", pk))
+
+
+def farmland_with_buildings(city):
+    """An agricultural parcel with a building fully on it and one half on it; an industrial parcel
+    with a building (legal); and the same illegal case in the other county."""
+    farm_centre = city.inside(dx=0.06, dy=0.06)
+    farm = parcel(city, farm_centre, side_m=200, land_use="agricultural", is_public=False)
+    whole = building(city, farm_centre, side_m=40, name="违建甲")
+    edge = building(city, offset(farm_centre, 100, 90), side_m=40, name="违建乙")  # half on the farm
+    factory_site = parcel(city, city.inside(dx=0.08, dy=0.02), land_use="industrial")
+    building(city, city.inside(dx=0.08, dy=0.02), name="合法厂房")
+    other_farm = parcel(city, city.inside(county=1, dx=0.06, dy=0.06), land_use="forest")
+    other = building(city, city.inside(county=1, dx=0.06, dy=0.06), name="林地违建")
+    return farm, whole, edge, factory_site, other_farm, other

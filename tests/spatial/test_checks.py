@@ -8,15 +8,10 @@ import pytest
 
 from accounts.roles import Role
 from jobs.models import JobStatus
-from jobs.runner import run
 from spatial.models import Finding, OverlayCheck
 from tests.builders import assert_error
 
-from .builders import building, offset, parcel
-
-
-def run_check(pk: int) -> str:
-    return str(run("spatial.OverlayCheck", pk))
+from .builders import farmland_with_buildings, offset, parcel, run_check
 
 
 def wait_done(client, url: str, seconds: float = 60) -> dict:
@@ -34,20 +29,6 @@ def start(client, **body):
     assert response.status_code == 202, response.content
     assert response["Location"] == response.json()["url"]
     return response.json()
-
-
-def farmland_with_buildings(city):
-    """An agricultural parcel with a building fully on it and one half on it; an industrial parcel
-    with a building (legal); and the same illegal case in the other county."""
-    farm_centre = city.inside(dx=0.06, dy=0.06)
-    farm = parcel(city, farm_centre, side_m=200, land_use="agricultural", is_public=False)
-    whole = building(city, farm_centre, side_m=40, name="违建甲")
-    edge = building(city, offset(farm_centre, 100, 90), side_m=40, name="违建乙")  # half on the farm
-    factory_site = parcel(city, city.inside(dx=0.08, dy=0.02), land_use="industrial")
-    building(city, city.inside(dx=0.08, dy=0.02), name="合法厂房")
-    other_farm = parcel(city, city.inside(county=1, dx=0.06, dy=0.06), land_use="forest")
-    other = building(city, city.inside(county=1, dx=0.06, dy=0.06), name="林地违建")
-    return farm, whole, edge, factory_site, other_farm, other
 
 
 @pytest.mark.worker
