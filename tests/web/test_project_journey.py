@@ -10,6 +10,7 @@ test-artifacts/web/journey-*.png."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
@@ -117,8 +118,9 @@ def test_a_project_from_lead_to_full_output(live_server, open_page, city, parcel
     # (1) The district officer converts the lead.
     page.goto(f"{base}/staff/projects/?tab=leads")
     page.click(f'[data-convert="{lead.reference}"]')
-    assert page.input_value("#create-name") == "华南储能科技有限公司"
-    assert page.input_value("#create-industry") == "新能源"
+    # The dialog opens, then fills itself from the lead: wait for the values, not just the fields.
+    expect(page.locator("#create-name")).to_have_value("华南储能科技有限公司")
+    expect(page.locator("#create-industry")).to_have_value("新能源")
     officer.shot("journey-1-convert")
     page.click('[data-confirm="create"]')
     page.wait_for_selector("#project-name")
