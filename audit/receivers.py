@@ -34,7 +34,8 @@ UNAUDITED_APPS = frozenset({"audit", "admin", "sessions", "contenttypes", "auth"
 # bookkeeping of one (a password's history, a project's timeline beside the project's own entry).
 # Messages and their deliveries are what an audited step told people; an event's timeline and
 # warnings, like a project's, are the bookkeeping of the event's own entries; the places a patrol run
-# reached are measured from its audited finish.
+# reached are measured from its audited finish. A phone's sync operations and photo uploads are the
+# bookkeeping of the records they wrote, which are audited themselves.
 UNAUDITED_MODELS = frozenset(
     {
         "accounts.authtoken",
@@ -45,6 +46,8 @@ UNAUDITED_MODELS = frozenset(
         "grid.eventaction",
         "grid.eventwarning",
         "patrols.placevisit",
+        "sync.operation",
+        "sync.photoupload",
     }
 )
 # Fields a login updates by itself (the login is the entry): the last login, the second factor's
@@ -133,6 +136,7 @@ def _audited(sender: type[Model]) -> bool:
     meta = sender._meta
     return (
         meta.app_label not in UNAUDITED_APPS
+        and meta.label_lower not in UNAUDITED_MODELS
         and not hasattr(meta, "simple_history_model")
         and not (meta.object_name or "").startswith("Historical")
     )

@@ -38,9 +38,13 @@ class Department(models.Model):
     """部门: where events are dispatched; each division level may have a control centre (控制中心)
     that is warned when events of the level below run late (004 L230)."""
 
-    name = models.CharField(_("部门名称"), max_length=100)
+    name = models.CharField(_("部门名称"), max_length=100, help_text=_("部门的名称，如“城市管理局”。"))
     division = models.ForeignKey(
-        Division, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="departments"
+        Division,
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        related_name="departments",
+        help_text=_("部门所属的行政区划：本级及上级的工作人员可向它派遣。"),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -86,9 +90,11 @@ class EventCategory(models.Model):
     """事件类别: the time limit of each step in working days, shorter on the urgent channel (加急),
     when an overdue event escalates, and what counts as a duplicate."""
 
-    key = models.SlugField(_("标识"), max_length=40, unique=True)
-    name_zh = models.CharField(_("中文名称"), max_length=50)
-    name_en = models.CharField(_("英文名称"), max_length=80)
+    key = models.SlugField(
+        _("标识"), max_length=40, unique=True, help_text=_("程序使用的英文标识，如 road。")
+    )
+    name_zh = models.CharField(_("中文名称"), max_length=50, help_text=_("类别的中文名称。"))
+    name_en = models.CharField(_("英文名称"), max_length=80, help_text=_("类别的英文名称。"))
     opens_from = models.OneToOneField(
         FieldPointCategory,
         verbose_name=_("自动立案的打点类别"),
@@ -116,7 +122,7 @@ class EventCategory(models.Model):
     duplicate_hours = models.PositiveIntegerField(
         _("疑似重复时间（小时）"), default=24, help_text=_("同类事件在这段时间内视为疑似重复。")
     )
-    active = models.BooleanField(_("启用"), default=True)
+    active = models.BooleanField(_("启用"), default=True, help_text=_("停用后不能再上报此类事件。"))
 
     class Meta:
         verbose_name = _("事件类别")
@@ -172,7 +178,14 @@ class EventSource(models.TextChoices):
 
 
 class GridEvent(models.Model):
-    code = models.CharField(_("事件编号"), max_length=24, unique=True, default=new_code, editable=False)
+    code = models.CharField(
+        _("事件编号"),
+        max_length=24,
+        unique=True,
+        default=new_code,
+        editable=False,
+        help_text=_("系统生成的事件编号，如 SJ2026-7K3F9Q。"),
+    )
     uuid = models.UUIDField(
         _("客户端编号"),
         default=uuid.uuid4,
@@ -180,20 +193,34 @@ class GridEvent(models.Model):
         help_text=_("由上报端生成：同一编号重复提交不会产生第二个事件（离线补传）。"),
     )
     category = models.ForeignKey(
-        EventCategory, verbose_name=_("事件类别"), on_delete=models.PROTECT, related_name="events"
+        EventCategory,
+        verbose_name=_("事件类别"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        help_text=_("决定各环节的时限和疑似重复的判定。"),
     )
-    title = models.CharField(_("标题"), max_length=200)
-    description = models.TextField(_("描述"), blank=True)
+    title = models.CharField(_("标题"), max_length=200, help_text=_("事件的简短描述。"))
+    description = models.TextField(_("描述"), blank=True, help_text=_("事件的详细情况。"))
     photos = models.JSONField(_("照片"), default=list, blank=True, help_text=_("上报时的现场照片。"))
-    geom = models.PointField(_("位置"), srid=4326)
+    geom = models.PointField(_("位置"), srid=4326, help_text=_("事件发生的位置（EPSG:4326）。"))
     division_code = models.CharField(
         _("区划代码"), max_length=12, db_index=True, editable=False, help_text=_("按位置判定的村/社区代码。")
     )
     grid_cell = models.ForeignKey(
-        GridCell, verbose_name=_("所在网格"), null=True, blank=True, on_delete=models.SET_NULL, editable=False
+        GridCell,
+        verbose_name=_("所在网格"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        help_text=_("按位置判定的网格。"),
     )
     source = models.CharField(
-        _("来源"), max_length=16, choices=EventSource.choices, default=EventSource.STAFF
+        _("来源"),
+        max_length=16,
+        choices=EventSource.choices,
+        default=EventSource.STAFF,
+        help_text=_("事件从哪里来：网格员打点、工作人员登记、巡查发现或叠加分析发现。"),
     )
     field_point = models.OneToOneField(
         FieldPoint,
@@ -202,14 +229,26 @@ class GridEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="event",
+        help_text=_("由打点上报的事件：打点的状态随事件变化。"),
     )
     urgent = models.BooleanField(_("加急"), default=False, help_text=_("走加急通道：各环节时限更短。"))
     state = models.CharField(
-        _("状态"), max_length=16, choices=EventStatus.choices, default=EventStatus.REPORTED, db_index=True
+        _("状态"),
+        max_length=16,
+        choices=EventStatus.choices,
+        default=EventStatus.REPORTED,
+        db_index=True,
+        help_text=_("事件所处的办理环节。"),
     )
-    state_entered_at = models.DateTimeField(_("进入状态时间"), default=timezone.now)
+    state_entered_at = models.DateTimeField(
+        _("进入状态时间"), default=timezone.now, help_text=_("进入当前状态的时间：本环节的时限从这里算起。")
+    )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("上报事件的人：结案和不予受理时通知他。"),
     )
     department = models.ForeignKey(
         Department,
@@ -218,6 +257,7 @@ class GridEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="events",
+        help_text=_("事件派遣到的部门：其成员可以办理。"),
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -226,6 +266,7 @@ class GridEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text=_("事件派遣到的个人。"),
     )
     due_on = models.DateField(
         _("本环节到期日"),
@@ -241,19 +282,28 @@ class GridEvent(models.Model):
         blank=True,
         default=DeadlineCard.NONE,
         editable=False,
+        help_text=_("预警任务按时限判定：即将到期或已逾期。"),
     )
     escalation = models.PositiveSmallIntegerField(
         _("升级次数"), default=0, help_text=_("0 在村级办理；每升级一次上移一级（镇、县、市）。")
     )
-    feedback = models.TextField(_("处置反馈"), blank=True)
-    feedback_photos = models.JSONField(_("反馈照片"), default=list, blank=True)
-    score = models.PositiveSmallIntegerField(
-        _("评价"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    feedback = models.TextField(_("处置反馈"), blank=True, help_text=_("承办人反馈的处置情况。"))
+    feedback_photos = models.JSONField(
+        _("反馈照片"), default=list, blank=True, help_text=_("承办人反馈时的照片。")
     )
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
-    created_at = models.DateTimeField(_("上报时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(
+        _("评价"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("结案后的评价，1 到 5 分。"),
+    )
+    version = models.PositiveIntegerField(
+        _("版本"), default=1, editable=False, help_text=_("每办理一步加一：离线提交时据此发现冲突。")
+    )
+    created_at = models.DateTimeField(_("上报时间"), auto_now_add=True, help_text=_("事件上报的时间。"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, help_text=_("最近一次修改的时间。"))
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, help_text=_("事件结案的时间。"))
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("合并到"),
@@ -295,20 +345,29 @@ class EventAction(models.Model):
     """One step taken on an event: who, when, from which state to which, and why. Never edited."""
 
     event = models.ForeignKey(
-        GridEvent, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="actions"
+        GridEvent,
+        verbose_name=_("事件"),
+        on_delete=models.CASCADE,
+        related_name="actions",
+        help_text=_("这一步办理的事件。"),
     )
-    at = models.DateTimeField(_("时间"), default=timezone.now)
+    at = models.DateTimeField(_("时间"), default=timezone.now, help_text=_("办理的时间。"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("办理人；系统自动升级时为空。"),
     )
-    step = models.CharField(_("环节"), max_length=16)
-    from_state = models.CharField(_("原状态"), max_length=16, choices=EventStatus.choices)
-    to_state = models.CharField(_("新状态"), max_length=16, choices=EventStatus.choices)
-    comment = models.TextField(_("意见"), blank=True)
+    step = models.CharField(_("环节"), max_length=16, help_text=_("办理的环节，如 accept、dispatch。"))
+    from_state = models.CharField(
+        _("原状态"), max_length=16, choices=EventStatus.choices, help_text=_("办理前的状态。")
+    )
+    to_state = models.CharField(
+        _("新状态"), max_length=16, choices=EventStatus.choices, help_text=_("办理后的状态。")
+    )
+    comment = models.TextField(_("意见"), blank=True, help_text=_("办理意见或理由。"))
     step_started_at = models.DateTimeField(
         _("环节开始时间"),
         null=True,
@@ -324,6 +383,7 @@ class EventAction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("派遣或转派到的部门。"),
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -332,6 +392,7 @@ class EventAction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("派遣或转派到的个人。"),
     )
 
     class Meta:
@@ -348,12 +409,20 @@ class EventWarning(models.Model):
     once (the unique constraint): a sweep run twice warns and escalates nobody twice."""
 
     event = models.ForeignKey(
-        GridEvent, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="warnings"
+        GridEvent,
+        verbose_name=_("事件"),
+        on_delete=models.CASCADE,
+        related_name="warnings",
+        help_text=_("预警的事件。"),
     )
-    kind = models.CharField(_("类型"), max_length=16)  # due_soon, overdue, escalated
-    state_entered_at = models.DateTimeField(_("进入状态时间"))
-    level = models.PositiveSmallIntegerField(_("升级次数"), default=0)
-    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    kind = models.CharField(
+        _("类型"), max_length=16, help_text=_("即将到期、已逾期或逾期升级。")
+    )  # due_soon, overdue, escalated
+    state_entered_at = models.DateTimeField(
+        _("进入状态时间"), help_text=_("预警针对的那一次进入状态的时间。")
+    )
+    level = models.PositiveSmallIntegerField(_("升级次数"), default=0, help_text=_("预警时事件的升级次数。"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, help_text=_("预警产生的时间。"))
 
     class Meta:
         verbose_name = _("事件预警")

@@ -35,7 +35,9 @@ class ChecklistTemplate(models.Model):
     it is a new row with the next ``version``."""
 
     key = models.SlugField(_("标识"), max_length=40, help_text=_("模板的英文标识，各版本相同。"))
-    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    version = models.PositiveIntegerField(
+        _("版本"), default=1, editable=False, help_text=_("同一标识的第几个版本，修订时自动加一。")
+    )
     name = models.CharField(_("模板名称"), max_length=100, help_text=_("如“消防安全检查”。"))
     items = models.JSONField(
         _("检查项"),
@@ -53,8 +55,11 @@ class ChecklistTemplate(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("创建这一版本的人。"),
     )
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("创建时间"), default=timezone.now, editable=False, help_text=_("这一版本创建的时间。")
+    )
 
     class Meta:
         verbose_name = _("检查模板")
@@ -95,7 +100,7 @@ class TaskState(models.TextChoices):
 
 
 class PatrolTask(models.Model):
-    title = models.CharField(_("任务名称"), max_length=200)
+    title = models.CharField(_("任务名称"), max_length=200, help_text=_("任务的名称，如“第1网格消防巡查”。"))
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("巡查人"),
@@ -115,7 +120,12 @@ class PatrolTask(models.Model):
         related_name="tasks",
         help_text=_("检查模板的一个版本：任务一直使用这个版本。"),
     )
-    area_kind = models.CharField(_("范围类型"), max_length=10, choices=AreaKind.choices)
+    area_kind = models.CharField(
+        _("范围类型"),
+        max_length=10,
+        choices=AreaKind.choices,
+        help_text=_("按网格、按范围或按场所清单布置。"),
+    )
     grid_cell = models.ForeignKey(
         GridCell,
         verbose_name=_("所属网格"),
@@ -141,7 +151,12 @@ class PatrolTask(models.Model):
     due_from = models.DateTimeField(_("开始时间"), help_text=_("巡查时段的开始。"))
     due_until = models.DateTimeField(_("截止时间"), help_text=_("此时仍未完成即为逾期未巡。"))
     state = models.CharField(
-        _("状态"), max_length=12, choices=TaskState.choices, default=TaskState.PLANNED, db_index=True
+        _("状态"),
+        max_length=12,
+        choices=TaskState.choices,
+        default=TaskState.PLANNED,
+        db_index=True,
+        help_text=_("待巡查、巡查中、已完成或逾期未巡。"),
     )
     lock_holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -151,8 +166,15 @@ class PatrolTask(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("领取共享任务的网格员。"),
     )
-    lock_expires_at = models.DateTimeField(_("锁定到期"), null=True, blank=True, editable=False)
+    lock_expires_at = models.DateTimeField(
+        _("锁定到期"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("领取到期的时间：到时未延长即释放。"),
+    )
     missed_at = models.DateTimeField(
         _("逾期时间"), null=True, blank=True, editable=False, help_text=_("巡查监测把它标为逾期未巡的时间。")
     )
@@ -164,9 +186,12 @@ class PatrolTask(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("布置任务的工作人员。"),
     )
-    created_at = models.DateTimeField(_("布置时间"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_at = models.DateTimeField(
+        _("布置时间"), default=timezone.now, editable=False, help_text=_("任务布置的时间。")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, help_text=_("最近一次修改的时间。"))
 
     class Meta:
         verbose_name = _("巡查任务")
@@ -217,7 +242,11 @@ class PatrolRun(models.Model):
     """One walk of a task, from the phone's start to its finish."""
 
     task = models.ForeignKey(
-        PatrolTask, verbose_name=_("巡查任务"), on_delete=models.PROTECT, related_name="runs"
+        PatrolTask,
+        verbose_name=_("巡查任务"),
+        on_delete=models.PROTECT,
+        related_name="runs",
+        help_text=_("这次巡查所属的任务。"),
     )
     uuid = models.UUIDField(
         _("客户端编号"),
@@ -230,6 +259,7 @@ class PatrolRun(models.Model):
         verbose_name=_("巡查人"),
         on_delete=models.PROTECT,
         related_name="patrol_runs",
+        help_text=_("巡查的网格员。"),
     )
     template = models.ForeignKey(
         ChecklistTemplate,
@@ -238,8 +268,10 @@ class PatrolRun(models.Model):
         related_name="runs",
         help_text=_("开始巡查时任务的模板版本：结果按它检查、按它阅读。"),
     )
-    started_at = models.DateTimeField(_("开始时间"), default=timezone.now)
-    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    started_at = models.DateTimeField(_("开始时间"), default=timezone.now, help_text=_("开始巡查的时间。"))
+    finished_at = models.DateTimeField(
+        _("结束时间"), null=True, blank=True, help_text=_("结束巡查的时间；未结束时为空。")
+    )
     track = models.ForeignKey(
         PatrolTrack,
         verbose_name=_("巡查轨迹"),
@@ -247,8 +279,11 @@ class PatrolRun(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="patrol_runs",
+        help_text=_("这次巡查的轨迹（巡查轨迹图层）。"),
     )
-    results = models.JSONField(_("检查结果"), default=dict, blank=True)
+    results = models.JSONField(
+        _("检查结果"), default=dict, blank=True, help_text=_("按模板版本填写的检查项结果。")
+    )
     events = models.ManyToManyField(
         GridEvent,
         verbose_name=_("发现的问题"),
@@ -256,7 +291,7 @@ class PatrolRun(models.Model):
         related_name="patrol_runs",
         help_text=_("巡查中发现、已上报为事件的问题。"),
     )
-    length_m = models.FloatField(_("里程（米）"), default=0)
+    length_m = models.FloatField(_("里程（米）"), default=0, help_text=_("轨迹的长度（米）。"))
     coverage = models.FloatField(
         _("覆盖率"),
         null=True,
@@ -264,11 +299,20 @@ class PatrolRun(models.Model):
         help_text=_("0 到 1：到达的场所占比，无场所时为轨迹覆盖的面积占比。"),
     )
     coverage_basis = models.CharField(
-        _("覆盖率口径"), max_length=8, choices=CoverageBasis.choices, blank=True, default=""
+        _("覆盖率口径"),
+        max_length=8,
+        choices=CoverageBasis.choices,
+        blank=True,
+        default="",
+        help_text=_("覆盖率按场所还是按面积计算。"),
     )
-    coverage_radius_m = models.FloatField(_("到达距离（米）"), null=True, blank=True)
-    covered_places = models.PositiveIntegerField(_("到达场所数"), default=0)
-    total_places = models.PositiveIntegerField(_("场所总数"), default=0)
+    coverage_radius_m = models.FloatField(
+        _("到达距离（米）"), null=True, blank=True, help_text=_("计算覆盖率时采用的到达距离。")
+    )
+    covered_places = models.PositiveIntegerField(
+        _("到达场所数"), default=0, help_text=_("轨迹到达的场所数。")
+    )
+    total_places = models.PositiveIntegerField(_("场所总数"), default=0, help_text=_("巡查范围内的场所数。"))
 
     class Meta:
         verbose_name = _("巡查记录")
@@ -286,12 +330,20 @@ class PlaceVisit(models.Model):
     ``patrol_every_days``."""
 
     run = models.ForeignKey(
-        PatrolRun, verbose_name=_("巡查记录"), on_delete=models.CASCADE, related_name="visits"
+        PatrolRun,
+        verbose_name=_("巡查记录"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+        help_text=_("到达场所的那次巡查。"),
     )
     place = models.ForeignKey(
-        Place, verbose_name=_("场所"), on_delete=models.CASCADE, related_name="patrol_visits"
+        Place,
+        verbose_name=_("场所"),
+        on_delete=models.CASCADE,
+        related_name="patrol_visits",
+        help_text=_("巡查到达的场所。"),
     )
-    visited_at = models.DateTimeField(_("到达时间"))
+    visited_at = models.DateTimeField(_("到达时间"), help_text=_("轨迹经过场所最近点的时间。"))
 
     class Meta:
         verbose_name = _("场所巡查")

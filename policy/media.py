@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .actions import Action
-from .resources import INGEST_JOBS, LAYER_RULES, PROJECTS
+from .predicates import visible_events
+from .resources import GRID_EVENTS, INGEST_JOBS, LAYER_RULES, PROJECTS
 from .rules import Resource, allowed_q
 
 
@@ -22,6 +23,9 @@ from .rules import Resource, allowed_q
 class MediaOwner:
     resource: Resource
     owns: Callable[[str], Q | None]  # the filter naming the records that own a file, or None
+    # The records the user reads, where that is more than the resource's read rule (a grid event
+    # is read by whoever it is dispatched to as well).
+    readable: Callable[[Any], QuerySet] | None = None
 
 
 def _panorama(name: str) -> Q | None:
@@ -43,6 +47,12 @@ def _photo(name: str) -> Q | None:
     return Q(photos__contains=[name])
 
 
+def _event_photo(name: str) -> Q | None:
+    """A grid event's photos: those it was reported with and those of its report back."""
+    owns = _photo(name)
+    return None if owns is None else owns | Q(feedback_photos__contains=[name])
+
+
 @cache
 def media_owners() -> list[MediaOwner]:
     """Built on first use: it reads the models' fields, so the app registry must be ready."""
@@ -52,6 +62,7 @@ def media_owners() -> list[MediaOwner]:
         MediaOwner(PROJECTS, _prefixed("projects/", lambda name: Q(attachments__file=name))),
         MediaOwner(LAYER_RULES["panoramas"], _panorama),
         MediaOwner(LAYER_RULES["orthophotos"], _prefixed("orthophotos/", lambda name: Q(cog=name))),
+        MediaOwner(GRID_EVENTS, _event_photo, readable=visible_events),
         # Carrier photos (and any other layer with a photo list).
         *(
             MediaOwner(rules, _photo)
@@ -68,6 +79,11 @@ def can_read_media(user: Any, name: str) -> bool:
         if owns is None:
             continue
         model = owner.resource.model_class
-        if model._default_manager.filter(owns).filter(allowed_q(user, owner.resource, Action.READ)).exists():
+        readable = (
+            owner.readable(user)
+            if owner.readable is not None
+            else model._default_manager.filter(allowed_q(user, owner.resource, Action.READ))
+        )
+        if readable.filter(owns).exists():
             return True
     return False

@@ -363,6 +363,10 @@ MESSAGES = Resource(
 # refuses). Exporting it is reading it.
 AUDIT_LOG = Resource("audit_log", "audit.Entry", grants={Role.AUDITOR: anywhere(R)})
 
+# The phone's offline sync (issue 16): every staff role may send its operations and photos; each
+# operation's handler then checks the record it writes like the record's own API does.
+SYNC = Resource("sync", None, grants={tuple(r for r in EVERY_ROLE if r != Role.INVESTOR): anywhere(C)})
+
 RESOURCES: dict[str, Resource] = {
     r.name: r
     for r in [
@@ -382,5 +386,6 @@ RESOURCES: dict[str, Resource] = {
         SHARED_PATROL_TASKS,
         CHECKLIST_TEMPLATES,
         AUDIT_LOG,
+        SYNC,
     ]
 }

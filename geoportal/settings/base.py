@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "inbox",
     "grid",
     "patrols",
+    "sync",
     "web",
 ]
 
@@ -313,6 +314,8 @@ INBOX_WEBHOOK_TIMEOUT = env_float("INBOX_WEBHOOK_TIMEOUT", 5, positive=True)
 INBOX_MAX_ATTEMPTS = env_int("INBOX_MAX_ATTEMPTS", 8, minimum=1)
 INBOX_RETRY_SECONDS = env_float("INBOX_RETRY_SECONDS", 30, positive=True)
 
+# The phone's offline sync (sync.photos): the largest photo it may upload, checked at the first chunk.
+SYNC_PHOTO_MAX_MB = env_float("SYNC_PHOTO_MAX_MB", 10, positive=True)
 # Project attachments (projects.attachments): the largest accepted file.
 PROJECT_ATTACHMENT_MAX_MB = env_float("PROJECT_ATTACHMENT_MAX_MB", 50, positive=True)
 # Project reports (projects.report_api): an export of more rows than this is built as a background

@@ -99,6 +99,35 @@ def test_a_carrier_photo_follows_its_carrier(city):
     assert _get(None, photo) == 200
 
 
+def test_an_event_photo_follows_its_event_to_whoever_it_is_dispatched_to(city):
+    from accounts.models import User
+    from grid.models import Department, EventCategory, GridEvent
+
+    reported, fed_back = _stored("photos/event-1.jpg"), _stored("photos/event-1-done.jpg")
+    category = EventCategory.objects.create(key="media-test", name_zh="测试", name_en="Test")
+    event = GridEvent(
+        category=category,
+        title="井盖缺失",
+        geom=city.inside(0),
+        reporter=city.users[Role.GRID_WORKER],
+        photos=[reported],
+        feedback_photos=[fed_back],
+    )
+    event.locate()
+    event.save()
+    for name in (reported, fed_back):
+        assert _get(city.users[Role.GRID_STAFF], name) == 200, "staff of its area"
+        assert _get(city.users[Role.INVESTOR], name) == 404
+    elsewhere = Department.objects.create(name="邻县部门", division=city.counties[1])
+    leader_of_other = User.objects.create_user(
+        username="u-other-leader", role=Role.DISTRICT_LEADER, division=city.counties[1]
+    )
+    assert _get(leader_of_other, fed_back) == 404
+    elsewhere.members.add(leader_of_other)
+    GridEvent.objects.filter(pk=event.pk).update(department=elsewhere)
+    assert _get(leader_of_other, fed_back) == 200, "dispatched to their department"
+
+
 @pytest.mark.parametrize("name", ["../secret_key", "panoramas/../../secret_key", "nothing/here.jpg"])
 def test_paths_outside_the_media_folder_or_unowned_are_404(city, name):
     assert _get(city.users[Role.ADMIN], name) == 404

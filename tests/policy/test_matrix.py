@@ -706,3 +706,20 @@ def test_checklist_templates_matrix(world, role):
     assert may_configure_checklists(user, Action.READ) == (role in readers)
     assert may_configure_checklists(user, Action.CREATE) == (role in keepers)
     assert may_configure_checklists(user, Action.UPDATE) == (role in keepers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_sync_matrix(world, role):
+    """Every staff role may send the phone's operations and photos (each operation's handler then
+    checks its record); investors and anonymous visitors may not, nor read or change anything there."""
+    from policy.actions import Action
+    from policy.resources import SYNC
+    from policy.rules import role_allows
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    senders = {r for r in Role.values if r != Role.INVESTOR}
+    assert role_allows(user, SYNC, Action.CREATE) == (role in senders)
+    for action in (Action.READ, Action.UPDATE, Action.DELETE):
+        assert role_allows(user, SYNC, action) == (role == Role.ADMIN), action

@@ -1,0 +1,172 @@
+"""The operation registry (like pygeoapi's processors): a type names its handler, and ``apply``
+runs one operation exactly once.
+
+A handler takes the ``Op`` and returns the record it wrote (``{"id", "version"}``), or raises: the
+workflows' refusals (``core.refusals``), DRF's exceptions (the layer API's own checks), ``Clash``
+(the record moved on since the phone's base version) or ``PhotoMissing``. ``apply`` turns each
+into the operation's state; only the final states are kept, so an operation waiting for its photos
+is sent again by the phone and runs then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.request import Request
+
+from core.refusals import Forbidden, Incomplete, NotAllowed
+
+from .models import Operation, OperationState
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation as the phone sent it, with the request it came in (the caller, the language)."""
+
+    id: uuidlib.UUID
+    type: str
+    at: datetime | None
+    base_version: int | None
+    data: dict[str, Any]
+    request: Request
+
+    @property
+    def user(self) -> Any:
+        return self.request.user
+
+
+class Clash(Exception):
+    """The record changed on the server since the phone's ``base_version``."""
+
+    def __init__(self, current_version: int, fields: list[str], message: str = "", **extra: Any) -> None:
+        super().__init__(message or "clash")
+        self.current_version, self.fields, self.message, self.extra = current_version, fields, message, extra
+
+
+class PhotoMissing(Exception):
+    """Photos the operation names that are not uploaded yet."""
+
+    def __init__(self, photos: list[str]) -> None:
+        super().__init__("photo_missing")
+        self.photos = photos
+
+
+Handler = Callable[[Op], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(name: str) -> Callable[[Handler], Handler]:
+    """Register the handler of operation type ``name``."""
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+def body_hash(raw: dict[str, Any]) -> str:
+    """What makes two sendings the same operation: everything but its id."""
+    body = {key: raw.get(key) for key in ("type", "at", "base_version", "data")}
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+def first_message(detail: Any) -> str:
+    """The first message of a DRF error detail (nested in fields and lists), for people."""
+    while isinstance(detail, dict | list) and detail:
+        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
+    return str(detail)
+
+
+def _rejected(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if fields:
+        answer["fields"] = fields
+    return answer
+
+
+def _run(op: Op) -> tuple[str, dict[str, Any]]:
+    """The handler's outcome as (state, result); its writes roll back unless it applied."""
+    handler = HANDLERS.get(op.type)
+    if handler is None:
+        message = _("Unknown operation type %(type)s; the server knows: %(types)s.") % {
+            "type": op.type,
+            "types": ", ".join(sorted(HANDLERS)),
+        }
+        return OperationState.REJECTED, _rejected(400, "unknown_type", message, {"type": [message]})
+    try:
+        with transaction.atomic():
+            return OperationState.APPLIED, {"result": handler(op)}
+    except PhotoMissing as exc:
+        message = _("Upload these photos first, then send the operation again: %(photos)s.") % {
+            "photos": ", ".join(exc.photos)
+        }
+        return OperationState.WAITING, {"code": "photo_missing", "message": message, "photos": exc.photos}
+    except Clash as exc:
+        message = exc.message or _(
+            "The record changed on the server (now version %(version)s): reload it and redo your change."
+        ) % {"version": exc.current_version}
+        answer = {"current_version": exc.current_version, "fields": exc.fields, "message": message}
+        return OperationState.CONFLICT, {"code": "conflict", **answer, **exc.extra}
+    except Incomplete as exc:
+        named = {name: [exc.message] for name in exc.detail.get("fields", [])}
+        return OperationState.REJECTED, _rejected(400, "invalid", exc.message, named)
+    except Forbidden as exc:
+        return OperationState.REJECTED, _rejected(403, "permission_denied", exc.message)
+    except exceptions.ValidationError as exc:
+        fields = exc.detail if isinstance(exc.detail, dict) else {"data": exc.detail}
+        return OperationState.REJECTED, _rejected(400, "invalid", first_message(fields), fields)
+    except exceptions.APIException as exc:
+        code = getattr(exc.detail, "code", None) or exc.default_code
+        return OperationState.REJECTED, _rejected(exc.status_code, str(code), first_message(exc.detail))
+    except NotAllowed as exc:
+        return OperationState.CONFLICT, {
+            "code": "not_allowed",
+            "message": exc.message,
+            "allowed": exc.detail.get("allowed", []),
+        }
+
+
+def apply(op: Op, raw: dict[str, Any]) -> dict[str, Any]:
+    """The operation's answer: the stored one for a replay, else the outcome of running it now."""
+    digest = body_hash(raw)
+    stored = Operation.objects.filter(uuid=op.id).first()
+    if stored is None:
+        try:
+            # The record and the operation's row are written together, or neither is.
+            with transaction.atomic():
+                state, result = _run(op)
+                if state == OperationState.WAITING:
+                    return {"id": str(op.id), "state": state, **result}
+                stored = Operation.objects.create(
+                    uuid=op.id,
+                    user=op.user,
+                    type=op.type[:40],
+                    body_hash=digest,
+                    state=state,
+                    result=result,
+                    device_time=op.at,
+                    server_time=timezone.now(),
+                )
+        except IntegrityError:
+            # Sent twice at the same moment: the one kept first is the answer.
+            stored = Operation.objects.filter(uuid=op.id).first()
+            if stored is None:
+                raise
+    if stored.body_hash != digest or stored.user_id != op.user.pk:
+        message = _("This operation id was used for a different operation: give each operation a new UUID.")
+        answer = _rejected(409, "uuid_reused", message, {"id": [message]})
+        return {"id": str(op.id), "state": OperationState.REJECTED, **answer}
+    return {"id": str(op.id), "state": stored.state, **stored.result}

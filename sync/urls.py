@@ -1,0 +1,8 @@
+from django.urls import path, re_path
+
+from .api import PhotoUploadView, SyncView
+
+urlpatterns = [
+    path("", SyncView.as_view(), name="sync"),
+    re_path(r"^photos/(?P<sha256>[0-9a-f]{64})/$", PhotoUploadView.as_view(), name="sync-photo"),
+]
