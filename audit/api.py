@@ -25,7 +25,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from core.exports import watermark_text, watermarked_xlsx
+from core.exports import XLSX, watermark_text, watermarked_xlsx
 from policy.actions import Action
 from policy.drf import requires
 from policy.predicates import visible
@@ -39,7 +39,6 @@ MayReadAudit = requires(
     AUDIT_LOG, {"*": Action.READ}, {Action.READ: _("The audit log is for auditors and administrators.")}
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What an auditor sees of an entry: everything the chain covers but the bare user id.
 COLUMNS = tuple(name for name in chain.COVERED if name != "user_id")
 

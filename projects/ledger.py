@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from audit.models import AuditAction
 from audit.writer import record
-from core.exports import watermarked_xlsx
+from core.exports import XLSX, watermarked_xlsx
 from policy.actions import Action
 from policy.drf import requires
 from policy.predicates import visible
@@ -35,7 +35,6 @@ from . import inspections
 from .api import ProjectPagination, refusals
 from .models import Inspection, InspectionStep
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MayInspections = requires(
     INSPECTIONS,
     {"*": Action.READ},

@@ -52,7 +52,7 @@ from accounts.models import User
 from audit.models import AuditAction
 from audit.writer import record
 from core.errors import Rejected
-from core.exports import watermarked_xlsx
+from core.exports import XLSX, watermarked_xlsx
 from jobs.models import JobStatus
 from jobs.runner import enqueue
 from policy.actions import Action
@@ -65,7 +65,6 @@ from . import reports
 from .listing import PARAMETERS
 from .models import ReportJob
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 MayReports = requires(
     PROJECTS,

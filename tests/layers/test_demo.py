@@ -16,11 +16,13 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.roles import Role
+from grid.models import EventCategory
 from layers import models as m
 from layers.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from layers.demo.load import flush_demo
 from layers.demo.parcels import OVERLAP_MARK
 from layers.derivation import derive_many
+from patrols.models import ChecklistTemplate
 
 SCALE, SEED = 0.002, 7
 
@@ -37,15 +39,24 @@ def rows(sql: str, params: list | None = None) -> list[tuple]:
         return cur.fetchall()
 
 
+# What the demo adds that a flush keeps (configuration, like the admin's own).
+DEMO_CONFIGURATION = [EventCategory, ChecklistTemplate]
+
+
 @pytest.fixture(scope="module")
 def demo_city(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """Seeded once for the module and committed; each test still runs in a transaction that is rolled
     back, so the tests that reseed or flush leave the shared city as it was."""
     with django_db_blocker.unblock():
+        kept = {model: set(model.objects.values_list("pk", flat=True)) for model in DEMO_CONFIGURATION}
         output = seed()
     yield output
     with django_db_blocker.unblock(), transaction.atomic():
         flush_demo(lambda line: None)
+        # The demo's configuration survives a flush by design (a reseed keeps it); the tests after
+        # this module must not find it, so what the seed added goes too.
+        for model, before in kept.items():
+            model.objects.exclude(pk__in=before).delete()
 
 
 # (parent level, child table, how a child names its parent)
