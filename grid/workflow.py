@@ -34,6 +34,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.refusals import Forbidden, Incomplete, NotAllowed
 from inbox.models import MessageKind
@@ -232,51 +233,39 @@ def _dispatch(event: GridEvent, user: Any, data: dict[str, Any]) -> None:
     event.department, event.handler = department, handler
 
 
+# Who hears of each step, as what kind of message, and its title: whoever the event is dispatched to,
+# the control centre of the level it climbs to, or the reporter of the outcome.
+NOTICES: dict[str, tuple[str, str, Any]] = {
+    "dispatch": ("holders", MessageKind.ASSIGNMENT, _lazy("新派事件：%(title)s")),
+    "redispatch": ("holders", MessageKind.ASSIGNMENT, _lazy("转派事件：%(title)s")),
+    "verify_failed": ("holders", MessageKind.ASSIGNMENT, _lazy("核查未通过：%(title)s")),
+    "chase": ("holders", MessageKind.ASSIGNMENT, _lazy("催办：%(title)s")),
+    "escalate": ("centre", MessageKind.ASSIGNMENT, _lazy("升级办理：%(title)s")),
+    "reject": ("reporter", MessageKind.RESULT, _lazy("不予受理：%(title)s")),
+    "close": ("reporter", MessageKind.RESULT, _lazy("已结案：%(title)s")),
+    "merge": ("reporter", MessageKind.RESULT, _lazy("已合并到另一事件：%(title)s")),
+}
+
+
 def _tell(event: GridEvent, user: Any, name: str, comment: str) -> None:
-    """The people a step concerns: whoever it is dispatched to, and the reporter of the outcome."""
-    key = f"grid-event:{event.pk}:{event.version}"
-    if name in {"dispatch", "redispatch", "verify_failed", "chase"}:
-        title = {
-            "dispatch": _("新派事件：%(title)s"),
-            "redispatch": _("转派事件：%(title)s"),
-            "verify_failed": _("核查未通过：%(title)s"),
-            "chase": _("催办：%(title)s"),
-        }[name] % {"title": event.title}
-        notify(
-            holders(event),
-            kind=MessageKind.ASSIGNMENT,
-            title=title,
-            body=comment,
-            link=_link(event),
-            about=event,
-            key=key,
-        )
-    elif name == "escalate":
+    """The people a step concerns (``NOTICES``), once per step taken."""
+    if name not in NOTICES:
+        return
+    whom, kind, title = NOTICES[name]
+    if whom == "holders":
+        people = holders(event)
+    elif whom == "centre":
         from .deadlines import control_centres
 
-        title = _("升级办理：%(title)s") % {"title": event.title}
-        centre = control_centres(event, LEVELS[event.escalation])
-        notify(
-            centre,
-            kind=MessageKind.ASSIGNMENT,
-            title=title,
-            body=comment,
-            link=_link(event),
-            about=event,
-            key=key,
-        )
-    elif name in {"reject", "close", "merge"}:
-        title = {
-            "reject": _("不予受理：%(title)s"),
-            "close": _("已结案：%(title)s"),
-            "merge": _("已合并到另一事件：%(title)s"),
-        }[name] % {"title": event.title}
-        notify(
-            [event.reporter],
-            kind=MessageKind.RESULT,
-            title=title,
-            body=comment,
-            link=_link(event),
-            about=event,
-            key=key,
-        )
+        people = control_centres(event, LEVELS[event.escalation])
+    else:
+        people = [event.reporter]
+    notify(
+        people,
+        kind=kind,
+        title=title % {"title": event.title},
+        body=comment,
+        link=_link(event),
+        about=event,
+        key=f"grid-event:{event.pk}:{event.version}",
+    )

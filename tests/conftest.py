@@ -76,3 +76,19 @@ def api():
 
     client.as_user = as_user
     return client
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The small demo city ``seed_demo`` loads, once for the module, inside a transaction rolled back
+    at its end; the seed's output is the value."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        out = io.StringIO()
+        call_command("seed_demo", scale=0.05, seed=2026, flush=True, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)

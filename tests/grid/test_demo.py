@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from grid.models import Department, EventCategory, EventWarning, GridEvent
 from inbox.models import Message
 from layers.models import EventStatus
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = io.StringIO()
-        call_command("seed_demo", scale=0.05, seed=2026, flush=True, stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db

@@ -3,27 +3,12 @@ below the threshold), problems that opened events, and the missed tasks' notices
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 
 from grid.models import EventSource, GridEvent
 from inbox.models import Message
 from patrols.models import ChecklistTemplate, PatrolRun, PatrolTask, PlaceVisit, TaskState
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = io.StringIO()
-        call_command("seed_demo", scale=0.05, seed=2026, flush=True, stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db

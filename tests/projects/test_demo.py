@@ -3,13 +3,7 @@ enterprises on their parcels, and documents that make the checklists read done."
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from inbox.models import Message
 from layers.models import Enterprise, ProjectSite, ProjectStage
@@ -26,15 +20,6 @@ from projects.models import (
     Supplement,
 )
 from projects.workflow import missing
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    with django_db_blocker.unblock(), transaction.atomic():
-        out = io.StringIO()
-        call_command("seed_demo", scale=0.05, seed=2026, flush=True, stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ role without access refused. Screenshots: test-artifacts/web/desk-*.png."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -291,6 +292,32 @@ def test_the_desk_in_english_and_for_whom(live_server, open_page, city, category
     neighbour.locate()
     neighbour.save()
     assert client.get(f"/staff/events/{neighbour.pk}/").status_code == 404, "outside the area"
+
+
+def test_the_desk_and_an_event_fit_a_phone_in_both_languages(live_server, open_page, city, category):
+    event = GridEvent(
+        category=category, title="路灯倒伏", geom=city.inside(0), reporter=city.users[Role.GRID_WORKER]
+    )
+    event.locate()
+    event.save()
+    # Late and escalated, as the sweep leaves it: on the board too.
+    GridEvent.objects.filter(pk=event.pk).update(
+        card="overdue", escalation=1, due_on=timezone.localdate() - timedelta(days=1)
+    )
+    p = open_page(390, 844, is_mobile=True, has_touch=True)
+    log_in(p, live_server.url, city.users[Role.GRID_STAFF])
+    page = p.page
+    for lang in ("zh", "en"):
+        for name, path, ready in [
+            ("list", "/staff/events/", "table.data"),
+            ("board", "/staff/events/?tab=board", ".event-card"),
+            ("event", f"/staff/events/{event.pk}/", "#timeline"),
+        ]:
+            page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            page.wait_for_selector(ready)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, (lang, name)
+            assert not_blank(p.shot(f"desk-phone-{lang}-{name}"))
+    assert p.errors == []
 
 
 def test_checklist_templates_and_patrol_tracks_on_the_desk(live_server, open_page, city):

@@ -65,8 +65,8 @@ function Summary({ c, event: e }) {
       ${fact('closed_at', when(e.closed_at))}
       ${fact('score', e.score)}
     </dl>
-    ${e.card === 'overdue' && open ? html`<p class="notice notice-overdue" id="deadline">${fill(c.text.overdueSince, { date: e.due_on })}</p>` : null}
-    ${e.card === 'due_soon' && open ? html`<p class="notice notice-waiting" id="deadline">${fill(c.text.dueSoon, { date: e.due_on })}</p>` : null}
+    ${e.card === 'overdue' && open && e.due_on ? html`<p class="notice notice-overdue" id="deadline">${fill(c.text.overdueSince, { date: e.due_on })}</p>` : null}
+    ${e.card === 'due_soon' && open && e.due_on ? html`<p class="notice notice-waiting" id="deadline">${fill(c.text.dueSoon, { date: e.due_on })}</p>` : null}
     ${e.escalation && open ? html`<p class="notice notice-returned" id="escalation">${fill(c.text.levelNow, { n: e.escalation, level: c.labels.levels[e.escalation] })}</p>` : null}
     ${e.merged_into ? html`<p class="notice notice-ended" id="merged"><a href=${eventHref(c, e.merged_into)}>${fill(c.text.mergedInto, { code: e.merged_into })}</a></p>` : null}
     ${e.description ? html`<p class="event-description">${e.description}</p>` : null}
