@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-frontend clean
+.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-mobile bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -55,6 +55,9 @@ bench-projects: bench-deps  ## the project warning sweep, filtered list, board a
 
 bench-grid: bench-deps  ## grid events and patrols at 100,000 events and 10,000 patrols: list, statistics, sweep, coverage, inbox latency
 	@.venv/bin/python scripts/bench/grid.py
+
+bench-mobile: bench-deps  ## the phone app: first load on slow 3G, cached start offline, bundle, sync ops/s, 500-operation catch-up
+	@.venv/bin/python scripts/bench/mobile.py
 
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)

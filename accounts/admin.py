@@ -29,8 +29,9 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(AuthToken)
 class AuthTokenAdmin(admin.ModelAdmin):
-    """Every user's tokens, to see and revoke. No adding: a key is shown only to whoever it is
-    issued to (the token endpoint, ``manage.py wall_token``)."""
+    """Every user's tokens, to see and revoke (a lost phone: filter by the device kind, search the
+    user, revoke). No adding: a key is shown only to whoever it is issued to (the token and device
+    endpoints, ``manage.py wall_token``)."""
 
     list_display = (
         "prefix",

@@ -71,11 +71,12 @@ class User(AbstractUser):
 
 class TokenKind(models.TextChoices):
     API = "api", _("接口令牌")
+    DEVICE = "device", _("设备令牌")
     DISPLAY = "display", _("大屏令牌")
 
 
 class AuthToken(models.Model):
-    """An API or display token, kept only as the SHA-256 digest of its key (as django-rest-knox
+    """An API, device or display token, kept only as the SHA-256 digest of its key (as django-rest-knox
     does): a copy of the table gives nobody a usable credential. The key is shown once, when it is
     issued; ``prefix`` lets its owner tell the tokens apart in a list. See ``accounts.tokens``."""
 
@@ -91,13 +92,19 @@ class AuthToken(models.Model):
         max_length=16,
         choices=TokenKind.choices,
         default=TokenKind.API,
-        help_text=_("接口令牌用于接口调用；大屏令牌只能打开大屏及其所需的数据，可以出现在大屏网址中。"),
+        help_text=_(
+            "接口令牌用于接口调用；设备令牌是手机端登录一次后使用的令牌，按设备名称区分；"
+            "大屏令牌只能打开大屏及其所需的数据，可以出现在大屏网址中。"
+        ),
     )
     name = models.CharField(
         _("名称"),
         max_length=100,
         blank=True,
-        help_text=_("帮助用户辨认令牌，例如签发时的客户端。"),
+        help_text=_(
+            "帮助用户辨认令牌，例如签发时的客户端；设备令牌是手机报上的设备名称，"
+            "同一设备再次登录时，它原来的令牌即被撤销。"
+        ),
     )
     prefix = models.CharField(
         _("前缀"),

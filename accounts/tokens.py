@@ -4,9 +4,15 @@ A key is 43 random URL-safe characters, shown once when it is issued. The databa
 SHA-256 digest (looked up through a unique index) and its first eight characters, so a leaked copy
 of the table opens nothing and a user can still tell their tokens apart.
 
-Two kinds (``TokenKind``):
+Three kinds (``TokenKind``):
 
 - ``api``: one per login on ``POST /api/auth/token/``, valid for ``API_TOKEN_TTL_HOURS``;
+- ``device``: the phone app's (``POST /api/auth/device/``), valid for ``DEVICE_TOKEN_TTL_DAYS``
+  and named by the device. The app logs in once and then works offline for days, so it cannot
+  log in again each week; it opens the whole API as an API token does. Logging in again on the
+  same device revokes that device's previous token (``rotate_device``): a phone that lost its key
+  (reinstalled, storage cleared) would otherwise leave a live credential behind that nobody holds
+  and nobody thinks to revoke. Who may hold one is policy's (``may_hold_device_token``);
 - ``display``: the credential in a big-screen wall's URL (``manage.py wall_token``), valid for
   ``DISPLAY_TOKEN_TTL_DAYS``. A URL is seen by everyone in the room and lands in access logs, so a
   display token opens only the wall and what the wall draws (``policy.predicates.
@@ -39,6 +45,7 @@ from .signals import token_issued, token_revoked
 
 KEYWORD = "Token"
 PREFIX_LENGTH = 8
+NAME_LENGTH = cast(int, AuthToken._meta.get_field("name").max_length)
 # last_used_at is written at most this often per token: a wall fetches dozens of tiles a minute.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -58,6 +65,8 @@ def digest(key: str) -> str:
 def lifetime(kind: str) -> timedelta:
     if kind == TokenKind.DISPLAY:
         return timedelta(days=settings.DISPLAY_TOKEN_TTL_DAYS)
+    if kind == TokenKind.DEVICE:
+        return timedelta(days=settings.DEVICE_TOKEN_TTL_DAYS)
     return timedelta(hours=settings.API_TOKEN_TTL_HOURS)
 
 
@@ -65,14 +74,15 @@ def issue(
     user: Any, kind: str = TokenKind.API, *, name: str = "", request: HttpRequest | None = None
 ) -> tuple[AuthToken, str]:
     """A new token for ``user``: the stored record and the key, which exists only in this return.
-    Who may hold a display token is policy's (``may_carry_url_token``): callers ask it first."""
+    Who may hold a display or device token is policy's (``may_carry_url_token``,
+    ``may_hold_device_token``): callers ask it first."""
     key = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
         token = AuthToken.objects.create(
             user=user,
             kind=kind,
-            name=name[: AuthToken._meta.get_field("name").max_length],
+            name=name[:NAME_LENGTH],
             prefix=key[:PREFIX_LENGTH],
             digest=digest(key),
             created_at=now,
@@ -98,10 +108,28 @@ def rotate_display(
 ) -> tuple[AuthToken, str]:
     """Revoke the user's live display tokens (their wall URLs and tickets stop at once) and issue a
     new one, in one transaction: a wall is never left with two valid URLs or with none."""
+    return _replace(user, TokenKind.DISPLAY, Q(), name=name, request=request)
+
+
+def rotate_device(user: Any, *, name: str, request: HttpRequest | None = None) -> tuple[AuthToken, str]:
+    """Revoke the live device tokens of the user's device ``name`` and issue it a new one, in one
+    transaction. A phone that logs in again has lost its key (the app was reinstalled, its storage
+    cleared), so the old token is held by nobody: left live, it would be an orphan credential that
+    works for weeks and that no one thinks to revoke. The user's other devices keep theirs."""
+    return _replace(user, TokenKind.DEVICE, Q(name=name[:NAME_LENGTH]), name=name, request=request)
+
+
+def _replace(
+    user: Any, kind: str, which: Q, *, name: str, request: HttpRequest | None
+) -> tuple[AuthToken, str]:
     with transaction.atomic():
-        for old in live_tokens(user).filter(kind=TokenKind.DISPLAY).select_for_update():
+        # The owner's row is locked first, so two logins at once (a double tap) queue here and
+        # leave one live token, not two: neither would see the other's token, which is not yet
+        # committed, among the rows to revoke.
+        type(user)._default_manager.select_for_update().filter(pk=user.pk).first()
+        for old in live_tokens(user).filter(which, kind=kind).select_for_update():
             revoke(old, request=request)
-        return issue(user, TokenKind.DISPLAY, name=name, request=request)
+        return issue(user, kind, name=name, request=request)
 
 
 # Expired and revoked tokens stay this long (an administrator can still see why a client was

@@ -1,9 +1,11 @@
 """The token API: log in for a token, list and revoke one's tokens, log out.
 
 ``POST /api/auth/token/`` stays the documented way in (form fields or JSON, answering
-``{"token": "…"}``), now with ``expires_at`` and a new token on every login. It authenticates
-through ``django.contrib.auth.authenticate(request=…)``, so the login lockout applies here as on the
-admin's login form, and Django's ``user_login_failed`` / ``user_logged_in`` reach the audit log.
+``{"token": "…"}``), now with ``expires_at`` and a new token on every login. ``POST
+/api/auth/device/`` is the phone app's login, for a device token (``accounts.tokens``). Both go
+through one login (``LoginView.log_in``): ``django.contrib.auth.authenticate(request=…)``, so the
+login lockout applies here as on the admin's login form, one throttle, the second factor, password
+expiry, and Django's ``user_login_failed`` / ``user_logged_in`` reach the audit log.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate, logout, user_logged_in, user_logged_out
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -24,6 +27,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from core.client import client_address
+from core.names import person_name
+from policy.predicates import may_hold_device_token
 
 from . import lockout, tokens, totp
 from .models import AuthToken, TokenKind
@@ -81,11 +86,33 @@ class LoginSerializer(serializers.Serializer):
     )
 
 
+class DeviceLoginSerializer(LoginSerializer):
+    device = serializers.CharField(
+        label=_("设备名称"),
+        max_length=tokens.NAME_LENGTH,
+        help_text=_(
+            "手机报上的设备名称，例如浏览器标识或“网格员手机”；同一设备再次登录时，原来的令牌即被撤销。"
+        ),
+    )
+
+
 class IssuedTokenSerializer(serializers.Serializer):
     token = serializers.CharField(
         help_text=_("密钥：只在此时显示一次。以 “Authorization: Token <密钥>” 发送。")
     )
     expires_at = serializers.DateTimeField(help_text=_("此时间之后需重新登录。"))
+
+
+class TokenHolderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(help_text=_("姓名；未填写时为用户名。"))
+    role = serializers.CharField()
+    role_label = serializers.CharField(help_text=_("角色名称，按请求的语言。"))
+
+
+class IssuedDeviceTokenSerializer(IssuedTokenSerializer):
+    user = TokenHolderSerializer(help_text=_("令牌代表的用户。"))
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -100,35 +127,20 @@ class TokenSerializer(serializers.ModelSerializer):
         return isinstance(auth, AuthToken) and auth.pk == obj.pk
 
 
-class ObtainTokenView(APIView):
-    """Log in with a username and password for a new API token."""
+class LoginView(APIView):
+    """What every login endpoint shares, written once: the credentials are in the body, one
+    throttle per client address (``LOGIN_RATE_LIMIT``, one budget for all of them), and ``log_in``."""
 
     authentication_classes: list[Any] = []  # the credentials are in the body
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(
-        tags=["auth"],
-        summary="Log in: a new API token for a username and password (form fields or JSON).",
-        description=(
-            "Send the key back as `Authorization: Token <key>`. Every login issues a new token, "
-            "valid until `expires_at` (API_TOKEN_TTL_HOURS). Too many failures lock the username "
-            "and the client address (429 `login_locked`, with Retry-After); an expired password "
-            "is 403 `password_expired`; more than LOGIN_RATE_LIMIT calls per address are 429 `throttled`."
-        ),
-        request=LoginSerializer,
-        responses={
-            200: IssuedTokenSerializer,
-            400: OpenApiResponse(description="Wrong username or password."),
-            401: OpenApiResponse(description="otp_required: send the authenticator's current code as otp"),
-            403: OpenApiResponse(description="password_expired"),
-            429: OpenApiResponse(description="login_locked or throttled"),
-        },
-        auth=[],
-    )
-    def post(self, request: Request) -> Response:
-        data = LoginSerializer(data=request.data)
+    def log_in(self, request: Request, body: type[LoginSerializer]) -> tuple[Any, dict[str, Any]]:
+        """The user the body's credentials name and the body's fields, or the refusal: a locked
+        username or address (429), a missing second factor (401), a wrong password (400) or an
+        expired one (403). The caller issues its token, then calls ``logged_in``."""
+        data = body(data=request.data)
         data.is_valid(raise_exception=True)
         django_request = request._request  # what the backend marks and the audit log reads
         user = authenticate(
@@ -148,11 +160,93 @@ class ObtainTokenView(APIView):
             )
         if password_expired(user):
             raise PasswordExpired(expired_message())
+        return user, dict(data.validated_data)
+
+    def logged_in(self, request: Request, user: Any) -> None:
+        """Sent once the token is issued: a login that was refused after the password (a role
+        without a device token) is not a login."""
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+
+
+LOGIN_REFUSALS = {
+    400: OpenApiResponse(description="Wrong username or password."),
+    401: OpenApiResponse(description="otp_required: send the authenticator's current code as otp"),
+    429: OpenApiResponse(description="login_locked or throttled"),
+}
+
+
+class ObtainTokenView(LoginView):
+    """Log in with a username and password for a new API token."""
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log in: a new API token for a username and password (form fields or JSON).",
+        description=(
+            "Send the key back as `Authorization: Token <key>`. Every login issues a new token, "
+            "valid until `expires_at` (API_TOKEN_TTL_HOURS). Too many failures lock the username "
+            "and the client address (429 `login_locked`, with Retry-After); an expired password "
+            "is 403 `password_expired`; more than LOGIN_RATE_LIMIT calls per address are 429 `throttled`."
+        ),
+        request=LoginSerializer,
+        responses={
+            200: IssuedTokenSerializer,
+            **LOGIN_REFUSALS,
+            403: OpenApiResponse(description="password_expired"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        user, _data = self.log_in(request, LoginSerializer)
         token, key = tokens.issue(
-            user, TokenKind.API, name=request.headers.get("User-Agent", ""), request=django_request
+            user, TokenKind.API, name=request.headers.get("User-Agent", ""), request=request._request
         )
-        user_logged_in.send(sender=user.__class__, request=django_request, user=user)
+        self.logged_in(request, user)
         return Response({"token": key, "expires_at": token.expires_at})
+
+
+class DeviceTokenView(LoginView):
+    """The phone app's login: a device token, for the roles that may sync."""
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log in on the phone app: a device token for a username, password and device name.",
+        description=(
+            "The same login as `POST /api/auth/token/` (lockout, throttle, `otp`, password expiry), "
+            "for a device token valid until `expires_at` (DEVICE_TOKEN_TTL_DAYS) that opens the "
+            "whole API. Logging in again with the same `device` revokes that device's previous "
+            "token; the user's other devices keep theirs. Roles that may not sync are refused "
+            "with 403 `permission_denied` (they use the staff pages)."
+        ),
+        request=DeviceLoginSerializer,
+        responses={
+            200: IssuedDeviceTokenSerializer,
+            **LOGIN_REFUSALS,
+            403: OpenApiResponse(description="password_expired, or permission_denied for this role"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        user, data = self.log_in(request, DeviceLoginSerializer)
+        if not may_hold_device_token(user):
+            raise exceptions.PermissionDenied(
+                _("此账号不能登录手机端：请在电脑上打开工作人员页面（%(url)s）登录。")
+                % {"url": reverse("web:login")}
+            )
+        token, key = tokens.rotate_device(user, name=data["device"], request=request._request)
+        self.logged_in(request, user)
+        return Response(
+            {
+                "token": key,
+                "expires_at": token.expires_at,
+                "user": {
+                    "id": user.pk,
+                    "username": user.get_username(),
+                    "name": person_name(user),
+                    "role": user.role,
+                    "role_label": user.get_role_display(),
+                },
+            }
+        )
 
 
 class TokenListView(APIView):

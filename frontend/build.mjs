@@ -32,6 +32,9 @@ const options = {
     'web/staff-map': join(root, 'frontend/src/workspace/maplibre.js'),
     'web/staff-charts': join(root, 'frontend/src/workspace/echarts.js'),
     'web/staff': join(root, 'frontend/css/staff.css'),
+    // The grid worker's phone app (/m/) and its service worker (served from /m/sw.js by web.mobile).
+    'web/mobile': join(root, 'frontend/src/mobile/main.js'),
+    'web/mobile-sw': join(root, 'frontend/src/mobile/sw.js'),
   },
   outdir: out,
   bundle: true,

@@ -1,10 +1,11 @@
 """GPS logs: GPX tracks and waypoints, NMEA logs, and CSV with lon, lat and time.
 
-Each track segment becomes a patrol track with one timestamp per vertex; waypoints become field
-points. Bad fixes are dropped and counted, never silently: zero coordinates (a receiver without a
-fix), coordinates out of range, fixes with no time, duplicate timestamps, time going backwards and
-impossible speed jumps (faster than ``max_speed_kmh`` from the last good fix). NMEA and CSV logs
-are split into tracks where the receiver was off for more than ``track_gap_minutes``.
+Each track segment becomes a patrol track (a multi-line of one part) with one timestamp per vertex;
+waypoints become field points. Bad fixes are dropped and counted, never silently: zero coordinates
+(a receiver without a fix), coordinates out of range, fixes with no time, duplicate timestamps, time
+going backwards and impossible speed jumps (faster than ``max_speed_kmh`` from the last good fix).
+NMEA and CSV logs are split into tracks where the receiver was off for more than
+``track_gap_minutes``.
 
 Coordinates may be declared in another CRS (``crs``: gcj02, bd09, a Gauss-Krüger zone...); they
 are converted with ``layers.crs`` before the speed check, so speeds are ground speeds.
@@ -511,12 +512,15 @@ def build(parsed: Parsed, options: dict[str, Any], report: Report, user: Any, to
             report.warn(warning, seg.number, "track")
         micros = np.round(times * 1e6).astype("int64")
         start, end = _aware(times[[0, -1]])
+        # One part: each segment stays its own track, since nothing in a GPS log says that two
+        # segments are one patrol (the parts of a track are the phone's, patrols.runs).
+        walked = shapely.multilinestrings([line])
         track = PatrolTrack(
             worker=user,
             started_at=start,
             ended_at=end,
             timestamps=[],
-            geom=GEOSGeometry(memoryview(shapely.to_wkb(line)), srid=4326),
+            geom=GEOSGeometry(memoryview(shapely.to_wkb(walked)), srid=4326),
         )
         # One time per vertex, handed to the writer as integers (see writer.insert).
         track._timestamps_us = micros

@@ -322,7 +322,7 @@ def clean_feature_geometry(spec: LayerSpec, geometry: dict[str, Any], crs: CRS) 
     # A one-part Multi* where the layer takes the single type (Shapefiles write lines as multi).
     if shp.geom_type.startswith("Multi") and shp.geom_type not in spec.geometry_types and len(shp.geoms) == 1:
         shp = shp.geoms[0]
-    multi = spec.geometry_field.geom_type == "MULTIPOLYGON"
+    multi = spec.multi
     cleaned = clean_geometry(mapping(shp), spec.geometry_types, crs, multi)
     return cleaned.geom, cleaned.warnings
 

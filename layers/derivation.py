@@ -16,7 +16,8 @@ representative point that ``with_point`` adds:
 - ``grid_cell_id``: the live grid cell at the point, a sub-cell (组, with a parent) before the cell it
   subdivides, then the highest id;
 - ``area_m2``, ``area_mu``, ``length_m``: geodesic on the WGS 84 spheroid (PostGIS geography);
-  ``area_m2`` and ``length_m`` rounded to 2 decimals, ``area_mu = round(area_m2 / MU_M2, 4)``.
+  ``area_m2`` and ``length_m`` rounded to 2 decimals, ``area_mu = round(area_m2 / MU_M2, 4)``; the
+  length of a multi-line (a patrol track with gaps) is that of its parts, not of the gaps between.
 
 ``Division`` is the exception: its division code is its own code (``Division.derive``).
 """
@@ -40,15 +41,15 @@ CHUNK_BYTES = 32 << 20
 MU_SQL = "(2000.0 / 3)"  # MU_M2 (1 亩 = 2000/3 m²), in numeric
 
 POINT = "s._pt"
-START = "CASE WHEN GeometryType(s.geom) = 'LINESTRING' THEN ST_StartPoint(s.geom) ELSE s._pt END"
+LINEAR = "GeometryType(s.geom) IN ('LINESTRING', 'MULTILINESTRING')"
+# ST_StartPoint takes a single line: a track's start is its first part's.
+START = f"CASE WHEN {LINEAR} THEN ST_StartPoint(ST_GeometryN(s.geom, 1)) ELSE s._pt END"
 POLYGONAL = "GeometryType(s.geom) IN ('POLYGON', 'MULTIPOLYGON')"
 _AREA = "round(ST_Area(s.geom::geography)::numeric, 2)"
 AREA_M2_SQL = f"CASE WHEN {POLYGONAL} THEN {_AREA}::float8 ELSE 0 END"
 AREA_MU_SQL = f"CASE WHEN {POLYGONAL} THEN round({_AREA} / {MU_SQL}, 4)::float8 ELSE 0 END"
-LENGTH_M_SQL = (
-    "CASE WHEN GeometryType(s.geom) = 'LINESTRING'"
-    " THEN round(ST_Length(s.geom::geography)::numeric, 2)::float8 ELSE 0 END"
-)
+# Of a multi-line, the sum of its parts: the gap between two parts of a track was not walked.
+LENGTH_M_SQL = f"CASE WHEN {LINEAR} THEN round(ST_Length(s.geom::geography)::numeric, 2)::float8 ELSE 0 END"
 
 
 def village_code_sql(point: str = POINT) -> str:
@@ -183,5 +184,5 @@ def geodesic_area_m2(geom: GEOSGeometry) -> float:
 
 
 def geodesic_length_m(geom: GEOSGeometry) -> float:
-    """The length ``derive_many`` gives a line string (m, 2 decimals); 0 for other geometries."""
+    """The length ``derive_many`` gives a line or multi-line (m, 2 decimals); 0 for other geometries."""
     return _measure(geom, LENGTH_M_SQL)

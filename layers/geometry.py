@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
-from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import MultiLineString, MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from .crs import CRS, CRSError, from_storage, in_lonlat_range, parse_crs, to_storage
@@ -101,10 +101,20 @@ def repair(geom: BaseGeometry) -> tuple[BaseGeometry, list[str]]:
     return fixed, [_("geometry was repaired: %(reason)s") % {"reason": reason}]
 
 
+# The single types a Multi* column takes as its one part.
+PROMOTIONS = {"Polygon": MultiPolygon, "LineString": MultiLineString}
+
+
 def coerce_type(geom: BaseGeometry, allowed: tuple[str, ...], multi: bool = False) -> BaseGeometry:
-    """Check the type; ``multi`` promotes a Polygon for a MultiPolygon column."""
-    if geom.geom_type == "Polygon" and (multi or geom.geom_type not in allowed) and "MultiPolygon" in allowed:
-        return MultiPolygon([geom])
+    """Check the type; ``multi`` promotes a Polygon for a MultiPolygon column, a LineString for a
+    MultiLineString column (a patrol track of one part)."""
+    promote = PROMOTIONS.get(geom.geom_type)
+    if (
+        promote is not None
+        and (multi or geom.geom_type not in allowed)
+        and f"Multi{geom.geom_type}" in allowed
+    ):
+        return promote([geom])
     if geom.geom_type in allowed:
         return geom
     raise GeometryError(

@@ -54,7 +54,15 @@ class LayerSpec:
 
     @property
     def geometry_type(self) -> str:
-        return self.geometry_field.geom_type.title().replace("string", "String").replace("polygon", "Polygon")
+        name = self.geometry_field.geom_type.title()  # MULTILINESTRING -> Multilinestring
+        for word in ("line", "string", "polygon", "point"):
+            name = name.replace(word, word.title())
+        return name
+
+    @property
+    def multi(self) -> bool:
+        """Whether the column holds a Multi* type: a single part sent is promoted to it."""
+        return self.geometry_field.geom_type.startswith("MULTI")
 
 
 _POLY = ("Polygon", "MultiPolygon")
@@ -174,7 +182,7 @@ LAYERS: dict[str, LayerSpec] = {
             "Field points",
             Family.GOVERNANCE,
             False,
-            ("category", "status", "grid_cell", "reporter", "reported_at"),
+            ("category", "status", "grid_cell", "reporter", "reported_at", "accuracy_m"),
             ("Point",),
         ),
         LayerSpec(
@@ -196,7 +204,7 @@ LAYERS: dict[str, LayerSpec] = {
             Family.GOVERNANCE,
             False,
             ("worker", "grid_cell", "started_at", "length_m"),
-            ("LineString",),
+            ("LineString", "MultiLineString"),
         ),
         LayerSpec(
             "panoramas",

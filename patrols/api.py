@@ -186,7 +186,9 @@ class RunSerializer(serializers.ModelSerializer):
     worker_name = serializers.SerializerMethodField()
     template_version = serializers.IntegerField(source="template.version", read_only=True)
     events = serializers.SerializerMethodField()
-    track_geometry = serializers.SerializerMethodField(help_text="The track (GeoJSON LineString), or null.")
+    track_geometry = serializers.SerializerMethodField(
+        help_text="The track (GeoJSON MultiLineString: a part per stretch recorded), or null."
+    )
 
     class Meta:
         model = PatrolRun
@@ -650,9 +652,15 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             "RunFinish",
             {
                 "track": serializers.IntegerField(required=False, help_text="A patrol track's id."),
-                "geometry": serializers.JSONField(required=False, help_text="A GeoJSON LineString."),
+                "geometry": serializers.JSONField(
+                    required=False,
+                    help_text="A GeoJSON LineString, or a MultiLineString of the stretches recorded "
+                    "(the gaps between them, where positions stopped, are not walked).",
+                ),
                 "timestamps": serializers.ListField(
-                    child=serializers.DateTimeField(), required=False, help_text="One time per vertex."
+                    child=serializers.DateTimeField(),
+                    required=False,
+                    help_text="One time per vertex, over all the parts in order.",
                 ),
                 "results": serializers.DictField(required=False, help_text="{item key: value}"),
                 "problems": serializers.ListField(

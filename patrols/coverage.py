@@ -8,10 +8,11 @@ covered by the share of its surface within that distance of the track (the track
 intersected with the area, over the area). ``PatrolRun.coverage_basis`` says which was used.
 
 **Distances** are geodesic (``geography``): ``ST_DWithin`` for each place, ``ST_Buffer`` on the
-geography (PostGIS buffers in a suitable metric projection) for the surface. The candidate places
-come from the GiST index on ``layers_place.geom`` (intersecting the area) or by id (a list).
+geography (PostGIS buffers in a suitable metric projection) for the surface. Both measure from the
+track's parts: the gap between two parts (the phone stopped recording) covers nothing. The candidate
+places come from the GiST index on ``layers_place.geom`` (intersecting the area) or by id (a list).
 
-**When a place was reached**: the track is rebuilt as a measured line whose M is each vertex's
+**When a place was reached**: the track is rebuilt as one measured line whose M is each vertex's
 time, and ``ST_InterpolatePoint`` reads the time at the track's point closest to the place; a track
 without one time per vertex gives the run's finish time instead.
 """
@@ -30,14 +31,16 @@ from layers.models import GridCell, PatrolTrack, Place
 
 from .models import AreaKind, CoverageBasis, PatrolRun, PlaceVisit
 
-# The track, and the track with each vertex's time (epoch seconds) as its measure.
+# The track (its parts: what was walked), and one line through all its vertices in order with each
+# vertex's time (epoch seconds) as its measure, the n-th time for the n-th vertex over all parts.
+# The timed line crosses the gaps, but it is only read at points of the track itself.
 TRACK_SQL = """
     SELECT t.geom, t.geom::geography AS geog,
            CASE WHEN cardinality(t.timestamps) = ST_NPoints(t.geom) THEN (
                SELECT ST_SetSRID(ST_MakeLine(
-                   ST_MakePointM(ST_X(d.geom), ST_Y(d.geom), extract(epoch FROM t.timestamps[d.path[1]]))
-                   ORDER BY d.path[1]), 4326)
-               FROM ST_DumpPoints(t.geom) d
+                   ST_MakePointM(ST_X(d.geom), ST_Y(d.geom), extract(epoch FROM t.timestamps[d.n]))
+                   ORDER BY d.n), 4326)
+               FROM ST_DumpPoints(t.geom) WITH ORDINALITY AS d(path, geom, n)
            ) END AS timed
     FROM {track_table} t WHERE t.id = %(track)s
 """

@@ -2,23 +2,29 @@
 
 1. ``start``: the worker starts it with the phone's uuid (a shared task is locked to them);
 2. the phone records the GPS track (a ``layers.PatrolTrack``: uploaded as a track, or sent with
-   the finish as a line with a time per vertex);
+   the finish as a line with a time per vertex, or a multi-line whose parts are the stretches
+   recorded: the gap between two parts, where the screen locked and positions stopped, was not
+   walked);
 3. ``finish``: the checklist results, checked against the template version the run started with;
 4. each problem found becomes a grid event at its place (``grid.opening.open_event``, source
    ``patrol``), idempotent by the problem's uuid; the coverage is measured (``patrols.coverage``).
 
 Both steps are replay-safe: a start sent again with the same uuid is the run already started, a
 finish sent again is the run already finished, and neither opens anything twice.
+
+Offline work (``sync``) gives both the time the phone says it happened, corrected for the phone's
+clock by the caller: the run starts then and finishes then (never after the server's now, a finish
+never before its start), and every vertex time of the track sent moves by the same clock offset.
 """
 
 from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, Point
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, LineString, MultiLineString, Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -45,8 +51,11 @@ class Invalid(Exception):
         self.errors = errors
 
 
-def start(task: PatrolTask, user: Any, client_uuid: uuidlib.UUID) -> tuple[PatrolRun, bool]:
-    """The run (new, or the one this uuid already started) and whether it is new."""
+def start(
+    task: PatrolTask, user: Any, client_uuid: uuidlib.UUID, at: datetime | None = None
+) -> tuple[PatrolRun, bool]:
+    """The run (new, or the one this uuid already started) and whether it is new; it started ``at``
+    (an offline start: when the phone says), else now."""
     existing = PatrolRun.objects.filter(uuid=client_uuid).first()
     if existing is not None:
         if existing.task_id != task.pk or existing.worker_id != user.pk:
@@ -71,9 +80,11 @@ def start(task: PatrolTask, user: Any, client_uuid: uuidlib.UUID) -> tuple[Patro
                     allowed=["finish"],
                 )
             if task.shared:
+                # The lock runs from the server's now: it is about who may start the task from now on.
                 locks.take(task, user, now)
+            started = now if at is None else min(at, now)
             run = PatrolRun.objects.create(
-                task=task, uuid=client_uuid, worker=user, template=task.template, started_at=now
+                task=task, uuid=client_uuid, worker=user, template=task.template, started_at=started
             )
             if task.state == TaskState.PLANNED:
                 task.state = TaskState.IN_PROGRESS
@@ -84,10 +95,27 @@ def start(task: PatrolTask, user: Any, client_uuid: uuidlib.UUID) -> tuple[Patro
     return run, True
 
 
-def _track(run: PatrolRun, user: Any, data: dict[str, Any], now: datetime) -> PatrolTrack:
-    """The run's track: one of the worker's tracks the caller may read, or a new one from the line
-    sent (``geometry`` GeoJSON LineString, ``timestamps`` one ISO time per vertex; without them the
-    vertices are spread evenly from the run's start to now)."""
+def _parts(raw: Any) -> MultiLineString | None:
+    """The track sent, as the parts walked: a GeoJSON LineString (one part) or MultiLineString, each
+    part of two points at least; None when it is neither."""
+    try:
+        shape = GEOSGeometry(raw if isinstance(raw, str) else json.dumps(raw), srid=4326)
+    except (GEOSException, ValueError, TypeError):
+        return None
+    if isinstance(shape, LineString):
+        shape = MultiLineString(shape, srid=4326)
+    if not isinstance(shape, MultiLineString) or shape.empty or any(part.num_points < 2 for part in shape):
+        return None
+    return shape
+
+
+def _track(
+    run: PatrolRun, user: Any, data: dict[str, Any], finished: datetime, offset: timedelta
+) -> PatrolTrack:
+    """The run's track: one of the worker's tracks the caller may read, or a new one from the
+    geometry sent (``geometry`` a GeoJSON LineString or MultiLineString, ``timestamps`` one ISO time
+    per vertex over all its parts in order, each moved by ``offset``; without them the vertices are
+    spread evenly from the run's start to its finish)."""
     if data.get("track") is not None:
         track = PatrolTrack.objects.filter(read_filter(user, "patrol_tracks"), pk=data["track"]).first()
         if track is None or track.worker_id != run.worker_id:
@@ -95,24 +123,40 @@ def _track(run: PatrolRun, user: Any, data: dict[str, Any], now: datetime) -> Pa
         return track
     raw = data.get("geometry")
     if raw is None:
-        raise Invalid({"track": [_("请上传巡查轨迹：track（轨迹编号）或 geometry（GeoJSON 线）。")]})
-    try:
-        line = GEOSGeometry(raw if isinstance(raw, str) else json.dumps(raw), srid=4326)
-    except (GEOSException, ValueError, TypeError):
-        line = None
-    if not isinstance(line, LineString) or line.num_points < 2:
-        raise Invalid({"geometry": [_("轨迹是 GeoJSON LineString，至少两个点。")]})
+        raise Invalid(
+            {
+                "track": [
+                    _(
+                        "请上传巡查轨迹：track（轨迹编号），或 geometry（GeoJSON LineString "
+                        "或 MultiLineString）。"
+                    )
+                ]
+            }
+        )
+    walked = _parts(raw)
+    if walked is None:
+        raise Invalid(
+            {
+                "geometry": [
+                    _("轨迹是 GeoJSON LineString，或定位中断时分段的 MultiLineString；每段至少两个点。")
+                ]
+            }
+        )
+    vertices = walked.num_points
     stamps = data.get("timestamps")
     if stamps is None:
-        span = (now - run.started_at) / (line.num_points - 1)
-        times = [run.started_at + span * i for i in range(line.num_points)]
+        span = (finished - run.started_at) / (vertices - 1)
+        times = [run.started_at + span * i for i in range(vertices)]
     else:
         parsed = [parse_datetime(s) if isinstance(s, str) else None for s in stamps or []]
-        if not isinstance(stamps, list) or len(parsed) != line.num_points or None in parsed:
+        if not isinstance(stamps, list) or len(parsed) != vertices or None in parsed:
             raise Invalid(
-                {"timestamps": [_("每个轨迹点一个 ISO 时间，共 %(n)s 个。") % {"n": line.num_points}]}
+                {"timestamps": [_("每个轨迹点一个 ISO 时间，各段依次排列，共 %(n)s 个。") % {"n": vertices}]}
             )
-        times = [t if timezone.is_aware(t) else timezone.make_aware(t) for t in parsed if t is not None]
+        # One shift for all: a phone clock that is off moves the track in time but never reorders it.
+        times = [
+            (t if timezone.is_aware(t) else timezone.make_aware(t)) + offset for t in parsed if t is not None
+        ]
         if any(b < a for a, b in zip(times, times[1:], strict=False)):
             raise Invalid({"timestamps": [_("轨迹点时间须按先后排列。")]})
     track = PatrolTrack(
@@ -121,7 +165,7 @@ def _track(run: PatrolRun, user: Any, data: dict[str, Any], now: datetime) -> Pa
         ended_at=times[-1],
         timestamps=times,
         checklist_results=run.results,
-        geom=line,
+        geom=walked,
         created_by=user if getattr(user, "pk", None) else None,
     )
     track.save()
@@ -179,8 +223,16 @@ def _problems(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def finish(run: PatrolRun, user: Any, data: dict[str, Any]) -> tuple[PatrolRun, bool]:
-    """The finished run and whether it was finished now (False: a replay, returned as it is)."""
+def finish(
+    run: PatrolRun,
+    user: Any,
+    data: dict[str, Any],
+    at: datetime | None = None,
+    clock_offset: timedelta = timedelta(0),
+) -> tuple[PatrolRun, bool]:
+    """The finished run and whether it was finished now (False: a replay, returned as it is). It
+    finished ``at`` (an offline finish: when the phone says), else now; the phone's track times
+    are moved by ``clock_offset`` (what its clock is behind the server's)."""
     if run.finished_at is not None:
         return run, False
     if run.worker_id != user.pk and role_of(user) != Role.ADMIN:
@@ -207,10 +259,11 @@ def finish(run: PatrolRun, user: Any, data: dict[str, Any]) -> tuple[PatrolRun, 
         if run.finished_at is not None:
             return run, False
         now = timezone.now()
+        finished = now if at is None else min(max(at, run.started_at), now)
         run.results = results
-        run.track = _track(run, user, data, now)
+        run.track = _track(run, user, data, finished, clock_offset)
         run.length_m = run.track.length_m
-        run.finished_at = now
+        run.finished_at = finished
         run.save(update_fields=["results", "track", "length_m", "finished_at"])
         for problem in problems:
             event, _new = open_event(

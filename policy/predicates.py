@@ -28,6 +28,7 @@ from .resources import (
     PERSONAL_DATA,
     PROJECT_REVIEWERS,
     PROJECTS,
+    SYNC,
     URL_TOKEN_ROLES,
 )
 from .rules import Resource, allowed_q, allows, assigns_actor, role_allows
@@ -190,6 +191,13 @@ def may_watch_wall(user: Any) -> bool:
 
 def may_carry_url_token(user: Any) -> bool:
     return role_of(user) in URL_TOKEN_ROLES
+
+
+def may_hold_device_token(user: Any) -> bool:
+    """Whether the user may log in on the phone app for a device token: a device token exists to
+    send the phone's offline work, so it goes to those who may sync (``SYNC``). Everyone else
+    works on the web pages, with a session or an API token that lasts hours, not weeks."""
+    return role_allows(user, SYNC, Action.CREATE)
 
 
 def may_use_display_token(view_name: str, layers: Iterable[str] = ()) -> bool:

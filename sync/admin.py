@@ -7,7 +7,7 @@ from .models import Operation, PhotoUpload
 class OperationAdmin(admin.ModelAdmin):
     """What each phone sent and what it was answered, for support: read only."""
 
-    list_display = ("uuid", "type", "state", "user", "device_time", "server_time")
+    list_display = ("uuid", "type", "state", "user", "device_time", "server_time", "clock_offset_s")
     list_filter = ("state", "type")
     search_fields = ("uuid", "user__username")
     readonly_fields = [f.name for f in Operation._meta.fields]

@@ -1,11 +1,13 @@
 """``/api/sync/``: the phone's offline work, sent when it finds a network.
 
-- ``POST /api/sync/`` with ``{"operations": [{"id", "type", "at", "base_version", "data"}, ...]}``
-  (at most ``MAX_BATCH``): each operation is applied once, in its own transaction, and answered in
-  order with its ``state``: ``applied`` (the record's ``id`` and ``version``), ``conflict``
-  (``current_version`` and the clashing ``fields``), ``rejected`` (``status``, ``code``,
-  ``message``, ``fields``) or ``waiting`` (``photos`` not uploaded yet: send it again after them).
-  The types are ``sync.registry.HANDLERS``;
+- ``POST /api/sync/`` with ``{"device_now", "operations": [{"id", "type", "at", "base_version",
+  "data"}, ...]}`` (at most ``MAX_BATCH``): each operation is applied once, in its own transaction,
+  and answered in order with its ``state``: ``applied`` (the record's ``id`` and ``version``),
+  ``conflict`` (``current_version`` and the clashing ``fields``), ``rejected`` (``status``,
+  ``code``, ``message``, ``fields``) or ``waiting`` (``photos`` not uploaded yet: send it again after
+  them). The types are ``sync.registry.HANDLERS``. ``device_now`` is the phone's clock when it sent
+  the batch: the server keeps each operation's ``at`` as sent and uses it moved by the difference
+  of the clocks (``clock_offset``), so a phone hours off does not misdate or reorder its work;
 - ``PUT /api/sync/photos/<sha256>/`` with ``Content-Range: bytes start-end/total`` appends a chunk
   (each at most Django's DATA_UPLOAD_MAX_MEMORY_SIZE); ``HEAD``/``GET`` answers how much arrived
   (``Upload-Offset``) and, once complete, the photo's ``path`` (``sync.photos``).
@@ -14,9 +16,11 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,6 +43,9 @@ from .photos import progress, receive
 from .registry import Op, apply
 
 MAX_BATCH = 100
+# A phone clock this close to the server's is taken as right: the difference is the batch's time on
+# the network (and the phone's ordinary drift), not a clock set wrong.
+CLOCK_TOLERANCE = timedelta(minutes=2)
 
 MaySync = requires(SYNC, {"*": Action.CREATE}, {Action.CREATE: gettext_lazy("Sync is for signed-in staff.")})
 
@@ -55,7 +62,34 @@ def _refused(ident: Any, field: str, message: str) -> dict[str, Any]:
     }
 
 
-def _one(request: Request, raw: Any) -> dict[str, Any]:
+def _time(raw: Any) -> datetime | None:
+    """An ISO 8601 time (a naive one in the server's zone), or None when it is not one."""
+    try:
+        found = parse_datetime(raw) if isinstance(raw, str) else None
+    except ValueError:  # well formed but not a date, such as month 13
+        return None
+    return found if found is None or timezone.is_aware(found) else timezone.make_aware(found)
+
+
+def clock_offset(device_now: Any) -> timedelta | None:
+    """What to add to the phone's times to read them on the server's clock (the server's now less
+    the phone's when it sent the batch), 0 within ``CLOCK_TOLERANCE``; None when it did not say."""
+    if device_now is None:
+        return None
+    sent = _time(device_now)
+    if sent is None:
+        raise Rejected(
+            _(
+                "device_now is the phone's clock when it sends the batch, in ISO 8601 with its zone, "
+                "such as 2026-05-01T08:30:00+08:00."
+            ),
+            field="device_now",
+        )
+    offset = timezone.now() - sent
+    return timedelta(0) if abs(offset) < CLOCK_TOLERANCE else offset
+
+
+def _one(request: Request, raw: Any, offset: timedelta | None) -> dict[str, Any]:
     if not isinstance(raw, dict):
         return _refused(None, "operation", _("Each operation is an object with id, type and data."))
     ident = raw.get("id")
@@ -65,7 +99,7 @@ def _one(request: Request, raw: Any) -> dict[str, Any]:
         return _refused(ident, "id", _("id is the UUID the phone gave the operation."))
     if not isinstance(raw.get("type"), str) or not raw["type"]:
         return _refused(ident, "type", _("type names the operation, such as field_point.create."))
-    at = parse_datetime(raw["at"]) if isinstance(raw.get("at"), str) else None
+    at = _time(raw.get("at"))
     if raw.get("at") is not None and at is None:
         return _refused(
             ident, "at", _("at is the phone's time in ISO 8601, such as 2026-05-01T08:30:00+08:00.")
@@ -76,14 +110,27 @@ def _one(request: Request, raw: Any) -> dict[str, Any]:
     data = raw.get("data") if raw.get("data") is not None else {}
     if not isinstance(data, dict):
         return _refused(ident, "data", _("data is an object of the operation's fields."))
-    return apply(Op(id=op_id, type=raw["type"], at=at, base_version=base, data=data, request=request), raw)
+    return apply(
+        Op(
+            id=op_id,
+            type=raw["type"],
+            at=at,
+            base_version=base,
+            data=data,
+            request=request,
+            clock_offset=offset,
+        ),
+        raw,
+    )
 
 
 OperationIn = inline_serializer(
     "SyncOperation",
     {
         "id": serializers.UUIDField(help_text="Made on the phone; the same id is the same operation."),
-        "type": serializers.CharField(help_text="field_point.create, event.report or event.step."),
+        "type": serializers.CharField(
+            help_text="field_point.create, event.report, event.step, patrol.start or patrol.finish."
+        ),
         "at": serializers.DateTimeField(required=False, help_text="The phone's time of the action."),
         "base_version": serializers.IntegerField(required=False, allow_null=True),
         "data": serializers.DictField(),
@@ -98,13 +145,23 @@ class SyncView(APIView):
 
     @extend_schema(
         tags=["sync"],
-        request=inline_serializer("SyncBatch", {"operations": serializers.ListField(child=OperationIn)}),
+        request=inline_serializer(
+            "SyncBatch",
+            {
+                "device_now": serializers.DateTimeField(
+                    required=False,
+                    help_text="The phone's clock as it sends the batch: its times are corrected by the "
+                    "difference (none within 2 minutes).",
+                ),
+                "operations": serializers.ListField(child=OperationIn),
+            },
+        ),
         responses={
             200: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description='{"operations": [{"id", "state", ...}]}, in the order sent.',
             ),
-            400: OpenApiResponse(description="Not a list of operations, or more than 100."),
+            400: OpenApiResponse(description="Not a list of operations, more than 100, or a bad device_now."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -116,7 +173,8 @@ class SyncView(APIView):
                 _("At most %(max)s operations a batch: send the rest in the next one.") % {"max": MAX_BATCH},
                 field="operations",
             )
-        return Response({"operations": [_one(request, raw) for raw in batch]})
+        offset = clock_offset(request.data.get("device_now"))
+        return Response({"operations": [_one(request, raw, offset) for raw in batch]})
 
 
 SHA256 = OpenApiParameter("sha256", str, OpenApiParameter.PATH, description="The photo's SHA-256, in hex.")

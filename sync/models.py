@@ -42,6 +42,15 @@ class Operation(models.Model):
     server_time = models.DateTimeField(
         _("服务器时间"), default=timezone.now, help_text=_("服务器执行的时间。")
     )
+    clock_offset_s = models.FloatField(
+        _("手机时钟偏差（秒）"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "加到手机时间上、换算为服务器时间的秒数（服务器时间减手机发送时的时间；两分钟以内记为0）；"
+            "批次未带手机时间时为空。"
+        ),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, help_text=_("记录写入的时间。"))
 
     class Meta:

@@ -15,7 +15,7 @@ import json
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,7 +31,12 @@ from .models import Operation, OperationState
 
 @dataclass(frozen=True)
 class Op:
-    """One operation as the phone sent it, with the request it came in (the caller, the language)."""
+    """One operation as the phone sent it, with the request it came in (the caller, the language).
+
+    ``at`` is the phone's own time of the action, as sent (and kept, ``Operation.device_time``);
+    ``clock_offset`` is what its batch said the phone's clock is behind the server's (None: the batch
+    did not say), which the handlers add to the phone's times (``happened_at``, a track's times).
+    """
 
     id: uuidlib.UUID
     type: str
@@ -39,10 +44,24 @@ class Op:
     base_version: int | None
     data: dict[str, Any]
     request: Request
+    clock_offset: timedelta | None = None
 
     @property
     def user(self) -> Any:
         return self.request.user
+
+    @property
+    def offset(self) -> timedelta:
+        """What to add to the phone's times to put them on the server's clock."""
+        return self.clock_offset or timedelta(0)
+
+    @property
+    def happened_at(self) -> datetime | None:
+        """When the action happened, on the server's clock (None: the phone did not say), and never
+        later than now: it happened before the operation arrived."""
+        if self.at is None:
+            return None
+        return min(self.at + self.offset, timezone.now())
 
 
 class Clash(Exception):
@@ -159,6 +178,7 @@ def apply(op: Op, raw: dict[str, Any]) -> dict[str, Any]:
                     result=result,
                     device_time=op.at,
                     server_time=timezone.now(),
+                    clock_offset_s=None if op.clock_offset is None else op.clock_offset.total_seconds(),
                 )
         except IntegrityError:
             # Sent twice at the same moment: the one kept first is the answer.

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -155,7 +155,7 @@ def make_record(layer: str, c: City, where: Point, **overrides: Any) -> m.LayerF
             started_at=now,
             ended_at=now,
             timestamps=[now, now],
-            geom=LineString((x, y), (x + 0.001, y), srid=4326),
+            geom=MultiLineString(LineString((x, y), (x + 0.001, y)), srid=4326),
         ),
         "panoramas": lambda: m.Panorama(title="全景", geom=where),
         "orthophotos": lambda: m.Orthophoto(title="航飞", geom=small),

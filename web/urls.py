@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk, meta, staff, views
+from . import desk, meta, mobile, staff, views
 
 app_name = "web"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("staff/reports/", staff.reports_page, name="reports"),
     path("staff/events/", desk.desk_page, name="events"),
     path("staff/events/<int:pk>/", desk.event_page, name="event"),
+    path("m/", mobile.mobile_page, name="mobile"),
+    path("m/sw.js", mobile.service_worker, name="mobile-sw"),
+    path("m/manifest.webmanifest", mobile.manifest, name="mobile-manifest"),
     path("api/meta/", meta.MetaView.as_view(), name="meta"),
     path("api/search/", views.SearchView.as_view(), name="search"),
     path("api/wall/summary/", views.WallSummaryView.as_view(), name="wall-summary"),

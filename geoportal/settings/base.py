@@ -195,10 +195,14 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
-# Requests to POST /api/auth/token/ per client address (DRF throttle rate, e.g. 10/min).
+# Requests to the login endpoints (POST /api/auth/token/ and /api/auth/device/, one budget between
+# them) per client address (DRF throttle rate, e.g. 10/min).
 LOGIN_RATE_LIMIT = env_str("LOGIN_RATE_LIMIT", "10/min")
-# Tokens (accounts/tokens.py): stored as SHA-256 digests; a new API token on every login.
+# Tokens (accounts/tokens.py): stored as SHA-256 digests; a new API token on every login. A device
+# token (the phone app, which logs in once and then works offline) lasts days, not hours: the worker
+# must not be sent back to the login screen in the middle of a patrol with no network.
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7, minimum=1)
+DEVICE_TOKEN_TTL_DAYS = env_int("DEVICE_TOKEN_TTL_DAYS", 30, minimum=1)
 DISPLAY_TOKEN_TTL_DAYS = env_int("DISPLAY_TOKEN_TTL_DAYS", 365, minimum=1)
 # Sessions (the admin): logged out after SESSION_IDLE_MINUTES without a request, at the latest
 # SESSION_MAX_HOURS after login, and when the browser closes.
@@ -316,6 +320,11 @@ INBOX_RETRY_SECONDS = env_float("INBOX_RETRY_SECONDS", 30, positive=True)
 
 # The phone's offline sync (sync.photos): the largest photo it may upload, checked at the first chunk.
 SYNC_PHOTO_MAX_MB = env_float("SYNC_PHOTO_MAX_MB", 10, positive=True)
+# The phone app (/m/, web.mobile): photos are downscaled on the phone to this many pixels on their
+# long side before they are queued; a patrol track breaks into a new part (an explicit gap, not a
+# straight line) when no position came for this many seconds, as when the screen locks.
+MOBILE_PHOTO_MAX_PX = env_int("MOBILE_PHOTO_MAX_PX", 2048, minimum=320)
+MOBILE_TRACK_GAP_SECONDS = env_int("MOBILE_TRACK_GAP_SECONDS", 60, minimum=5)
 # Project attachments (projects.attachments): the largest accepted file.
 PROJECT_ATTACHMENT_MAX_MB = env_float("PROJECT_ATTACHMENT_MAX_MB", 50, positive=True)
 # Project reports (projects.report_api): an export of more rows than this is built as a background

@@ -83,7 +83,7 @@ class LayerGeometryField(GeometryField):
         return done if done is not None else to_geojson(value, self.context.get("output_crs", STORAGE_CRS))
 
     def to_internal_value(self, value):
-        multi = self.spec.geometry_field.geom_type == "MULTIPOLYGON"
+        multi = self.spec.multi
         try:
             cleaned = clean_geometry(value, self.spec.geometry_types, self.context.get("input_crs"), multi)
         except GeometryError as exc:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString
+from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
 from . import vocab
@@ -293,7 +293,8 @@ def _walk(rng: np.random.Generator, vertices: int) -> np.ndarray:
 def patrol_tracks(
     scale: float, cells: list[Region], demo_cell: Region, rng: np.random.Generator, as_of: datetime
 ) -> dict[str, np.ndarray]:
-    """About 2,000 x scale walks of 20-200 vertices, each inside one grid cell, timed at walking speed."""
+    """About 2,000 x scale walks of 20-200 vertices (a multi-line of one part each), each inside one
+    grid cell, timed at walking speed."""
     n = max(5, round(2000 * scale))
     demo = max(3, round(0.01 * n))
     codes = [c.code for c in cells]
@@ -316,7 +317,7 @@ def patrol_tracks(
             [[0.0], np.cumsum(step * k / rng.uniform(1.0, 1.5) + rng.uniform(0, 3, len(step)))]
         )
         stamps.append([starts[i] + timedelta(seconds=round(float(s), 1)) for s in seconds])
-        lines.append(LineString(xy))
+        lines.append(MultiLineString([xy]))  # one part: the demo's phones never stopped recording
         checklists.append(
             {item: ("异常" if rng.random() < 0.08 else "正常") for item in vocab.PATROL_CHECKLIST}
         )

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,18 @@ class FieldPoint(LayerFeature):
     )
     grid_cell = derived_link_field("layers.GridCell", _("所在网格"), "field_points", _("按位置自动判定。"))
     geom = models.PointField(_("位置"), srid=4326, help_text=_("打点位置（EPSG:4326）。"))
+    # Phones strip the location from the EXIF of a picked image, so the app records where it was
+    # and how sure the GPS was at the moment of capture; empty when nobody measured it.
+    accuracy_m = models.FloatField(
+        _("定位精度（米）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "拍照时手机报告的 GPS 定位精度半径（米）：手机选图时会去掉照片中的位置信息，"
+            "所以由手机端在拍摄时记录位置和精度。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("信息打点")
@@ -133,14 +146,22 @@ class PatrolTrack(LayerFeature):
         verbose_name=_("轨迹点时间"),
         default=list,
         blank=True,
-        help_text=_("与线上每个顶点一一对应的时间。"),
+        help_text=_("每个顶点一个时间，按各段先后排列，覆盖所有段。"),
     )
-    length_m = models.FloatField(_("长度（米）"), default=0, editable=False, help_text=_("按椭球自动计算。"))
+    length_m = models.FloatField(
+        _("长度（米）"), default=0, editable=False, help_text=_("按椭球自动计算：各段之和，不含段间空缺。")
+    )
     checklist_results = models.JSONField(
         _("检查项结果"), default=dict, blank=True, help_text=_("标准检查项及其结果。")
     )
     grid_cell = derived_link_field("layers.GridCell", _("所在网格"), "patrol_tracks", _("按起点自动判定。"))
-    geom = models.LineStringField(_("轨迹"), srid=4326, help_text=_("巡查轨迹线（EPSG:4326）。"))
+    # Several parts when the phone stopped recording (a locked screen): the gap between two parts
+    # was not walked, so it is neither length nor coverage.
+    geom = models.MultiLineStringField(
+        _("轨迹"),
+        srid=4326,
+        help_text=_("巡查轨迹（EPSG:4326）：每段是有定位记录的一段路，段与段之间的空缺未计为走过。"),
+    )
 
     class Meta:
         verbose_name = _("巡查轨迹")

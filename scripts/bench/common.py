@@ -6,13 +6,19 @@ Benchmarks run against the database and server that `make run` starts; they neve
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import io
 import json
 import os
+import secrets
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +82,12 @@ def report(name: str, data: dict[str, Any]) -> None:
     print(json.dumps({"benchmark": name, **data}, ensure_ascii=False, indent=2, default=str))
 
 
+def sizes(path: Path) -> dict[str, int]:
+    """A built file's size, raw and gzip -9 (what nginx and WhiteNoise send precompressed)."""
+    data = path.read_bytes()
+    return {"bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9))}
+
+
 # --- load generation and helper servers ------------------------------------------------------
 
 WRK_SCRIPT = """
@@ -112,9 +124,6 @@ end
 
 def wrk(base_url: str, paths: list[str], connections: int, seconds: int, threads: int = 2) -> dict[str, Any]:
     """Run wrk against ``base_url`` cycling over ``paths``; returns rps, p50/p95/p99 and errors."""
-    import subprocess
-    import tempfile
-
     script = WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -153,8 +162,6 @@ def free_port() -> int:
 
 def start_gunicorn(port: int, env: dict[str, str], pythonpath: str = "") -> Any:
     """A gunicorn like make run's on ``port``; raises if it exits instead of serving."""
-    import subprocess
-
     full_env = {**os.environ, **env}
     if pythonpath:
         full_env["PYTHONPATH"] = f"{pythonpath}:{full_env.get('PYTHONPATH', '')}"
@@ -184,6 +191,34 @@ def start_gunicorn(port: int, env: dict[str, str], pythonpath: str = "") -> Any:
     if proc.poll() is not None:
         raise RuntimeError(f"gunicorn on port {port} exited (is the port taken?)")
     return proc
+
+
+@contextlib.contextmanager
+def own_server(env: dict[str, str] | None = None) -> Iterator[str]:
+    """gunicorn as `make run` starts it (prod settings, gthread), serving freshly collected files;
+    ``env`` on top (another database, media folder or cache prefix). Yields its base URL."""
+    static = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    env = {
+        "DJANGO_SETTINGS_MODULE": "geoportal.settings.prod",
+        "STATIC_ROOT": str(static),
+        # make run's key when there is one (setup_django reads it), else any long one.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        **(env or {}),
+    }
+    collect = [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"]
+    subprocess.run(collect, cwd=ROOT, env={**os.environ, **env}, check=True)
+    port = free_port()
+    proc = start_gunicorn(port, env)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a connection still open holds a worker: it had its chance
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(static, ignore_errors=True)
 
 
 def wait_http(url: str, timeout: float = 60, accept_any_status: bool = False) -> None:

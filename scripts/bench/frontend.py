@@ -28,22 +28,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
 import json
 import os
 import re
-import secrets
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, free_port, report, setup_django, start_gunicorn
+from common import ROOT, own_server, report, setup_django, sizes
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -70,28 +64,6 @@ def serves_current_build(url: str) -> bool:
     built = (ROOT / "static-build/web/map.js").read_bytes()
     # collectstatic rewrites the source-map comment to the hashed name; the code is the same.
     return SOURCE_MAP.sub(b"", served) == SOURCE_MAP.sub(b"", built)
-
-
-@contextlib.contextmanager
-def own_server() -> Iterator[str]:
-    """gunicorn as `make run` starts it (prod settings, gthread), serving freshly collected files."""
-    static = Path(tempfile.mkdtemp(prefix="bench-static-"))
-    env = {
-        "DJANGO_SETTINGS_MODULE": "geoportal.settings.prod",
-        "STATIC_ROOT": str(static),
-        # make run's key when there is one (setup_django reads it), else any long one.
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-    }
-    collect = [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"]
-    subprocess.run(collect, cwd=ROOT, env={**os.environ, **env}, check=True)
-    port = free_port()
-    proc = start_gunicorn(port, env)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(static, ignore_errors=True)
 
 
 BENCH_TOKEN_NAME = "bench-frontend"
@@ -122,11 +94,7 @@ def bundles() -> dict[str, dict[str, int]]:
         *(ROOT / "static-build/vendor/pannellum").glob("*"),
     ]:
         if path.suffix in {".js", ".css"}:
-            data = path.read_bytes()
-            out[str(path.relative_to(ROOT / "static-build"))] = {
-                "bytes": len(data),
-                "gzip_bytes": len(gzip.compress(data, 9)),
-            }
+            out[str(path.relative_to(ROOT / "static-build"))] = sizes(path)
     return out
 
 

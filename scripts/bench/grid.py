@@ -295,8 +295,8 @@ def _patrols(n: int, worker: Any) -> None:
               updated_at)
             SELECT %(worker)s, now() - g * interval '1 hour',
               now() - g * interval '1 hour' + interval '20 minutes',
-              '{}', 1000, '{}', ST_MakeLine(c.at, ST_Translate(c.at, 0.009, 0.002)), c.id, '', false, 1,
-              now(), now()
+              '{}', 1000, '{}', ST_Multi(ST_MakeLine(c.at, ST_Translate(c.at, 0.009, 0.002))), c.id, '',
+              false, 1, now(), now()
             FROM generate_series(1, %(n)s) g
             JOIN bench_cells c ON c.i = 1 + g %% (SELECT count(*) FROM bench_cells)
             """,
@@ -308,7 +308,7 @@ def _coverage(worker: Any, runs: int) -> dict[str, Any]:
     """One 5 km patrol from place to place through the grid cell with the most places."""
     import pyproj
     import shapely
-    from django.contrib.gis.geos import LineString
+    from django.contrib.gis.geos import LineString, MultiLineString
     from django.db import connection
     from django.db.models import Count
     from django.utils import timezone
@@ -340,7 +340,11 @@ def _coverage(worker: Any, runs: int) -> dict[str, Any]:
     line = LineString(points, srid=4326)
     now = timezone.now()
     track = PatrolTrack.objects.create(
-        worker=worker, started_at=now, ended_at=now, geom=line, timestamps=[now] * len(points)
+        worker=worker,
+        started_at=now,
+        ended_at=now,
+        geom=MultiLineString(line, srid=4326),
+        timestamps=[now] * len(points),
     )
     template = ChecklistTemplate.objects.create(
         key="bench-cov",

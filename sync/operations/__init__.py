@@ -1,5 +1,5 @@
 """The operation handlers, one module per concern; importing them fills ``sync.registry.HANDLERS``."""
 
-from . import events, field_points
+from . import events, field_points, patrols
 
-__all__ = ["events", "field_points"]
+__all__ = ["events", "field_points", "patrols"]

@@ -23,6 +23,11 @@ class FieldPointData(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     lon = serializers.FloatField(min_value=-180, max_value=180)
     lat = serializers.FloatField(min_value=-90, max_value=90)
+    # The GPS fix's radius at capture, in metres: phones strip the location from a picked photo's
+    # EXIF, so the app records the position and how sure it was. Beyond 10 km it is no fix at all.
+    accuracy = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=10_000, help_text="Metres."
+    )
     photos = photos_field()
 
 
@@ -36,10 +41,13 @@ def create_field_point(op: Op) -> dict[str, Any]:
         "category": data["category"],
         "note": data["note"],
         "photos": data.get("photos", []),
+        "accuracy_m": data.get("accuracy"),
     }
-    if op.at is not None:
-        # Reported when it was tagged in the field, not when the phone found a network.
-        properties["reported_at"] = op.at.isoformat()
+    tagged = op.happened_at
+    if tagged is not None:
+        # Reported when it was tagged in the field (on the server's clock), not when the phone found
+        # a network.
+        properties["reported_at"] = tagged.isoformat()
     feature = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [data["lon"], data["lat"]]},

@@ -48,7 +48,7 @@ def test_gpx_tracks_and_waypoints(ingest, categories):
     t = PatrolTrack.objects.get()
     worker = ingest.city.users[Role.GRID_WORKER]
     assert t.worker == worker and t.created_by == worker
-    assert len(t.timestamps) == len(t.geom.coords) == 58
+    assert [len(part) for part in t.geom] == [58] == [len(t.timestamps)], "one part, a time per vertex"
     assert t.started_at == fx.T0 and t.timestamps[0] == fx.T0
     assert t.ended_at == fx.T0 + timedelta(seconds=59)
     assert all(a < b for a, b in zip(t.timestamps, t.timestamps[1:], strict=False))
@@ -69,6 +69,7 @@ def test_nmea_log_becomes_a_track_and_gaps_split_it(ingest):
     assert job.status == "succeeded", job.error
     tracks = list(PatrolTrack.objects.order_by("started_at"))
     assert [len(t.timestamps) for t in tracks] == [30, 30]
+    assert [len(t.geom) for t in tracks] == [1, 1], "each piece its own track, not a part of one"
     assert tracks[1].started_at == fx.T0 + timedelta(hours=2)
     assert job.report["counts"]["nmea_lines"] == 120
 
@@ -102,7 +103,7 @@ def test_gcj02_tracks_are_converted_to_wgs84(ingest):
     mars = [(*wgs84_to_gcj02(lon, lat), t) for lon, lat, t in pts]
     job = ingest.job(fx.gpx([mars]), "amap.gpx", kind="gps", options={"crs": "gcj02"})
     assert job.status == "succeeded", job.error
-    coords = PatrolTrack.objects.get().geom.coords
+    (coords,) = PatrolTrack.objects.get().geom.coords
     assert coords[0][0] == pytest.approx(pts[0][0], abs=1e-7)
     assert coords[0][1] == pytest.approx(pts[0][1], abs=1e-7)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from django.utils import timezone
 
 from ingest.writer import derive_many, insert
@@ -53,7 +53,7 @@ def _records(city):
             started_at=now,
             ended_at=now,
             timestamps=[now, now],
-            geom=LineString((X0 + 0.06, Y0 + 0.01), (X0 + 0.01, Y0 + 0.01), srid=4326),
+            geom=MultiLineString(LineString((X0 + 0.06, Y0 + 0.01), (X0 + 0.01, Y0 + 0.01)), srid=4326),
         ),
         m.Panorama(title="p", geom=Point(X0 + 0.005, Y0 + 0.005, srid=4326)),
         m.GridCell(code="G9", name="g", geom=rect(X0 + 0.11, Y0 + 0.01, X0 + 0.12, Y0 + 0.02)),

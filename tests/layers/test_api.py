@@ -29,6 +29,27 @@ def test_catalogue_lists_public_layers_to_anonymous_and_internal_ones_to_staff(a
     assert land_use["filterable"] and {"value": "industrial", "label": "工业用地"} in land_use["choices"]
 
 
+def test_a_field_points_gps_accuracy_is_listed_filterable_and_never_negative(api, city):
+    officer = api.as_user(city.users[Role.CITY_OFFICER])
+    catalogue = officer.get("/api/layers/").json()["layers"]
+    fields = next(layer for layer in catalogue if layer["name"] == "field_points")["fields"]
+    accuracy = next(f for f in fields if f["name"] == "accuracy_m")
+    assert accuracy == {
+        "name": "accuracy_m",
+        "type": "FloatField",
+        "title": "定位精度（米）",
+        "filterable": True,
+        "editable": True,
+    }
+    make_record("field_points", city, city.inside(), accuracy_m=6.0)
+    make_record("field_points", city, city.inside(dx=0.02), accuracy_m=80.0)
+    make_record("field_points", city, city.inside(dx=0.03))
+    assert officer.get("/api/field_points/?accuracy_m__lte=10").json()["count"] == 1
+    here = {"type": "Point", "coordinates": [city.inside().x, city.inside().y]}
+    negative = feature(here, category="hazard", accuracy_m=-3)
+    assert_error(officer.post("/api/field_points/", negative, format="json"), 400, "accuracy_m")
+
+
 def test_list_is_rfc7946_and_shows_anonymous_only_published_features(api, city):
     shown = make_record("parcels", city, city.inside(), is_public=True)
     make_record("parcels", city, city.inside(dx=0.02), is_public=False)

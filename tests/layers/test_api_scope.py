@@ -110,6 +110,16 @@ def test_patrol_tracks_are_filed_by_their_start_and_may_leave_the_cell(api, city
     body = feature(line, started_at="2025-01-01T08:00:00Z", ended_at="2025-01-01T09:00:00Z")
     response = worker.post("/api/patrol_tracks/", body, format="json")
     assert response.status_code == 201, response.content
+    stored = response.json()["geometry"]
+    assert stored == {"type": "MultiLineString", "coordinates": [line["coordinates"]]}, "a track of one part"
+    gapped = {
+        "type": "MultiLineString",
+        "coordinates": [line["coordinates"], [[X0 + 0.08, Y0 + 0.02], [X0 + 0.09, Y0 + 0.02]]],
+    }
+    response = worker.post("/api/patrol_tracks/", {**body, "geometry": gapped}, format="json")
+    assert response.status_code == 201, response.content
+    kept = response.json()["geometry"]
+    assert (kept["type"], [len(part) for part in kept["coordinates"]]) == ("MultiLineString", [2, 2])
 
 
 # --- the existence oracle ---------------------------------------------------------------------------

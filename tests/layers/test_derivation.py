@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from django.contrib.gis.geos import LineString, Point
+from django.contrib.gis.geos import LineString, MultiLineString, Point
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -40,7 +40,9 @@ def test_areas_and_lengths_are_geodesic_on_wgs84_and_rounded(city) -> None:
         started_at=now,
         ended_at=now,
         timestamps=[now, now, now],
-        geom=LineString((X0 + 0.01, Y0 + 0.01), (X0 + 0.05, Y0 + 0.01), (X0 + 0.05, Y0 + 0.08), srid=4326),
+        geom=MultiLineString(
+            LineString((X0 + 0.01, Y0 + 0.01), (X0 + 0.05, Y0 + 0.01), (X0 + 0.05, Y0 + 0.08)), srid=4326
+        ),
     )
     derivation.derive_many([parcel])
     derivation.derive_many([track])
@@ -52,6 +54,22 @@ def test_areas_and_lengths_are_geodesic_on_wgs84_and_rounded(city) -> None:
     assert track.length_m == pytest.approx(expected_length, abs=0.01)
     assert track.length_m == round(track.length_m, 2)
     assert track.grid_cell_id == city.cells[0].id, "a track is filed by its start point"
+
+
+def test_a_track_with_a_gap_is_as_long_as_its_parts(city) -> None:
+    """The phone stopped recording between the parts (a locked screen): the gap was not walked."""
+    now = timezone.now()
+    first = LineString((X0 + 0.07, Y0 + 0.01), (X0 + 0.07, Y0 + 0.02))
+    second = LineString((X0 + 0.01, Y0 + 0.05), (X0 + 0.02, Y0 + 0.05))
+    track = m.PatrolTrack(
+        started_at=now, ended_at=now, timestamps=[now] * 4, geom=MultiLineString(first, second, srid=4326)
+    )
+    derivation.derive_many([track])
+    parts = [GEOD.geometry_length(shapely.from_wkb(bytes(part.wkb))) for part in (first, second)]
+    gap = GEOD.inv(X0 + 0.07, Y0 + 0.02, X0 + 0.01, Y0 + 0.05)[2]
+    assert track.length_m == pytest.approx(sum(parts), abs=0.01)
+    assert gap > 6000 and track.length_m < 3000
+    assert track.grid_cell_id == city.cells[1].id, "filed by the start of its first part"
 
 
 def test_chunks_keep_every_record_with_its_own_answer(city, monkeypatch) -> None:

@@ -1,5 +1,6 @@
 """Coverage on constructed geometry: a straight track across the first cell, places at known
-distances from it, and a cell with no places covered by the track's 100 m wide strip."""
+distances from it, and a cell with no places covered by the track's 100 m wide strip; the gap in a
+track whose phone stopped recording covers nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 import shapely
-from django.contrib.gis.geos import LineString, Point
+from django.contrib.gis.geos import LineString, MultiLineString, Point
 from django.db import connection
 from django.utils import timezone
 from pyproj import Geod
@@ -32,13 +33,16 @@ def _north(metres: float) -> float:
     return lat
 
 
-def _run(city, task, coords, t0):
+def _run(city, task, coords, t0, *more):
+    """A run whose track walks ``coords`` (then each of ``more``, after a gap), a vertex a minute."""
+    parts = [coords, *more]
+    vertices = sum(len(part) for part in parts)
     track = PatrolTrack(
         worker=city.users[Role.GRID_WORKER],
         started_at=t0,
-        ended_at=t0 + timedelta(minutes=len(coords) - 1),
-        timestamps=[t0 + timedelta(minutes=i) for i in range(len(coords))],
-        geom=LineString(coords, srid=4326),
+        ended_at=t0 + timedelta(minutes=vertices - 1),
+        timestamps=[t0 + timedelta(minutes=i) for i in range(vertices)],
+        geom=MultiLineString(*(LineString(part) for part in parts), srid=4326),
     )
     track.save()
     return PatrolRun.objects.create(
@@ -96,6 +100,32 @@ def test_an_area_without_places_is_covered_by_the_tracks_strip(city, make_task, 
     width = GEOD.inv(X0 + 0.05, LAT, X0 + 0.10, LAT)[2]
     assert found.fraction == pytest.approx(100 * width / abs(cell_area), rel=0.02)
     assert found.fraction == pytest.approx(0.009, abs=0.0005), "a 100 m strip across an 11 km tall cell"
+
+
+def test_the_gap_between_two_parts_reaches_no_place(city, make_task, settings):
+    settings.PATROL_COVERAGE_METRES = 50
+    t0 = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    walked = [(X0 + 0.01 + 0.005 * i, LAT) for i in range(3)]  # vertices 0-2, to X0+0.02
+    after_gap = [(X0 + 0.04 + 0.005 * i, LAT) for i in range(3)]  # vertices 3-5, from X0+0.04
+    run = _run(city, make_task(), walked, t0, after_gap)
+    in_the_gap = make_record("places", city, Point(X0 + 0.03, _north(10), srid=4326))
+    past_it = make_record("places", city, Point(X0 + 0.045, _north(10), srid=4326))  # at vertex 4
+    found = coverage.record(run)
+    assert (found.fraction, found.total) == (0.5, 2)
+    assert in_the_gap.pk not in found.reached, "the straight line across the gap was not walked"
+    assert found.reached == {past_it.pk: t0 + timedelta(minutes=4)}, "the 5th time, counted over the parts"
+
+
+def test_the_gap_covers_none_of_an_area_without_places(city, make_task, settings):
+    settings.PATROL_COVERAGE_METRES = 50
+    task = make_task(grid_cell=city.cells[1])  # X0+0.05 .. X0+0.10, no places
+    whole = coverage.measure(_run(city, task, [(X0 + 0.04, LAT), (X0 + 0.11, LAT)], timezone.now()))
+    gapped = _run(
+        city, task, [(X0 + 0.04, LAT), (X0 + 0.07, LAT)], timezone.now(), [(X0 + 0.08, LAT), (X0 + 0.11, LAT)]
+    )
+    found = coverage.measure(gapped)
+    assert found.basis == CoverageBasis.AREA
+    assert found.fraction == pytest.approx(whole.fraction * 0.04 / 0.05, rel=0.02), "4 of the 5 km walked"
 
 
 def test_a_five_kilometre_patrol_is_measured_quickly(city, make_task):

@@ -111,7 +111,7 @@ def test_a_workers_day(api, city, make_task):
     log = api.as_user(worker).get("/api/patrols/worklog/").json()
     assert [t["id"] for t in log["tasks"]] == [task.pk]
     assert [r["id"] for r in log["runs"]] == [run_id]
-    assert log["runs"][0]["track_geometry"]["type"] == "LineString"
+    assert log["runs"][0]["track_geometry"]["type"] == "MultiLineString"
     assert log["distance_m"] == pytest.approx(length, abs=0.1)
     assert (log["points"], log["events"], log["worker"]) == (1, 0, worker.pk)
     staff = api.as_user(city.users[Role.GRID_STAFF])

@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.gis.geos import LineString, MultiLineString
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -55,7 +56,7 @@ def test_start_and_finish_replayed_are_the_same_run(api, city, make_task):
     assert done.status_code == 200, done.content
     body = done.json()
     assert body["finished_at"] and body["results"] == GOOD and body["template_version"] == 1
-    assert body["track_geometry"]["type"] == "LineString" and body["length_m"] > 3000
+    assert body["track_geometry"]["type"] == "MultiLineString" and body["length_m"] > 3000
     track = PatrolTrack.objects.get(pk=body["track"])
     assert track.worker == worker and len(track.timestamps) == 7
     replayed = _finish(api, worker, run_id, results={})
@@ -65,6 +66,30 @@ def test_start_and_finish_replayed_are_the_same_run(api, city, make_task):
     assert task.state == TaskState.DONE
     assert api.as_user(worker).get(f"/api/patrols/tasks/{task.pk}/").json()["last_run"]["id"] == run_id
     assert_error(_start(api, worker, task), 409)
+
+
+def test_a_track_with_a_gap_is_kept_in_its_parts(api, city, make_task):
+    """The screen locked and positions stopped: the phone sends the parts it recorded, and a time
+    per vertex over all of them."""
+    worker = city.users[Role.GRID_WORKER]
+    run_id = _start(api, worker, make_task()).json()["id"]
+    line, stamps = _line()
+    parts = {"type": "MultiLineString", "coordinates": [line["coordinates"][:3], line["coordinates"][5:]]}
+    error = assert_error(_finish(api, worker, run_id, geometry=parts), 400, "timestamps")
+    assert "5" in error["fields"]["timestamps"][0], "one time per vertex of the parts"
+    point = {"type": "Point", "coordinates": line["coordinates"][0]}
+    error = assert_error(_finish(api, worker, run_id, geometry=point), 400, "geometry")
+    assert (
+        "LineString" in error["fields"]["geometry"][0] and "MultiLineString" in error["fields"]["geometry"][0]
+    )
+    done = _finish(api, worker, run_id, geometry=parts, timestamps=stamps[:3] + stamps[5:])
+    assert done.status_code == 200, done.content
+    track = PatrolTrack.objects.get(pk=done.json()["track"])
+    assert [len(part) for part in track.geom] == [3, 2] and len(track.timestamps) == 5
+    whole = PatrolTrack(geom=MultiLineString(LineString(line["coordinates"]), srid=4326))
+    whole.derive()
+    assert track.length_m == pytest.approx(whole.length_m * 3 / 6, rel=0.01), "3 of the 6 steps walked"
+    assert done.json()["length_m"] == track.length_m
 
 
 def test_results_that_do_not_fit_the_version_name_each_item(api, city, make_task):
@@ -181,7 +206,7 @@ def test_the_runs_list_carries_the_tracks_for_the_map(api, city, make_task, coll
     staff = api.as_user(city.users[Role.GRID_STAFF])
     listed = staff.get("/api/patrols/runs/").json()["results"]
     assert [r["id"] for r in listed] == [other_id, run_id], "newest first"
-    assert listed[1]["track_geometry"]["type"] == "LineString" and listed[0]["track_geometry"] is None
+    assert listed[1]["track_geometry"]["type"] == "MultiLineString" and listed[0]["track_geometry"] is None
     assert [r["id"] for r in staff.get("/api/patrols/runs/", {"task": task.pk}).json()["results"]] == [run_id]
     assert [r["id"] for r in staff.get("/api/patrols/runs/", {"worker": colleague.pk}).json()["results"]] == [
         other_id

@@ -198,7 +198,13 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
     the caller's own things (tokens, logout) or create new records (the matrix covers those)."""
     lon_lat = f"lon={where.x}&lat={where.y}"
     layer = path.split("/")[2]
-    if path in {"/api/auth/token/", "/api/auth/logout/", "/api/auth/tokens/", "/api/auth/tokens/{id}/"}:
+    if path in {
+        "/api/auth/token/",
+        "/api/auth/device/",
+        "/api/auth/logout/",
+        "/api/auth/tokens/",
+        "/api/auth/tokens/{id}/",
+    }:
         return []  # the caller's own credentials
     if method == "post" and path in {
         "/api/ingest/jobs/",
@@ -254,6 +260,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/patrols/runs/": "page_size=500",
         "/api/patrols/monitor/": "",
         "/api/patrols/places/report/": "",
+        "/api/sync/area/": "",  # the caller's cells, their points and places
     }
     if method == "post" and path == "/api/inbox/read-all/":
         return [(path, {})]  # marks the caller's own messages only

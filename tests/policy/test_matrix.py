@@ -18,6 +18,7 @@ from policy.predicates import (
     can_read,
     can_update,
     leads_filter,
+    may_hold_device_token,
     may_read_leads,
     may_watch_wall,
     read_filter,
@@ -723,3 +724,34 @@ def test_sync_matrix(world, role):
     assert role_allows(user, SYNC, Action.CREATE) == (role in senders)
     for action in (Action.READ, Action.UPDATE, Action.DELETE):
         assert role_allows(user, SYNC, action) == (role == Role.ADMIN), action
+    # The phone app's device token goes to those who sync, and no one else.
+    assert may_hold_device_token(user) == (role in senders)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_sync_area_matrix(world, role):
+    """The phone's offline area (GET /api/sync/area/) holds exactly the grid cells the role reads,
+    and the field points and places it reads in them; roles that do not sync get none of it."""
+    from rest_framework.test import APIClient
+
+    city, records = world
+    client = APIClient()
+    if role != ANON:
+        client.force_authenticate(city.users[role])
+    response = client.get("/api/sync/area/")
+    if role in (ANON, Role.INVESTOR):
+        assert response.status_code == (401 if role == ANON else 403)
+        return
+    assert response.status_code == 200
+    body = response.json()
+    shown = {
+        "grid_cells": {f["id"] for f in body["cells"]["features"]},
+        "field_points": {f["id"] for f in body["features"]["field_points"]["features"]},
+        "places": {f["id"] for f in body["features"]["places"]["features"]},
+    }
+    for layer, ids in shown.items():
+        for place in PLACES:
+            # Each place's points lie in that place's cell (outside the city too: a cell of its own).
+            reads = "R" in expected(role, layer, place)
+            assert (records[(layer, place)].pk in ids) == reads, (layer, place)

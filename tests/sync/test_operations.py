@@ -76,6 +76,38 @@ def test_device_time_is_kept_server_time_recorded_and_the_record_audited(api, ci
     )
 
 
+def test_the_gps_accuracy_at_capture_is_kept_and_shown_in_the_layer_api(api, city, hazard):
+    worker = city.users[Role.GRID_WORKER]
+    precise, unmeasured, negative, too_far = send(
+        api,
+        worker,
+        op("field_point.create", _point(city, accuracy=8.5)),
+        op("field_point.create", _point(city)),
+        op("field_point.create", _point(city, accuracy=-1)),
+        op("field_point.create", _point(city, accuracy=10_001)),
+    )
+    assert [a["state"] for a in (precise, unmeasured)] == ["applied", "applied"]
+    assert FieldPoint.objects.get(pk=precise["result"]["id"]).accuracy_m == 8.5
+    assert FieldPoint.objects.get(pk=unmeasured["result"]["id"]).accuracy_m is None
+    for refused in (negative, too_far):
+        assert (refused["state"], list(refused["fields"])) == ("rejected", ["accuracy"])
+    shown = api.as_user(worker).get(f"/api/field_points/{precise['result']['id']}/").json()
+    assert shown["properties"]["accuracy_m"] == 8.5
+
+
+def test_a_point_tagged_on_a_phone_hours_slow_is_reported_at_the_servers_time(api, city, hazard):
+    sent = op("field_point.create", _point(city))
+    device_now = timezone.now() - timedelta(hours=5)
+    response = api.as_user(city.users[Role.GRID_WORKER]).post(
+        "/api/sync/", {"device_now": device_now.isoformat(), "operations": [sent]}, format="json"
+    )
+    (answer,) = response.json()["operations"]
+    point = FieldPoint.objects.get(pk=answer["result"]["id"])
+    stored = Operation.objects.get(uuid=sent["id"])
+    assert stored.device_time == DEVICE_TIME and stored.clock_offset_s == pytest.approx(5 * 3600, abs=5)
+    assert point.reported_at - DEVICE_TIME == pytest.approx(timedelta(hours=5), abs=timedelta(seconds=5))
+
+
 def test_the_same_batch_replayed_three_times_duplicates_nothing(api, city, hazard, category):
     worker = city.users[Role.GRID_WORKER]
     batch = _mixed(city)

@@ -186,7 +186,7 @@ export function Control({ field: f, value, onValue, id, anyLabel, disabled }) {
   if (f.type === 'textarea') {
     return html`<textarea ...${common} rows="3" value=${value ?? ''} onInput=${(e) => onValue(e.currentTarget.value)}></textarea>`;
   }
-  const type = { number: 'number', date: 'date' }[f.type] || 'text';
+  const type = { number: 'number', date: 'date', password: 'password' }[f.type] || 'text';
   return html`<input ...${common} type=${type} step=${type === 'number' ? 'any' : null} inputmode=${type === 'number' ? 'decimal' : null}
     value=${value ?? ''} onInput=${(e) => onValue(e.currentTarget.value)} />`;
 }
