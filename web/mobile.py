@@ -204,6 +204,7 @@ def _config(lang: str) -> dict[str, Any]:
             "maxBatch": MAX_BATCH,
             "syncEverySeconds": SYNC_EVERY_SECONDS,
             "photoMaxBytes": int(settings.SYNC_PHOTO_MAX_MB * 1024 * 1024),
+            "timeZone": settings.TIME_ZONE,
         },
     }
 

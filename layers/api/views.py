@@ -107,7 +107,9 @@ class LayerViewSet(viewsets.ModelViewSet):
             Action.UPDATE: _("You may not change this record: it is outside your role or your area."),
             Action.DELETE: _("You may not delete this record: it is outside your role or your area."),
         }
-        raise PermissionDenied(f"{messages[action]} {_('Ask an administrator if you need access.')}")
+        # Not inside the f-string: makemessages does not read into one, so it would go untranslated.
+        ask = _("Ask an administrator if you need access.")
+        raise PermissionDenied(f"{messages[action]} {ask}")
 
     def _require(self, action: Action) -> None:
         """The role check, before the input is read: validation errors (a code already taken) would

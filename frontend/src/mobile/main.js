@@ -4,6 +4,7 @@
 //
 // Drawn with the staff pages' component kit (Preact + htm): the phone app is forms and lists too.
 import '../../css/mobile.css';
+import { startWatermark } from '../common/watermark.js';
 import { html, pageConfig, render, useCallback, useEffect, useRef, useState, useToast } from '../staff/kit.js';
 
 import { EventsView } from './events.js';
@@ -21,6 +22,7 @@ const TAB_TEXT = { home: 'tabHome', tag: 'tabTag', patrol: 'tabPatrol', events: 
 const OPEN_EVENT_STATES = 'reported,accepted,dispatched,handling,replied';
 const OPEN_TASK_STATES = 'planned,in_progress';
 const RETRY_MS = 3000;
+const TILE_REFRESH_MS = 24 * 3600 * 1000;
 
 function useOnline() {
   const [online, setOnline] = useState(navigator.onLine);
@@ -66,6 +68,7 @@ function App({ config: c }) {
   token.current = session ? session.token : null;
   const running = useRef(false);
   const retry = useRef(null);
+  const watermarked = useRef(false);
 
   const client = useRef(null);
   if (!client.current) {
@@ -105,7 +108,14 @@ function App({ config: c }) {
     await setCached('inbox', inbox.results || inbox);
     await reload();
     if (area.tiles && area.tiles.urls.length) {
-      saveTiles(area.tiles.urls, { token: token.current, onProgress: (done, total) => setTiles({ done, total }) });
+      // The tiles the map draws refresh themselves while online (tilecache.js); the rest of the
+      // cell is fetched again once a day, and a new tile (a new cell) at once.
+      const savedAt = await getMeta('tilesAt');
+      const refresh = !savedAt || Date.now() - Date.parse(savedAt) > TILE_REFRESH_MS;
+      saveTiles(area.tiles.urls, { token: token.current, refresh, onProgress: (done, total) => setTiles({ done, total }) }).then(
+        (done) => done === area.tiles.urls.length && setMeta('tilesAt', new Date().toISOString()),
+        () => {},
+      );
     }
   }, []);
 
@@ -127,6 +137,15 @@ function App({ config: c }) {
     } finally {
       running.current = false;
       await refreshOps();
+    }
+  }, [session]);
+
+  useEffect(() => {
+    // 看数水印, as on every internal page: the signed-in worker and the time (the shell is the
+    // same for everyone, so the name comes from the session kept on the phone).
+    if (session && !watermarked.current) {
+      watermarked.current = true;
+      startWatermark({ viewer: `${session.user.name || ''} ${session.user.username}`.trim(), timeZone: c.settings.timeZone }, { lang: c.lang, tone: 'dark' });
     }
   }, [session]);
 
