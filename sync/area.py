@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
+import mercantile
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import AsGeoJSON, PointOnSurface
 from django.utils import timezone
@@ -58,32 +58,14 @@ MAXZOOM = SOURCE_MAXZOOM
 TILES_URL = "/tiles/"  # tiles.urls, where geoportal.urls mounts it
 NOTE_CHARS = 40  # of a field point's note in its name: enough to tell two apart in a list
 
-MERCATOR_MAX_LAT = 85.0511287798  # Web Mercator ends here; tiles cover nothing beyond
-EDGE = 1e-11  # an east or south bound on a tile's edge belongs to the tile it closes, not the next
-
-
-def _column(lon: float, n: int) -> int:
-    return min(n - 1, max(0, math.floor((lon + 180) / 360 * n)))
-
-
-def _row(lat: float, n: int) -> int:
-    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2
-    return min(n - 1, max(0, math.floor(y * n)))
-
 
 def tile_cover(bounds: list[float], minzoom: int, maxzoom: int) -> Iterator[tuple[int, int, int]]:
     """The tiles ``(z, x, y)`` covering ``bounds`` (west, south, east, north in degrees), zoom by
-    zoom from ``minzoom``, as ``mercantile.tiles`` gives them (pyproject.toml declares mercantile,
-    but the environment this was written in lacked it; the math is these few lines)."""
+    zoom from ``minzoom`` (mercantile, as ``manage.py tiles`` seeds them)."""
     west, south, east, north = bounds
-    south, north = max(south, -MERCATOR_MAX_LAT), min(north, MERCATOR_MAX_LAT)
-    for z in range(minzoom, maxzoom + 1):
-        n = 2**z
-        x0, y0 = _column(west, n), _row(north, n)
-        x1, y1 = max(x0, _column(east - EDGE, n)), max(y0, _row(south + EDGE, n))
-        for x in range(x0, x1 + 1):
-            for y in range(y0, y1 + 1):
-                yield z, x, y
+    for zoom in range(minzoom, maxzoom + 1):
+        for tile in mercantile.tiles(west, south, east, north, zoom):
+            yield tile.z, tile.x, tile.y
 
 
 def _capped(rows: Any, limit: int) -> tuple[list[Any], bool]:

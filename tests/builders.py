@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.gis.geos import LineString, MultiLineString, MultiPolygon, Point, Polygon
@@ -236,3 +237,28 @@ def report_event(api: Any, user: Any, city: City, category: Any, county: int = 0
 def event_step(api: Any, user: Any, pk: int, step: str, **body: Any) -> Any:
     """POST one step of grid.workflow on event ``pk`` as ``user``."""
     return api.as_user(user).post(f"/api/events/{pk}/actions/{step}/", body, format="json")
+
+
+def patrol_task(city: City, template: Any, **fields: Any) -> Any:
+    """A patrol task of the first cell, for its grid worker, due within a day, made directly (the
+    API's own creation is tested in tests/patrols/test_tasks.py); ``places`` are its places."""
+    from patrols.models import AreaKind, PatrolTask
+
+    now = timezone.now()
+    values = {
+        "title": "第1网格消防巡查",
+        "worker": city.users[Role.GRID_WORKER],
+        "template": template,
+        "area_kind": AreaKind.CELL,
+        "grid_cell": city.cells[0],
+        "due_from": now - timedelta(hours=1),
+        "due_until": now + timedelta(days=1),
+        "created_by": city.users[Role.GRID_STAFF],
+        **fields,
+    }
+    places = values.pop("places", [])
+    task = PatrolTask(**values)
+    task.locate(places)
+    task.save()
+    task.places.set(places)
+    return task

@@ -26,6 +26,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from grid.workflow import STEPS
@@ -60,11 +61,11 @@ def _text() -> dict[str, str]:
         "otp": _("动态口令（已启用二次验证时填写）"),
         "signOut": _("退出登录"),
         "signOutQueued": _("还有 %(n)s 项未同步：退出后它们仍保存在手机上，同一账号再次登录后继续同步。"),
-        "tabHome": _("首页"),
-        "tabTag": _("打点"),
-        "tabPatrol": _("巡查"),
-        "tabEvents": _("事件"),
-        "tabQueue": _("同步"),
+        "tabHome": pgettext("phone tab", "首页"),
+        "tabTag": pgettext("phone tab", "打点"),
+        "tabPatrol": pgettext("phone tab", "巡查"),
+        "tabEvents": pgettext("phone tab", "事件"),
+        "tabQueue": pgettext("phone tab", "同步"),
         "online": _("在线"),
         "offline": _("离线：操作先存在手机上，有网络后自动同步"),
         "myCell": _("我的网格"),
@@ -84,7 +85,7 @@ def _text() -> dict[str, str]:
         "tilesSaved": _("网格地图已缓存 %(n)s 块，离线可用。"),
         "tasksTitle": _("我的巡查任务"),
         "eventsTitle": _("我的事件"),
-        "inboxTitle": _("消息"),
+        "inboxTitle": _("我的消息"),
         "noTasks": _("没有待办的巡查任务。"),
         "noEvents": _("没有待办的事件。"),
         "noMessages": _("没有新消息。"),

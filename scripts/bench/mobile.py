@@ -671,6 +671,19 @@ async ({ sha, b64, position, at }) => {
 }
 """
 
+# When the queue's line first shows each phase of the sync round, and 0 open.
+PHASES = """
+() => {
+  const line = document.querySelector('.m-sync-line');
+  const seen = (window.__phases = { start: performance.now() });
+  new MutationObserver(() => {
+    const now = performance.now();
+    if (!(line.dataset.phase in seen)) seen[line.dataset.phase] = now;
+    if (line.dataset.open === '0' && !('done' in seen)) seen.done = now;
+  }).observe(line, { attributes: true });
+}
+"""
+
 
 def _queue(
     count: int, photos: list[bytes], cell: tuple[float, float, float, float], seed: int
@@ -720,10 +733,12 @@ def catch_up(
     page.reload()
     tab(page, "queue")
     page.wait_for_selector(f'.m-sync-line[data-open="{count}"]')
+    page.evaluate(PHASES)
     started = time.perf_counter()
     context.set_offline(False)
     wait_synced(page, timeout=1_800_000)
     browser_s = time.perf_counter() - started
+    phases = page.evaluate("window.__phases")
     states = page.locator("[data-op-state]").evaluate_all("els => els.map((e) => e.dataset.opState)")
     context.close()
     ids = [op["id"] for op in ops]
@@ -742,6 +757,7 @@ def catch_up(
     started = time.perf_counter()
     for data in peer_photos:
         client.upload(data, chunk)
+    uploaded = time.perf_counter()
     answers = [a for i in range(0, count, BATCH) for a in client.sync(peer_ops[i : i + BATCH])]
     peer_s = time.perf_counter() - started
     client.close()
@@ -756,9 +772,20 @@ def catch_up(
         "photo_bytes_each": round(statistics.mean(len(p) for p in photos)),
         "chunk_bytes": chunk,
         "browser_wall_s": round(browser_s, 2),
+        # From the page's own clock: the network back until the first chunk is up, the photos,
+        # the batches (each phase from when the queue's line first shows it).
+        "browser_phases_s": {
+            "until_first_chunk": round((phases["photos"] - phases["start"]) / 1000, 2),
+            "photos": round((phases["ops"] - phases["photos"]) / 1000, 2),
+            "operations": round((phases["done"] - phases["ops"]) / 1000, 2),
+        },
         "server_holds": held,
         "all_held": held["records"] == count and held["photos"] == photo_count,
         "peer_python_client_s": round(peer_s, 2),
+        "peer_phases_s": {
+            "photos": round(uploaded - started, 2),
+            "operations": round(started + peer_s - uploaded, 2),
+        },
         "peer_server_holds": peer_held,
         "ours_vs_peer": _ratio(browser_s, peer_s),
     }

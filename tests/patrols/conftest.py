@@ -3,15 +3,13 @@ to make tasks directly (the API's own creation is tested in test_tasks.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
 from grid.models import EventCategory
-from patrols.models import AreaKind, ChecklistTemplate, PatrolTask
+from patrols.models import ChecklistTemplate
+from tests.builders import patrol_task
 
 ITEMS = [
     {"key": "extinguisher", "label": "灭火器有效", "type": "yes_no", "required": True},
@@ -53,23 +51,6 @@ def colleague(city):
 @pytest.fixture
 def make_task(city, template):
     def make(**fields):
-        now = timezone.now()
-        values = {
-            "title": "第1网格消防巡查",
-            "worker": city.users[Role.GRID_WORKER],
-            "template": template,
-            "area_kind": AreaKind.CELL,
-            "grid_cell": city.cells[0],
-            "due_from": now - timedelta(hours=1),
-            "due_until": now + timedelta(days=1),
-            "created_by": city.users[Role.GRID_STAFF],
-            **fields,
-        }
-        places = values.pop("places", [])
-        task = PatrolTask(**values)
-        task.locate(places)
-        task.save()
-        task.places.set(places)
-        return task
+        return patrol_task(city, template, **fields)
 
     return make

@@ -17,9 +17,9 @@ from accounts.models import User
 from accounts.roles import Role
 from grid.models import EventSource, GridEvent
 from layers.models import PatrolTrack
-from patrols.models import AreaKind, ChecklistTemplate, PatrolRun, PatrolTask, TaskState
+from patrols.models import ChecklistTemplate, PatrolRun, PatrolTask, TaskState
 from sync.models import Operation
-from tests.builders import X0, Y0
+from tests.builders import X0, Y0, patrol_task
 from tests.patrols.conftest import GOOD, ITEMS
 
 from .conftest import jpeg, op, put_chunk, send
@@ -37,20 +37,7 @@ def _task(city, worker) -> PatrolTask:
     template = ChecklistTemplate.objects.get_or_create(
         key="fire", defaults={"name": "消防安全检查", "items": ITEMS}
     )[0]
-    now = timezone.now()
-    task = PatrolTask(
-        title="第1网格消防巡查",
-        worker=worker,
-        template=template,
-        area_kind=AreaKind.CELL,
-        grid_cell=city.cells[0],
-        due_from=now - timedelta(days=365),
-        due_until=now + timedelta(days=1),
-        created_by=city.users[Role.GRID_STAFF],
-    )
-    task.locate([])
-    task.save()
-    return task
+    return patrol_task(city, template, worker=worker, due_from=timezone.now() - timedelta(days=365))
 
 
 @pytest.fixture

@@ -8,25 +8,27 @@ and an operation the server refuses shown with its reason. Screenshots: test-art
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.utils import timezone
 
+from accounts import tokens
+from accounts.models import AuthToken, TokenKind
 from accounts.roles import Role
 from grid import workflow
 from grid.models import EventCategory, GridEvent
 from grid.opening import open_event
 from layers.models import EventStatus, FieldPoint, FieldPointCategory
-from patrols.models import AreaKind, ChecklistTemplate, PatrolRun, PatrolTask
+from patrols.models import ChecklistTemplate, PatrolRun
 from sync.models import Operation, PhotoUpload
-from tests.builders import PASSWORD, build_city
+from tests.builders import PASSWORD, build_city, patrol_task
 
 from .conftest import ARTIFACTS, not_blank
 from .phone import op_states, phone_context, photo, ready_offline, sign_in, tab, tag_point, wait_synced, walk
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 ITEMS = [
     {"key": "extinguisher", "label": "灭火器有效", "type": "yes_no", "required": True},
@@ -51,19 +53,7 @@ def setup(city):
     )
     template = ChecklistTemplate.objects.create(key="fire", name="消防安全检查", items=ITEMS)
     worker = city.users[Role.GRID_WORKER]
-    now = timezone.now()
-    task = PatrolTask(
-        title="第1网格消防巡查",
-        worker=worker,
-        template=template,
-        area_kind=AreaKind.CELL,
-        grid_cell=city.cells[0],
-        due_from=now - timedelta(hours=1),
-        due_until=now + timedelta(days=1),
-        created_by=city.users[Role.GRID_STAFF],
-    )
-    task.locate([])
-    task.save()
+    task = patrol_task(city, template)
     return {"worker": worker, "task": task, "category": category}
 
 
@@ -312,3 +302,42 @@ def shot(page, name: str):
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def test_a_revoked_phone_signs_in_again_and_keeps_its_queue(browser, live_server, city, setup):
+    worker = setup["worker"]
+    context, page, errors = open_phone(browser, live_server, city, worker)
+    page.wait_for_selector(".m-home [data-tiles]", timeout=60000)
+    token = AuthToken.objects.get(user=worker, kind=TokenKind.DEVICE, revoked_at__isnull=True)
+    assert token.digest != token.prefix and len(token.digest) == 64  # kept hashed
+    context.set_offline(True)
+    tag_point(page, "hazard", "撤销前", photo(3), accuracy=8)
+    # The administrator revokes the lost phone's token meanwhile.
+    tokens.revoke(token)
+    context.set_offline(False)
+    page.wait_for_selector(".m-login [role=alert]", timeout=60000)
+    assert FieldPoint.objects.filter(reporter=worker).count() == 0
+    shot(page, "m-signed-out")
+    page.fill("#login-username", worker.username)
+    page.fill("#login-password", PASSWORD)
+    page.click(".m-login button.primary")
+    wait_synced(page)
+    assert FieldPoint.objects.filter(reporter=worker, note="撤销前").count() == 1
+    assert not errors, errors
+    context.close()
+
+
+def test_the_app_in_english(browser, live_server, city, setup):
+    lon, lat = start_point(city)
+    context = phone_context(browser, lon=lon, lat=lat, lang="en-GB")
+    page = context.new_page()
+    sign_in(page, live_server.url, setup["worker"].username, PASSWORD, lang="en")
+    labels = page.locator(".m-tabs [data-tab]").all_inner_texts()
+    assert labels[:5] == ["Home", "Tag", "Patrol", "Events", "Sync"]
+    page.wait_for_selector(".m-home [data-tiles]", timeout=60000)
+    # The words are English; the data (the cell's and the task's names) stays as it was entered.
+    titles = page.locator(".m-home h2").all_inner_texts()[1:]
+    assert titles == ["Around me", "My patrol tasks", "My events", "My messages"], titles
+    assert not HAN.search(page.inner_text(".m-head .net") + page.inner_text(".m-around"))
+    shot(page, "m-home-en")
+    context.close()

@@ -11,6 +11,15 @@ export class ApiError extends Error {
   }
 }
 
+/** A body as JSON; null when it is empty or not JSON (a proxy's HTML error page). */
+export function parseJson(text) {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
 function cookie(name) {
   const hit = document.cookie.split('; ').find((c) => c.startsWith(name + '='));
   return hit ? decodeURIComponent(hit.slice(name.length + 1)) : '';
@@ -36,13 +45,7 @@ export function makeApi({ lang = 'zh', token = null } = {}) {
       credentials: 'same-origin',
       signal,
     });
-    const text = await res.text();
-    let data;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null;
-    }
+    const data = parseJson(await res.text());
     if (!res.ok) throw new ApiError(res.status, data);
     return data;
   }

@@ -176,8 +176,11 @@ function App({ config: c }) {
     return html`<${LoginView} c=${c} client=${client.current} notice=${signedOut ? c.text.signedOut : null}
       onSignedIn=${async (s) => {
         await setMeta('session', s);
+        // The watermark names the worker signed in before: start clean (the shell is kept).
+        if (watermarked.current) return window.location.reload();
         setSignedOut(false);
         setSession(s);
+        return null;
       }} />`;
   }
 
@@ -198,7 +201,7 @@ function App({ config: c }) {
           // Offline: the token expires on its own, or the administrator revokes it.
         }
         await deleteMeta('session');
-        setSession(null);
+        window.location.reload();
       }} />`,
   };
   const other = c.lang === 'en' ? 'zh' : 'en';

@@ -11,7 +11,7 @@
 // is sent again, and the server, which keeps each operation by its id, answers the ones it applied
 // with the stored result instead of applying them twice.
 import { ApiError } from '../common/api.js';
-import { fill } from '../staff/kit.js';
+import { fetchOrSay, readAnswer } from '../staff/kit.js';
 
 import { upload } from './photos.js';
 import { allOps, allPhotos, enqueue, putOp, putPhoto, setMeta } from './store.js';
@@ -33,25 +33,10 @@ export function makeClient(config, getToken, onSignedOut) {
       h['Content-Type'] = 'application/json';
       body = JSON.stringify(json);
     }
-    let res;
-    try {
-      res = await fetch(url, { method, headers: h, body, credentials: 'omit', signal, cache: 'no-store' });
-    } catch (err) {
-      if (err.name === 'AbortError') throw err;
-      throw new ApiError(0, { error: { code: 'network', message: text.networkError } });
-    }
-    const raw = await res.text();
-    let data;
-    try {
-      data = raw ? JSON.parse(raw) : null;
-    } catch {
-      data = null;
-    }
-    if (res.status === 401 && onSignedOut) onSignedOut();
-    if (!res.ok && !allow.includes(res.status)) {
-      const shaped = data && data.error ? data : { error: { code: 'http', message: fill(text.httpError, { status: res.status }) } };
-      throw new ApiError(res.status, shaped);
-    }
+    const res = await fetchOrSay(url, { method, headers: h, body, credentials: 'omit', signal, cache: 'no-store' }, text);
+    // A refused token (expired, revoked): sign in again; the queue stays on the phone.
+    if (res.status === 401 && token && onSignedOut) onSignedOut();
+    const data = await readAnswer(res, text, allow);
     return { status: res.status, data, headers: res.headers };
   }
   return {

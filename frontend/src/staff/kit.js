@@ -9,7 +9,7 @@ import { h, render } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 
-import { ApiError, withParams } from '../common/api.js';
+import { ApiError, parseJson, withParams } from '../common/api.js';
 import { readWatermarkConfig, startWatermark } from '../common/watermark.js';
 
 export const html = htm.bind(h);
@@ -82,28 +82,11 @@ export function makeStaffApi(config) {
       body = form; // the browser writes the multipart boundary
     }
     if (method !== 'GET') h['X-CSRFToken'] = config.csrfToken;
-    let res;
-    try {
-      res = await fetch(url, { method, headers: h, body, credentials: 'same-origin', signal });
-    } catch (err) {
-      if (err.name === 'AbortError') throw err;
-      throw new ApiError(0, { error: { code: 'network', message: text.networkError } });
-    }
+    const res = await fetchOrSay(url, { method, headers: h, body, credentials: 'same-origin', signal }, text);
     // A file comes back as it is; anything else (and every error) is JSON.
     const isFile = raw && res.ok && !(res.headers.get('Content-Type') || '').includes('json');
     if (isFile) return { blob: await res.blob(), status: res.status, filename: attachmentName(res) };
-    const answer = await res.text();
-    let data;
-    try {
-      data = answer ? JSON.parse(answer) : null;
-    } catch {
-      data = null;
-    }
-    if (!res.ok) {
-      const shaped = data && data.error ? data : { error: { code: 'http', message: fill(text.httpError, { status: res.status }) } };
-      throw new ApiError(res.status, shaped);
-    }
-    return { data, status: res.status };
+    return { data: await readAnswer(res, text), status: res.status };
   }
   const json = (promise) => promise.then((r) => r.data);
   return {
@@ -122,6 +105,27 @@ export function makeStaffApi(config) {
      * server answers with JSON instead, e.g. 202 and a job to wait for. */
     file: (url, params) => send('GET', withParams(url, params), { raw: true }),
   };
+}
+
+/** ``fetch``, with a dropped connection as an ``ApiError`` (status 0) saying what to do next. */
+export async function fetchOrSay(url, init, text) {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(0, { error: { code: 'network', message: text.networkError } });
+  }
+}
+
+/** The answer's JSON; an error answer (unless ``allow`` lists its status) as an ``ApiError``, with
+ * a message for one that carries none (a proxy's 413 page). */
+export async function readAnswer(res, text, allow = []) {
+  const data = parseJson(await res.text());
+  if (!res.ok && !allow.includes(res.status)) {
+    const shaped = data && data.error ? data : { error: { code: 'http', message: fill(text.httpError, { status: res.status }) } };
+    throw new ApiError(res.status, shaped);
+  }
+  return data;
 }
 
 function attachmentName(res) {
