@@ -67,7 +67,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, own_server, report, session_cookie, setup_django, sizes
+from common import ROOT, Wsgi, own_server, report, session_cookie, setup_django, sizes
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.phone import phone_context, ready_offline, sign_in, tab, wait_synced
@@ -562,6 +562,18 @@ def _insert_floor(batches: list[list[int]]) -> list[float]:
     return samples
 
 
+def _queries_per_op(token: str, points: list[tuple[float, float]]) -> float:
+    """The SQL statements one new operation costs (a batch run in this process, counted)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ops = [_field_point_op(lon, lat, n) for n, (lon, lat) in enumerate(points)]
+    body = json.dumps({"device_now": _now(), "operations": ops}).encode()
+    with CaptureQueriesContext(connection) as captured:
+        Wsgi()("POST", "/api/sync/", body=body, headers={"Authorization": f"Token {token}"})
+    return round(len(captured.captured_queries) / len(ops), 1)
+
+
 def throughput(url: str, seeded: dict[str, Any], batches: int) -> dict[str, Any]:
     from tests.builders import PASSWORD
 
@@ -588,6 +600,7 @@ def throughput(url: str, seeded: dict[str, Any], batches: int) -> dict[str, Any]
         if [a["result"]["id"] for a in answers] != ids:
             raise RuntimeError("a replay was not answered with the stored results")
     floor = _insert_floor(pks)
+    queries = _queries_per_op(client.token, _points(10, seeded["cell"], seed=5))
     # The peer: the same kind of point through the layer API, one request each.
     peer_points = _points(2 * BATCH, seeded["cell"], seed=2)
     started = time.perf_counter()
@@ -625,6 +638,7 @@ def throughput(url: str, seeded: dict[str, Any], batches: int) -> dict[str, Any]
         "replay_ops_per_s": rates(again),
         "replay_median_ops_per_s": replay,
         "replay_vs_first": _ratio(ours, replay),
+        "sql_queries_per_operation": queries,
         "floor_bare_insert_ops_per_s": bare,
         "ours_vs_floor": _ratio(bare, ours),
         "peer_layer_api_one_by_one_ops_per_s": round(peer, 1),
@@ -806,19 +820,8 @@ def _drop_cache_keys() -> None:
     client.delete(f"geoportal-{DB_NAME}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs-load", type=int, default=5, help="first loads on slow 3G")
-    parser.add_argument("--runs-offline", type=int, default=7, help="reloads offline (and online)")
-    parser.add_argument("--batches", type=int, default=20, help="sync batches of 100 (at least 10)")
-    parser.add_argument("--catch-up-ops", type=int, default=500)
-    parser.add_argument("--catch-up-photos", type=int, default=50)
-    parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
-    parser.add_argument("--out", help="also write the JSON here")
-    args = parser.parse_args()
-    wanted = set(args.only or PARTS)
-
-    media = Path(tempfile.mkdtemp(prefix="bench-mobile-media-"))
+def run(args: argparse.Namespace, wanted: set[str], media: Path) -> dict[str, Any]:
+    """The parts asked for, against a bench database created here and dropped at the end."""
     os.environ.update(_bench_env(media))
     # Playwright's sync API keeps an event loop in this thread; the ORM calls between its steps
     # are plain blocking ones all the same.
@@ -827,7 +830,7 @@ def main() -> None:
         # No `make run` key: one for this run, shared with the gunicorn (sessions are signed by it).
         os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     setup_django()
-    from django.db import connection
+    from django.db import connection, connections
     from django.test.utils import setup_databases, teardown_databases
     from playwright.sync_api import sync_playwright
 
@@ -863,8 +866,6 @@ def main() -> None:
             browser.close()
         result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
-        from django.db import connections
-
         # A gunicorn worker killed mid-request may leave its session behind for a moment; the
         # database is this run's alone.
         with connection.cursor() as cursor:
@@ -875,6 +876,25 @@ def main() -> None:
         connections.close_all()
         teardown_databases(old, verbosity=0)
         _drop_cache_keys()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs-load", type=int, default=5, help="first loads on slow 3G")
+    parser.add_argument("--runs-offline", type=int, default=7, help="reloads offline (and online)")
+    parser.add_argument("--batches", type=int, default=20, help="sync batches of 100 (at least 10)")
+    parser.add_argument("--catch-up-ops", type=int, default=500)
+    parser.add_argument("--catch-up-photos", type=int, default=50)
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
+    parser.add_argument("--out", help="also write the JSON here")
+    args = parser.parse_args()
+    wanted = set(args.only or PARTS)
+
+    media = Path(tempfile.mkdtemp(prefix="bench-mobile-media-"))
+    try:
+        result = run(args, wanted, media)
+    finally:
         shutil.rmtree(media, ignore_errors=True)
     report("mobile", result)
     if args.out:

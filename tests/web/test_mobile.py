@@ -12,6 +12,8 @@ import re
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.files.storage import default_storage
+from PIL import Image
 
 from accounts import tokens
 from accounts.models import AuthToken, TokenKind
@@ -218,6 +220,9 @@ def test_replays_and_cut_connections_neither_duplicate_nor_lose(browser, live_se
     # Resumed where the server's copy ended, not from byte 0 again.
     assert starts == sorted(starts) and starts.count(0) == 1, starts
     assert big.received == big.total
+    # Downscaled on the phone to MOBILE_PHOTO_MAX_PX on its long side, as a JPEG.
+    with default_storage.open(big.path) as stored, Image.open(stored) as image:
+        assert image.format == "JPEG" and max(image.size) == settings.MOBILE_PHOTO_MAX_PX
 
     # The whole queue sent again, three times: nothing new on the server.
     for _ in range(3):

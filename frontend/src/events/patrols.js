@@ -9,7 +9,7 @@ const percent = (x) => (x == null ? '' : `${Math.round(Number(x) * 100)}%`);
 // A run's track, red below half of its places covered, amber below all, green when all.
 const coverageColour = (x) => (x == null ? '#829ab1' : x < 0.5 ? '#c62828' : x < 1 ? '#d48806' : '#2f9e44');
 
-/** The runs with a track, as map features (a run's ``track_geometry`` is a GeoJSON LineString). */
+/** The runs with a track, as map features (a run's ``track_geometry`` is a GeoJSON MultiLineString: one part per stretch walked, the gaps left out). */
 function trackFeatures(answer) {
   return answer.results
     .filter((r) => r.track_geometry)
