@@ -12,6 +12,9 @@ late one. Writers therefore record at the end of their work, just before it comm
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection, transaction
@@ -28,11 +31,6 @@ from . import chain
 from .models import AuditAction, Channel, Entry, Outcome
 
 _COLUMNS = ", ".join(chain.COVERED) + ", prev_mac, mac"
-_APPEND = (
-    f"WITH e AS (INSERT INTO audit_entry ({_COLUMNS}) "  # noqa: S608 - fixed column names
-    f"VALUES ({', '.join(['%s'] * (len(chain.COVERED) + 2))}) RETURNING id) "
-    "UPDATE audit_chainhead SET seq = %s, mac = %s WHERE id = 1 RETURNING (SELECT id FROM e)"
-)
 
 
 def _channel(request: HttpRequest | None) -> str:
@@ -98,19 +96,60 @@ def record(
         "request_id": request_id(request) if request is not None else (actor.request_id if actor else ""),
         "detail": {**({"via": actor.via} if actor and request is None else {}), **(detail or {})},
     }
+    pending = _BATCH.get()
+    if pending is not None:
+        pending.append(values)
+        return Entry(**values)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        (entry_id,) = _append(cursor, [values])
+    return Entry(id=entry_id, **values)
+
+
+def _append(cursor: Any, entries: list[dict[str, Any]]) -> list[int]:
+    """Chains ``entries`` after the head, in order, under the head's row lock: one INSERT for them
+    all and one update of the head. Sets each entry's ``seq``, ``prev_mac`` and ``mac``."""
+    cursor.execute("SELECT seq, mac FROM audit_chainhead WHERE id = 1 FOR UPDATE")
+    head = cursor.fetchone()
+    if head is None:  # a flushed database (tests): the chain starts again
+        cursor.execute("INSERT INTO audit_chainhead (id, seq, mac) VALUES (1, 0, '') ON CONFLICT DO NOTHING")
         cursor.execute("SELECT seq, mac FROM audit_chainhead WHERE id = 1 FOR UPDATE")
         head = cursor.fetchone()
-        if head is None:  # a flushed database (tests): the chain starts again
-            cursor.execute(
-                "INSERT INTO audit_chainhead (id, seq, mac) VALUES (1, 0, '') ON CONFLICT DO NOTHING"
-            )
-            cursor.execute("SELECT seq, mac FROM audit_chainhead WHERE id = 1 FOR UPDATE")
-            head = cursor.fetchone()
-        values["seq"] = head[0] + 1
-        mac = chain.compute(values, head[1])
+    seq, mac = head
+    rows: list[Any] = []
+    for values in entries:
+        seq += 1
+        values["seq"], values["prev_mac"] = seq, mac
+        mac = values["mac"] = chain.compute(values, values["prev_mac"])
         params = [values[name] for name in chain.COVERED]
         params[chain.COVERED.index("detail")] = Jsonb(values["detail"])
-        cursor.execute(_APPEND, [*params, head[1], mac, values["seq"], mac])
-        (entry_id,) = cursor.fetchone()
-    return Entry(id=entry_id, prev_mac=head[1], mac=mac, **values)
+        rows.extend([*params, values["prev_mac"], mac])
+    width = len(chain.COVERED) + 2
+    placeholders = ", ".join(f"({', '.join(['%s'] * width)})" for _entry in entries)
+    cursor.execute(
+        f"WITH e AS (INSERT INTO audit_entry ({_COLUMNS}) VALUES {placeholders} RETURNING id), "  # noqa: S608
+        "h AS (UPDATE audit_chainhead SET seq = %s, mac = %s WHERE id = 1) SELECT id FROM e ORDER BY id",
+        [*rows, seq, mac],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+_BATCH: ContextVar[list[dict[str, Any]] | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """The entries recorded inside join the chain together when the block ends (one lock, one
+    INSERT), for a writer of many records at once (the phone's sync); inside the caller's
+    transaction, as one ``record`` would be. An exception drops them with the writes they describe."""
+    if _BATCH.get() is not None:  # already batching: the outer block appends
+        yield
+        return
+    pending: list[dict[str, Any]] = []
+    token = _BATCH.set(pending)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+    if pending:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            _append(cursor, pending)

@@ -40,7 +40,7 @@ from policy.resources import SYNC
 from . import operations  # noqa: F401 - registers the handlers
 from .models import OperationState, PhotoUpload
 from .photos import progress, receive
-from .registry import Op, apply
+from .registry import Op, apply_all
 
 MAX_BATCH = 100
 # A phone clock this close to the server's is taken as right: the difference is the batch's time on
@@ -89,7 +89,8 @@ def clock_offset(device_now: Any) -> timedelta | None:
     return timedelta(0) if abs(offset) < CLOCK_TOLERANCE else offset
 
 
-def _one(request: Request, raw: Any, offset: timedelta | None) -> dict[str, Any]:
+def _read(request: Request, raw: Any, offset: timedelta | None) -> tuple[Op, dict[str, Any]] | dict[str, Any]:
+    """The operation to run with its raw body, or the answer refusing one too malformed to run."""
     if not isinstance(raw, dict):
         return _refused(None, "operation", _("Each operation is an object with id, type and data."))
     ident = raw.get("id")
@@ -110,18 +111,10 @@ def _one(request: Request, raw: Any, offset: timedelta | None) -> dict[str, Any]
     data = raw.get("data") if raw.get("data") is not None else {}
     if not isinstance(data, dict):
         return _refused(ident, "data", _("data is an object of the operation's fields."))
-    return apply(
-        Op(
-            id=op_id,
-            type=raw["type"],
-            at=at,
-            base_version=base,
-            data=data,
-            request=request,
-            clock_offset=offset,
-        ),
-        raw,
+    op = Op(
+        id=op_id, type=raw["type"], at=at, base_version=base, data=data, request=request, clock_offset=offset
     )
+    return op, raw
 
 
 OperationIn = inline_serializer(
@@ -174,7 +167,12 @@ class SyncView(APIView):
                 field="operations",
             )
         offset = clock_offset(request.data.get("device_now"))
-        return Response({"operations": [_one(request, raw, offset) for raw in batch]})
+        read = [_read(request, raw, offset) for raw in batch]
+        runnable = [item for item in read if isinstance(item, tuple)]
+        answered = iter(apply_all(runnable))
+        return Response(
+            {"operations": [next(answered) if isinstance(item, tuple) else item for item in read]}
+        )
 
 
 SHA256 = OpenApiParameter("sha256", str, OpenApiParameter.PATH, description="The photo's SHA-256, in hex.")

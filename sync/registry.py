@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 
+from audit.writer import batched
 from core.refusals import Forbidden, Incomplete, NotAllowed
 
 from .models import Operation, OperationState
@@ -82,6 +83,9 @@ class PhotoMissing(Exception):
 
 Handler = Callable[[Op], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+# A result per operation, or None for one the one-by-one handler must take.
+ManyHandler = Callable[[list[Op]], list[dict[str, Any] | None]]
+MANY: dict[str, ManyHandler] = {}
 
 
 def handles(name: str) -> Callable[[Handler], Handler]:
@@ -89,6 +93,20 @@ def handles(name: str) -> Callable[[Handler], Handler]:
 
     def register(handler: Handler) -> Handler:
         HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+def handles_many(name: str) -> Callable[[ManyHandler], ManyHandler]:
+    """Register the bulk variant of type ``name`` (which also has its one-by-one handler): it
+    writes together what it can of a run of such operations, as set-based writes, and answers None
+    for every operation it leaves (anything to refuse or to wait for), which the one-by-one handler
+    then takes, so every refusal is said in one place. A phone coming back online sends hundreds of
+    points in a row; one by one, each costs a transaction, a serializer and some twenty queries."""
+
+    def register(handler: ManyHandler) -> ManyHandler:
+        MANY[name] = handler
         return handler
 
     return register
@@ -158,6 +176,29 @@ def _run(op: Op) -> tuple[str, dict[str, Any]]:
         }
 
 
+def _kept(op: Op, digest: str, state: str, result: dict[str, Any]) -> Operation:
+    """The operation's row, unsaved: what a replay is answered from."""
+    return Operation(
+        uuid=op.id,
+        user=op.user,
+        type=op.type[:40],
+        body_hash=digest,
+        state=state,
+        result=result,
+        device_time=op.at,
+        server_time=timezone.now(),
+        clock_offset_s=None if op.clock_offset is None else op.clock_offset.total_seconds(),
+    )
+
+
+def _answer(op: Op, digest: str, stored: Operation) -> dict[str, Any]:
+    if stored.body_hash != digest or stored.user_id != op.user.pk:
+        message = _("This operation id was used for a different operation: give each operation a new UUID.")
+        answer = _rejected(409, "uuid_reused", message, {"id": [message]})
+        return {"id": str(op.id), "state": OperationState.REJECTED, **answer}
+    return {"id": str(op.id), "state": stored.state, **stored.result}
+
+
 def apply(op: Op, raw: dict[str, Any]) -> dict[str, Any]:
     """The operation's answer: the stored one for a replay, else the outcome of running it now."""
     digest = body_hash(raw)
@@ -169,24 +210,66 @@ def apply(op: Op, raw: dict[str, Any]) -> dict[str, Any]:
                 state, result = _run(op)
                 if state == OperationState.WAITING:
                     return {"id": str(op.id), "state": state, **result}
-                stored = Operation.objects.create(
-                    uuid=op.id,
-                    user=op.user,
-                    type=op.type[:40],
-                    body_hash=digest,
-                    state=state,
-                    result=result,
-                    device_time=op.at,
-                    server_time=timezone.now(),
-                    clock_offset_s=None if op.clock_offset is None else op.clock_offset.total_seconds(),
-                )
+                stored = _kept(op, digest, state, result)
+                stored.save()
         except IntegrityError:
             # Sent twice at the same moment: the one kept first is the answer.
             stored = Operation.objects.filter(uuid=op.id).first()
             if stored is None:
                 raise
-    if stored.body_hash != digest or stored.user_id != op.user.pk:
-        message = _("This operation id was used for a different operation: give each operation a new UUID.")
-        answer = _rejected(409, "uuid_reused", message, {"id": [message]})
-        return {"id": str(op.id), "state": OperationState.REJECTED, **answer}
-    return {"id": str(op.id), "state": stored.state, **stored.result}
+    return _answer(op, digest, stored)
+
+
+def _apply_run(run: list[tuple[Op, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Answers for consecutive operations of one type with a bulk variant: replays from their rows
+    (one query), the new ones through the bulk variant in one transaction with their rows and their
+    audit entries, and what it leaves one by one. Should the bulk write fail (the same operation
+    sent twice at once), every new one goes one by one, which sorts that out."""
+    digests = [body_hash(raw) for _op, raw in run]
+    stored = {row.uuid: row for row in Operation.objects.filter(uuid__in=[op.id for op, _raw in run])}
+    fresh: list[int] = []
+    seen: set[uuidlib.UUID] = set()
+    for n, (op, _raw) in enumerate(run):
+        # An id twice in the run: the second is a replay of the first, answered one by one.
+        if op.id not in stored and op.id not in seen:
+            fresh.append(n)
+        seen.add(op.id)
+    done: dict[int, dict[str, Any]] = {}
+    if fresh:
+        try:
+            with transaction.atomic(), batched():
+                outcome = MANY[run[0][0].type]([run[n][0] for n in fresh])
+                applied = {n: result for n, result in zip(fresh, outcome, strict=True) if result is not None}
+                rows = [
+                    _kept(run[n][0], digests[n], OperationState.APPLIED, {"result": result})
+                    for n, result in applied.items()
+                ]
+                Operation.objects.bulk_create(rows)
+            done = {n: {"result": result} for n, result in applied.items()}
+        except IntegrityError:
+            done = {}
+    answers = []
+    for n, (op, raw) in enumerate(run):
+        if n in done:
+            answers.append({"id": str(op.id), "state": OperationState.APPLIED, **done[n]})
+        elif op.id in stored:
+            answers.append(_answer(op, digests[n], stored[op.id]))
+        else:
+            answers.append(apply(op, raw))
+    return answers
+
+
+def apply_all(batch: list[tuple[Op, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The answers to a batch, in its order: each run of consecutive operations of a type with a
+    bulk variant together (``_apply_run``), every other operation by ``apply``. Runs keep the
+    batch's order between types (a patrol's start before the points tagged on it)."""
+    answers: list[dict[str, Any]] = []
+    n = 0
+    while n < len(batch):
+        kind = batch[n][0].type
+        end = n + 1
+        while kind in MANY and end < len(batch) and batch[end][0].type == kind:
+            end += 1
+        answers.extend(_apply_run(batch[n:end]) if kind in MANY else [apply(*batch[n])])
+        n = end
+    return answers

@@ -23,8 +23,9 @@ export async function sha256(blob) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** The server's name for a photo, which operations carry (sync.photos stores JPEGs so). */
-export const photoPath = (sha) => `photos/${sha}.jpg`;
+/** The server's name for a photo, which operations carry: sync.photos names it by its content's
+ * type (a browser that cannot write JPEG hands back a PNG). */
+export const photoPath = (sha, type) => `photos/${sha}.${type === 'image/png' ? 'png' : 'jpg'}`;
 
 /**
  * Takes one picked photo: downscales it, keeps it with the position of the moment it was taken
@@ -35,24 +36,20 @@ export async function keepPhoto(file, { maxPx, position }) {
   const sha = await sha256(blob);
   const existing = await getPhoto(sha);
   if (!existing) {
-    await putPhoto({ sha, blob, size: blob.size, received: 0, done: false, position, at: new Date().toISOString() });
+    await putPhoto({ sha, blob, size: blob.size, done: false, position, at: new Date().toISOString() });
   }
-  return { sha, path: photoPath(sha), position, size: blob.size };
+  return { sha, path: photoPath(sha, blob.type), position, size: blob.size };
 }
 
 /**
  * Uploads one photo from where the server's copy ends. ``send(method, url, options)`` is the
  * app's HTTP client (token, language); ``onProgress(received, total)`` reports each chunk.
- * Resolves to the photo record, ``done`` once complete; throws on a network error, keeping the
- * offset reached.
+ * Resolves to the photo record, ``done`` once complete; throws on a network error (the server
+ * keeps what it received, and the next try asks it where to go on).
  */
 export async function upload(photo, { url, chunkBytes, send, onProgress }) {
-  let received = photo.received || 0;
-  if (!photo.done) {
-    const head = await send('GET', url);
-    received = head.data ? head.data.received : 0;
-    if (head.data && head.data.complete) received = photo.size;
-  }
+  const head = await send('GET', url);
+  let received = head.data.complete ? photo.size : head.data.received;
   while (received < photo.size) {
     const end = Math.min(received + chunkBytes, photo.size);
     const chunk = photo.blob.slice(received, end);
@@ -62,9 +59,9 @@ export async function upload(photo, { url, chunkBytes, send, onProgress }) {
       allow: [409],
     });
     // A 409 names where the server's copy ends (a chunk lost or sent twice): go on from there.
+    // The offset is not written back to the phone: the server's answer to the GET above is where
+    // an interrupted upload resumes (and rewriting the kept photo for each chunk costs more).
     received = answer.status === 409 ? Number(answer.headers.get('Upload-Offset') || 0) : answer.data.received;
-    photo.received = received;
-    await putPhoto(photo);
     if (onProgress) onProgress(received, photo.size);
   }
   photo.done = true;

@@ -42,7 +42,7 @@ export function QueueView({ c, ops, online, sync, lastSync, persisted, onSync, o
   const [photosLeft, setPhotosLeft] = useState(0);
   useEffect(() => {
     allPhotos().then((all) => setPhotosLeft(all.filter((p) => !p.done && !p.error).length));
-  }, [ops, sync]);
+  }, [ops, sync.phase]);
   const newest = [...ops].reverse();
   const open = ops.filter((op) => !DONE.has(op.state)).length;
   const resolve = async (op, choice) => {

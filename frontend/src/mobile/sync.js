@@ -17,6 +17,7 @@ import { upload } from './photos.js';
 import { allOps, allPhotos, enqueue, putOp, putPhoto, setMeta } from './store.js';
 
 const OPEN = new Set(['pending', 'waiting']);
+const PROGRESS_MS = 300;
 
 /**
  * The phone's HTTP client: the device token, the page's language, JSON out, and the platform's
@@ -62,7 +63,16 @@ export async function openOps(user) {
  * happening (for the progress line). Resolves to the number of operations answered; throws the
  * ApiError of a failed request (the page shows it; the next round tries again).
  */
-export async function syncOnce({ config, client, user, report = () => {} }) {
+export async function syncOnce({ config, client, user, report: tell = () => {} }) {
+  // Progress at most a few times a second: each report redraws the queue.
+  let last = 0;
+  const report = (what) => {
+    const now = Date.now();
+    if (what.phase !== 'photos' || now - last > PROGRESS_MS) {
+      last = now;
+      tell(what);
+    }
+  };
   const needed = new Set((await openOps(user)).flatMap((op) => op.photos || []).map(shaOf));
   const photos = (await allPhotos()).filter((p) => !p.done && !p.error && needed.has(p.sha));
   const total = photos.reduce((sum, p) => sum + p.size, 0);

@@ -70,7 +70,12 @@ export function Section({ title, children, className = '' }) {
   return html`<section class=${`m-card ${className}`}><h2>${title}</h2>${children}</section>`;
 }
 
+const formats = {};
+
+/** A time as the lists show it (month, day, hour, minute); one formatter per language, as making
+ * one costs more than formatting with it and a queue shows hundreds. */
 export function timeOf(iso, lang) {
   if (!iso) return '';
-  return new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  formats[lang] ||= new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return formats[lang].format(new Date(iso));
 }
