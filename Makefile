@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-mobile bench-frontend clean
+.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -62,7 +62,7 @@ bench-mobile: bench-deps  ## the phone app: first load on slow 3G, cached start 
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)
 
-bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
+bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data

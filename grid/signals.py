@@ -29,11 +29,20 @@ from .opening import from_field_point, open_event
 FINDING_NAMESPACE = uuid.UUID("6b1f9a52-3c1e-4f4e-9d55-9b0a7c2e1f15")
 
 
+def _opened_by(point: FieldPoint) -> EventCategory | None:
+    """The active event category the point's category opens, asked once per category object: the
+    points a phone sends in one run share theirs (``sync.operations.field_points``)."""
+    kind = point.category
+    if not hasattr(kind, "_opens_event"):
+        kind._opens_event = EventCategory.objects.filter(opens_from=kind, active=True).first()  # type: ignore[attr-defined]
+    return kind._opens_event  # type: ignore[attr-defined]
+
+
 @receiver(post_save, sender=FieldPoint, dispatch_uid="grid-open-from-field-point")
 def open_from_field_point(sender: type, instance: FieldPoint, created: bool, **kwargs: Any) -> None:
     if not created or instance.reporter_id is None:
         return
-    category = EventCategory.objects.filter(opens_from_id=instance.category_id, active=True).first()
+    category = _opened_by(instance)
     if category is not None:
         from_field_point(instance, category)
 

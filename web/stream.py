@@ -12,6 +12,7 @@ import of last month's waypoints is history, not news for the wall.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.utils import timezone
@@ -33,11 +34,23 @@ def _chain(code: str) -> list[str]:
     return list(dict.fromkeys([code[:6] + "000000", code[:9] + "000", code])) if code else []
 
 
+# The names just looked up, for a moment: the points of one commit (a phone's run of a hundred)
+# are published one after another, mostly from the same villages.
+_RECENT: dict[str, Any] = {"at": 0.0, "names": {}}
+RECENT_SECONDS = 1.0
+
+
 def _division_names(codes: list[str]) -> dict[str, list[str]]:
     """Place names (county, town, village) for each division code, in one query."""
-    wanted = {c for code in codes for c in _chain(code)}
-    names = dict(Division.objects.filter(code__in=wanted).values_list("code", "name")) if wanted else {}
-    return {code: [names[c] for c in _chain(code) if c in names] for code in codes}
+    now = time.monotonic()
+    if now - _RECENT["at"] > RECENT_SECONDS:
+        _RECENT.update(at=now, names={})
+    known: dict[str, str] = _RECENT["names"]
+    wanted = {c for code in codes for c in _chain(code)} - known.keys()
+    if wanted:
+        found = dict(Division.objects.filter(code__in=wanted).values_list("code", "name"))
+        known.update({code: found.get(code, "") for code in wanted})
+    return {code: [known[c] for c in _chain(code) if known.get(c)] for code in codes}
 
 
 def payload(point: FieldPoint, names: list[str] | None = None) -> dict[str, Any]:

@@ -135,7 +135,8 @@ def create_field_points(ops: list[Op]) -> list[dict[str, Any] | None]:
     created = FieldPoint.objects.bulk_create([record for _n, record in kept])
     FieldPoint.history.bulk_history_create(created, default_user=user)
     for record in created:
-        record.skip_history_when_saving = True  # its history row is written above, with the others
+        # Its history row is written above, with the others (django-simple-history reads this flag).
+        record.skip_history_when_saving = True  # type: ignore[attr-defined]
         post_save.send(
             sender=FieldPoint,
             instance=record,
