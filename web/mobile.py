@@ -31,7 +31,6 @@ from django.views.decorators.http import require_GET
 
 from grid.workflow import STEPS
 from layers.models import EventStatus
-from patrols.checklist import ItemType
 from patrols.models import TaskState
 from sync.api import MAX_BATCH
 from sync.models import OperationState
@@ -79,7 +78,6 @@ def _text() -> dict[str, str]:
         "radius": _("半径（米）"),
         "aroundNone": _("%(m)s 米内没有已下载的地点或打点。"),
         "metres": _("%(m)s 米"),
-        "mapLoading": _("地图加载中…"),
         "mapFailed": _("地图没有加载出来；离线时只能显示已缓存的网格。"),
         "tilesSaving": _("正在缓存网格地图：%(done)s / %(total)s"),
         "tilesSaved": _("网格地图已缓存 %(n)s 块，离线可用。"),
@@ -89,8 +87,6 @@ def _text() -> dict[str, str]:
         "noTasks": _("没有待办的巡查任务。"),
         "noEvents": _("没有待办的事件。"),
         "noMessages": _("没有新消息。"),
-        "refresh": _("刷新"),
-        "updatedAt": _("更新于 %(time)s"),
         "category": _("类别"),
         "note": _("说明"),
         "photos": _("照片"),
@@ -115,7 +111,6 @@ def _text() -> dict[str, str]:
         "no": _("否"),
         "finishNeedsTrack": _("轨迹至少要有两个定位点才能结束巡查。"),
         "patrolSaved": _("巡查已结束，将自动同步。"),
-        "otherPatrol": _("正在进行另一次巡查：请先结束它。"),
         "due": _("截止 %(time)s"),
         "reportEvent": _("上报事件"),
         "eventTitle": _("标题"),
@@ -136,7 +131,6 @@ def _text() -> dict[str, str]:
         "keepTheirs": _("采用服务器的"),
         "conflictHelp": _("服务器上的记录已被他人修改（现为第 %(version)s 版，冲突字段：%(fields)s）。"),
         "serverState": _("服务器上现为：%(state)s。"),
-        "discard": _("放弃"),
         "clearDone": _("清除已同步"),
         "persisted": _("已申请持久存储：浏览器不会自动清除离线数据。"),
         "notPersisted": _("浏览器没有批准持久存储：空间紧张时离线数据可能被清除，请尽快同步。"),
@@ -154,7 +148,6 @@ def _labels_for_phone() -> dict[str, Any]:
     return {
         "states": _labels(EventStatus),
         "taskStates": _labels(TaskState),
-        "itemTypes": _labels(ItemType),
         "steps": {name: steps[name] for name in PHONE_STEPS if name in STEPS},
         # The operation's state on the phone: the server's (sync.models.OperationState) and the
         # phone's own before and after it.

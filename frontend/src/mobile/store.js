@@ -111,10 +111,6 @@ export async function allPhotos() {
   return (await db()).getAll('photos');
 }
 
-export async function deletePhoto(sha) {
-  return (await db()).delete('photos', sha);
-}
-
 export async function addFix(run, fix) {
   return (await db()).add('fixes', { run, ...fix });
 }
