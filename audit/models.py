@@ -30,6 +30,9 @@ class AuditAction(models.TextChoices):
     READ_PERSONAL = "read_personal", _("查看个人信息")
     DENIED = "denied", _("拒绝访问")
     CONFIG = "config", _("配置变更")
+    # A changeset of a park's edits (editing.Changeset): approved into the live layer, or returned.
+    APPROVE = "approve", _("审核通过")
+    RETURN = "return", _("审核退回")
 
 
 class Outcome(models.TextChoices):

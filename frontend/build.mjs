@@ -27,6 +27,8 @@ const options = {
     // The dispatcher's desk (事件调度台) and an event's page.
     'web/events': join(root, 'frontend/src/events/main.js'),
     'web/events-event': join(root, 'frontend/src/events/event.js'),
+    // The park manager's editor (园区数据编辑) with Terra Draw.
+    'web/editor': join(root, 'frontend/src/editor/main.js'),
     // Loaded on demand by the workspace pages: MapLibre for the project page's map, ECharts
     // for the reports' charts (each page's own bundle stays small on a phone).
     'web/staff-map': join(root, 'frontend/src/workspace/maplibre.js'),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/audit/", include("audit.urls")),
     path("api/patrols/", include("patrols.urls")),
     path("api/sync/", include("sync.urls")),
+    path("api/editing/", include("editing.urls")),
     path("api/", include("projects.urls")),
     path("api/", include("inbox.urls")),
     path("api/", include("grid.urls")),

@@ -18,6 +18,13 @@ class JobKind(models.TextChoices):
     VECTOR = "vector", _("矢量数据")
 
 
+class ImportMode(models.TextChoices):
+    """How a vector import treats a feature whose key exists already (the ``mode`` option)."""
+
+    INSERT = "insert", _("仅新增")
+    UPSERT = "upsert", _("按键匹配更新")
+
+
 def upload_to(job: IngestJob, filename: str) -> str:
     # A folder per job; geoportal.media serves the file only to those who may see the job.
     return f"ingest/uploads/{job.token.hex}/{filename}"

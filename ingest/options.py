@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from layers.crs import CRSError, parse_crs
 
+from .models import ImportMode
 from .orthophoto import COMPRESSIONS
 
 
@@ -47,6 +48,22 @@ class VectorOptions(CommonOptions):
         ["UTF-8", "GBK", "GB18030", "BIG5", "CP936", "ISO-8859-1"],
         required=False,
         help_text="Text encoding of a Shapefile without a .cpg file (Chinese Shapefiles are often GBK).",
+    )
+    mode = serializers.ChoiceField(
+        list(ImportMode.values),
+        required=False,
+        help_text=(
+            "insert (default): every feature is a new record, and a key that exists already is an error. "
+            "upsert: features are matched to existing records by match_field; a match is updated, the "
+            "rest created, and records that did not change are left alone."
+        ),
+    )
+    match_field = serializers.CharField(
+        required=False,
+        help_text=(
+            "upsert: the field that matches a feature to an existing record (default: the layer's unique "
+            "key, e.g. code for parcels; buildings have none, so name one, e.g. name)."
+        ),
     )
 
 

@@ -21,14 +21,16 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.writer import record
+from editing import imports
+from editing.changesets import EDITOR_LINK, Held
 from jobs.errors import JobFailed
 from jobs.registry import Processor, register
 from jobs.runner import Context
 from layers.models import LayerFeature
 from layers.registry import LAYERS, LayerSpec
 
-from . import gps, orthophoto, panorama, vector, writer
-from .models import IngestJob, JobKind
+from . import gps, orthophoto, panorama, upsert, vector, writer
+from .models import ImportMode, IngestJob, JobKind
 from .report import Report
 from .sniff import Sniffed, check_kind, sniff
 from .sources import open_source
@@ -100,14 +102,24 @@ class Import(Processor):
 
     def commit(self, job: IngestJob, ctx: Context, out: Output) -> dict[str, Any]:
         """Derive, check and insert everything (inside the runner's transaction)."""
-        report: Report = ctx.report
-        user = job.created_by
         ctx.progress(0, "checking", 90, 93)
+        self.check(job, ctx, out)
+        return self.insert(job, ctx, out)
+
+    def check(self, job: IngestJob, ctx: Context, out: Output) -> None:
+        """Derive every record and check it as an API create would; any problem fails the job."""
         for batch in out.batches:
             writer.derive_many(batch.records)
-            writer.check_permissions(user, batch.spec, batch.records, batch.rows, batch.unit, report)
-        if report.has_errors:
-            raise JobFailed(_row_error_message(report))
+            writer.check_permissions(
+                job.created_by, batch.spec, batch.records, batch.rows, batch.unit, ctx.report
+            )
+        if ctx.report.has_errors:
+            raise JobFailed(_row_error_message(ctx.report))
+
+    def insert(self, job: IngestJob, ctx: Context, out: Output) -> dict[str, Any]:
+        """Insert the checked records of every batch, with one audit entry for the job."""
+        report: Report = ctx.report
+        user = job.created_by
         ctx.progress(0, "writing", 93, 99)
         created: dict[str, Any] = {}
         codes: list[str] = []
@@ -143,6 +155,105 @@ class Import(Processor):
 
 @register(model=IngestJob, kind=JobKind.VECTOR)
 class VectorImport(Import):
+    """Vector files: inserted (``mode=insert``) or matched to stored records (``mode=upsert``).
+
+    Whatever the mode, a park manager's records in a park whose edits need approval are staged in
+    a changeset of that park instead of going live (``editing.imports``): an insert is then an
+    upsert that only creates.
+    """
+
+    def commit(self, job: IngestJob, ctx: Context, out: Output) -> dict[str, Any]:
+        options = job.options or {}
+        batch = out.batches[0]
+        spec, user, report = batch.spec, job.created_by, ctx.report
+        ctx.progress(0, "checking", 90, 93)
+        if vector.is_upsert(options):
+            writer.derive_many(batch.records)
+            key = options.get("match_field") or vector.default_match_field(spec) or ""
+            matches = upsert.match(spec, user, batch.records, batch.rows, batch.unit, key, lock=True)
+            for m in matches:
+                for error in m.errors:
+                    report.error(error, m.row, batch.unit)
+            if report.has_errors:
+                raise JobFailed(_row_error_message(report))
+        else:
+            self.check(job, ctx, out)
+            matches = upsert.as_creates(batch.records, batch.rows)
+            if not imports.needs_review(spec, user, matches):
+                return self.insert(job, ctx, out)  # as ever: straight into the layer
+        ctx.progress(0, "writing", 93, 99)
+        return self._write(job, report, spec, matches, options)
+
+    def _write(
+        self, job: IngestJob, report: Report, spec: LayerSpec, matches: list[upsert.Match], options: dict
+    ) -> dict[str, Any]:
+        """Stage what needs review (a changeset per park), apply the rest, skip what is unchanged."""
+        user = job.created_by
+        writes = [m for m in matches if m.action in (upsert.MatchAction.CREATE, upsert.MatchAction.UPDATE)]
+        staged, live = imports.split_by_review(spec, user, writes)
+        changesets = []
+        for park, group in staged.values():
+            try:
+                changeset = imports.stage(spec, user, park, job, group)
+            except Held as exc:  # staged by someone else since the check, in this very moment
+                raise JobFailed(
+                    _("%(reason)s Nothing was imported; upload the file again once it is decided.")
+                    % {"reason": exc.detail},
+                    code="held",
+                ) from exc
+            changesets.append(
+                {
+                    "id": changeset.pk,
+                    "park": park.pk,
+                    "park_name": park.name,
+                    **imports.group_counts(group),
+                    "link": EDITOR_LINK.format(id=changeset.pk),
+                }
+            )
+        creates = [m.record for m in live if m.action == upsert.MatchAction.CREATE]
+        created = writer.insert(spec, creates, user)
+        updated = imports.apply_updates(
+            spec,
+            user,
+            [m for m in live if m.action == upsert.MatchAction.UPDATE],
+            reason=f"import job #{job.pk}",
+        )
+        tally = upsert.counts(matches)
+        report.counts["created"] += len(created)
+        report.counts["updated"] += len(updated)
+        report.counts["unchanged"] += tally["unchanged"]
+        report.counts["staged"] += sum(c["create"] + c["update"] for c in changesets)
+        report.info["match"] = {
+            "mode": options.get("mode") or ImportMode.INSERT,
+            "match_field": options.get("match_field"),
+            **{k: tally[k] for k in ("create", "update", "unchanged")},
+        }
+        report.info["created"] = (
+            {spec.name: {"count": len(created), "ids": created[:1000]}} if created else {}
+        )
+        report.info["updated"] = (
+            {spec.name: {"count": len(updated), "ids": updated[:1000]}} if updated else {}
+        )
+        report.info["changesets"] = changesets
+        codes = [(m.after or m.target or m.record).division_code for m in writes]
+        division = _common_division(codes) or job.division_code
+        record(
+            AuditAction.IMPORT,
+            object_type="ingest.ingestjob",
+            object_id=job.pk,
+            division=division,
+            detail={
+                "kind": job.kind,
+                "file": job.filename,
+                "mode": report.info["match"]["mode"],
+                "created": {spec.name: len(created)} if created else {},
+                "updated": {spec.name: len(updated)} if updated else {},
+                "unchanged": tally["unchanged"],
+                "changesets": [c["id"] for c in changesets],
+            },
+        )
+        return {"division_code": division}
+
     def read(self, job: IngestJob, ctx: Context, path: Path, sniffed: Sniffed) -> Output:
         options = job.options or {}
         spec = LAYERS[job.layer]

@@ -48,11 +48,22 @@ class JobSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
     def get_links(self, job: IngestJob) -> dict[str, Any]:
-        created = (job.report or {}).get("created") or {}
+        report = job.report or {}
+        created = report.get("created") or {}
         out: dict[str, Any] = {}
         for layer, info in created.items():
             ids = info.get("ids") or []
             out[layer] = [f"/api/{layer}/{pk}/" for pk in ids[:20]]
+        # An upsert's updated records, and the changesets an import was staged in for review.
+        for layer, info in (report.get("updated") or {}).items():
+            ids = info.get("ids") or []
+            out.setdefault(layer, []).extend(
+                f"/api/{layer}/{pk}/" for pk in ids[: max(0, 20 - len(out[layer]))]
+            )
+        changesets = report.get("changesets") or []
+        if changesets:
+            out["changesets"] = [f"/api/editing/changesets/{c['id']}/" for c in changesets]
+            out["editor"] = [c["link"] for c in changesets]
         if job.kind == JobKind.ORTHOPHOTO:
             ids = (created.get("orthophotos") or {}).get("ids") or []
             if ids:
@@ -77,7 +88,9 @@ class JobCreateSerializer(serializers.Serializer):
         required=False,
         help_text=(
             'JSON object, e.g. {"crs": "gcj02", "mapping": {"code": "DKBH"}, "defaults": {"land_use": '
-            '"industrial"}}.'
+            '"industrial"}}. {"mode": "upsert"} matches features to existing records by match_field '
+            "(parcels: code) and updates them instead of refusing them; the preview then says, per feature, "
+            "what it becomes (match) and the totals (counts)."
         ),
     )
     preview = serializers.BooleanField(

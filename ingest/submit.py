@@ -153,6 +153,7 @@ def decide(user: Any, received: Upload, kind: str | None, layer: str | None, raw
     if kind == JobKind.VECTOR:
         try:
             vector.check_mapping_targets(spec, options)
+            options = vector.check_upsert_options(spec, options)
         except IngestError as exc:
             raise rejected(exc, "options") from exc
     return Decision(kind, layer, options, sniffed.type)

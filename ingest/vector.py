@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -32,11 +32,12 @@ from shapely.geometry import mapping, shape
 
 from layers.api.serializers import READ_ONLY
 from layers.crs import CRS, STORAGE_CRS, parse_crs
-from layers.geometry import GeometryError, clean_geometry, to_geojson
+from layers.geometry import GeometryError, clean_geometry, to_geojson_many
 from layers.models import FieldPointCategory, LayerFeature
 from layers.registry import LayerSpec
 from policy.predicates import can_create
 
+from .models import ImportMode
 from .report import IngestError, Report, unit_name
 from .sniff import LABELS, Sniffed
 from .sources import Source, SourceFeature, open_source
@@ -90,6 +91,97 @@ def check_mapping_targets(spec: LayerSpec, options: dict[str, Any]) -> None:
                 },
                 field=option,
             )
+
+
+# --- upsert: the key that matches a feature to a stored record ------------------------------------
+
+# Fields that cannot tell records apart: yes/no, measures that drift by rounding, structured values.
+NOT_KEYS = (models.BooleanField, models.FloatField, models.DecimalField, models.JSONField, ArrayField)
+
+
+def is_upsert(options: dict[str, Any]) -> bool:
+    return options.get("mode") == ImportMode.UPSERT
+
+
+def key_fields(spec: LayerSpec) -> dict[str, models.Field]:
+    """The importable fields a feature may be matched by (``match_field``)."""
+    return {
+        name: f
+        for name, f in writable_fields(spec).items()
+        if not isinstance(f, NOT_KEYS) and not f.is_relation
+    }
+
+
+def default_match_field(spec: LayerSpec) -> str | None:
+    """The layer's unique key (parcels: code); None where it has none (buildings: the user names one)."""
+    for name, f in key_fields(spec).items():
+        if f.unique:
+            return name
+    return None
+
+
+def check_upsert_options(spec: LayerSpec, options: dict[str, Any]) -> dict[str, Any]:
+    """``mode`` and ``match_field`` checked against the layer (a 400 before any job exists), and the
+    default key filled in, so that the same import asked for with or without it is one job."""
+    given = options.get("match_field")
+    if not is_upsert(options):
+        if given:
+            raise IngestError(
+                _(
+                    'match_field is used only when updating existing records; add "mode": "upsert" to '
+                    "the options, or leave match_field out to import every feature as a new record."
+                ),
+                code="match_field",
+                field="match_field",
+            )
+        # Insert is the default: asked for by name or not, it is the same import (one job).
+        return {k: v for k, v in options.items() if k != "mode"}
+    keys = key_fields(spec)
+    if given is None:
+        given = default_match_field(spec)
+        if given is None:
+            raise IngestError(
+                _(
+                    "%(layer)s have no unique key, so name the field that matches a feature to an "
+                    'existing record with the match_field option, e.g. {"match_field": "name"}. '
+                    "Fields to match by: %(fields)s."
+                )
+                % {"layer": spec.name, "fields": ", ".join(keys)},
+                code="match_field",
+                field="match_field",
+            )
+        return {**options, "match_field": given}
+    if given not in keys:
+        writable = writable_fields(spec)
+        why = (
+            _("%(name)s cannot tell records apart (a yes/no, a measure or a list)")
+            if given in writable
+            else _("%(layer)s has no importable field %(name)s")
+        ) % {"name": given, "layer": spec.name}
+        raise IngestError(
+            _("match_field %(name)s is not a key: %(why)s. Fields to match by: %(fields)s.")
+            % {"name": given, "why": why, "fields": ", ".join(keys)},
+            code="unknown_match_field",
+            field="match_field",
+        )
+    return options
+
+
+def require_key_column(spec: LayerSpec, mapping_: Mapping, options: dict[str, Any]) -> str:
+    """The match field, which the file must give (a column mapped to it, or a default)."""
+    name = options.get("match_field") or default_match_field(spec) or ""
+    if name not in mapping_.columns and name not in mapping_.defaults:
+        raise IngestError(
+            _(
+                "No column of the file is mapped to %(name)s, which matches features to existing "
+                'records. Map its column with the mapping option, e.g. {"mapping": {"%(name)s": '
+                '"<column>"}}, or pick another match_field.'
+            )
+            % {"name": name},
+            code="missing_columns",
+            field="mapping",
+        )
+    return name
 
 
 # --- values ---------------------------------------------------------------------------------------
@@ -351,6 +443,12 @@ def build_records(
     token: str,
     progress: Callable[[float], None] | None = None,
 ) -> Prepared:
+    """Every feature of the file as an unsaved record, or the job fails with each row's problem.
+
+    In upsert mode (``mode=upsert``) a key that exists already is not an error (the feature updates
+    that record, see ``ingest.upsert``), and a required value the file lacks is asked for only of the
+    features that turn out to be new.
+    """
     if spec.name in OWN_KIND:
         raise IngestError(
             _("%(layer)s are imported with the %(kind)s job kind, one file at a time.")
@@ -359,8 +457,10 @@ def build_records(
         )
     if source.count == 0:
         raise _no_data(source.unit)
+    upsert = is_upsert(options)
     mapping_ = resolve_mapping(spec, source, options)
-    if mapping_.missing_required:
+    key = require_key_column(spec, mapping_, options) if upsert else None
+    if not upsert and mapping_.missing_required:
         raise _missing_required_error(spec, mapping_)
     crs = source_crs(source, options)
     convert = Converter(spec)
@@ -372,13 +472,14 @@ def build_records(
         report.counts["read"] += 1
         if progress and total and i % 1000 == 0:
             progress(i / total)
-        record = _record(spec, item, mapping_, crs, convert, report, unit, user, token)
+        record = _record(spec, item, mapping_, crs, convert, report, unit, user, token, defer_required=upsert)
         if record is not None:
             records.append(record)
             rows.append(item.number)
     if report.counts["read"] == 0:
         raise _no_data(unit)
-    _check_unique(spec, records, rows, unit, report)
+    # In upsert mode a key found in the layer is a match, not a clash (ingest.upsert checks the rest).
+    _check_unique(spec, records, rows, unit, report, in_layer=not upsert, skip=key)
     return Prepared(records, rows, unit)
 
 
@@ -393,12 +494,17 @@ def _record(
     user: Any,
     token: str,
     partial: bool = False,
+    defer_required: bool = False,
 ) -> LayerFeature | None:
     """The unsaved record of one source feature; None (and errors reported) if it cannot be made.
 
     ``partial`` (previews) still returns a record with what could be converted when only
     attributes are wrong, so the user sees the geometry and the rest of the row.
+    ``defer_required`` (upsert) notes an empty required value in ``record._missing_required``
+    instead of reporting it: an update keeps the stored value, only a new record needs one.
+    The fields the file gave a value for are in ``record._ingest_fields``: what an update changes.
     """
+    missing: list[str] = []
     ok = True
     if item.error:
         report.error(item.error, row=item.number, unit=unit)
@@ -409,7 +515,9 @@ def _record(
         if _empty(raw) and target in mapping_.defaults:
             raw = mapping_.defaults[target]
         if _empty(raw):
-            if required(f) and target != "uuid":
+            if required(f) and target != "uuid" and defer_required:
+                missing.append(target)
+            elif required(f) and target != "uuid":
                 report.error(
                     _("%(field)s is empty; it is required") % {"field": target}, item.number, unit, target
                 )
@@ -432,6 +540,8 @@ def _record(
     if geom is None or not (ok or partial):
         return None
     record = spec.model(**values, geom=geom)
+    record._ingest_fields = frozenset(values)
+    record._missing_required = missing
     if spec.name == "field_points":
         record.reporter = user
         if "uuid" not in values:
@@ -442,11 +552,20 @@ def _record(
 
 
 def _check_unique(
-    spec: LayerSpec, records: list[LayerFeature], rows: list[int], unit: str, report: Report
+    spec: LayerSpec,
+    records: list[LayerFeature],
+    rows: list[int],
+    unit: str,
+    report: Report,
+    *,
+    in_layer: bool = True,
+    skip: str | None = None,
 ) -> None:
+    """Unique fields: each value once in the file and (``in_layer``) not taken in the layer. ``skip``
+    (an upsert's key) is checked by ``ingest.upsert.match`` instead."""
     model = spec.model
     for f in model._meta.concrete_fields:
-        if not f.unique or f.primary_key:
+        if not f.unique or f.primary_key or f.name == skip:
             continue
         seen: dict[Any, int] = {}
         for record, row in zip(records, rows, strict=True):
@@ -463,6 +582,8 @@ def _check_unique(
                 )
             else:
                 seen[value] = row
+        if not in_layer:
+            continue
         values = list(seen)
         for start in range(0, len(values), 5000):
             taken = model.all_objects.filter(**{f"{f.attname}__in": values[start : start + 5000]})
@@ -472,7 +593,11 @@ def _check_unique(
                         "%(field)s %(value)s already exists (record #%(pk)s); records are not overwritten "
                         "by an import"
                     )
-                    % {"field": f.name, "value": value, "pk": pk},
+                    % {"field": f.name, "value": value, "pk": pk}
+                    + " "
+                    + _(
+                        "To update the existing records from the file, import it with the option mode=upsert."
+                    ),
                     seen[value],
                     unit,
                     f.name,
@@ -501,25 +626,59 @@ def _jsonable(value: Any) -> Any:
 def preview(
     spec: LayerSpec, path: Path, sniffed: Sniffed, options: dict[str, Any], workdir: Path, user: Any
 ) -> dict:
-    """What a commit of this file would do, without writing anything."""
+    """What a commit of this file would do, without writing anything.
+
+    An insert shows the first ``PREVIEW_FEATURES`` features. An upsert (``mode=upsert``) reads and
+    matches every feature, so that the user sees each one's fate on the map (``match``: update with
+    its diff, create, unchanged) and the totals (``counts``) before committing.
+    """
     source = open_source(path, sniffed, options, workdir)
     mapping_ = resolve_mapping(spec, source, options)
+    upsert = is_upsert(options)
+    match_field = require_key_column(spec, mapping_, options) if upsert else None
     crs = source_crs(source, options)
     convert = Converter(spec)
     features = []
     samples: dict[str, list[Any]] = defaultdict(list)
     sampled = []
-    for item in source.read(PREVIEW_FEATURES):
+    for item in source.read(None if upsert else PREVIEW_FEATURES):
         report = Report()
         record = _record(
-            spec, item, mapping_, crs, convert, report, source.unit, user, "preview", partial=True
+            spec,
+            item,
+            mapping_,
+            crs,
+            convert,
+            report,
+            source.unit,
+            user,
+            "preview",
+            partial=True,
+            defer_required=upsert,
         )
         sampled.append((item, record, report))
         for key, value in item.properties.items():
             if len(samples[key]) < 3 and not _empty(value):
                 samples[key].append(_jsonable(value))
     # Where each sample would land, and whether this user may create it there.
-    derive_many([r for _i, r, _p in sampled if r is not None])
+    built = [(i, r) for i, r, _p in sampled if r is not None]
+    derive_many([r for _i, r in built])
+    geometries = to_geojson_many([r.geom for _i, r in built], STORAGE_CRS)
+    shapes = {id(r): g for (_i, r), g in zip(built, geometries, strict=True)}
+    extra: dict[str, Any] = {}
+    matched: dict[int, Any] = {}
+    if upsert:
+        from . import upsert as upserting  # it builds on this module
+
+        found = upserting.match(
+            spec, user, [r for _i, r in built], [i.number for i, _r in built], source.unit, match_field or ""
+        )
+        matched = {m.row: m for m in found}
+        extra = {
+            "mode": options["mode"],
+            "match_field": match_field,
+            "reviewed": upserting.reviewed(spec, user, found),
+        }
     for item, record, report in sampled:
         props: dict[str, Any] = {}
         geometry = None
@@ -527,26 +686,44 @@ def preview(
             props = {name: _jsonable(getattr(record, name, None)) for name in mapping_.columns} | {
                 name: _jsonable(getattr(record, name, None)) for name in mapping_.defaults
             }
-            geometry = to_geojson(record.geom, STORAGE_CRS)
-        features.append(
-            {
-                "type": "Feature",
-                source.unit: item.number,
-                "geometry": geometry,
-                "properties": props,
-                "source_properties": _jsonable(item.properties),
-                "division_code": record.division_code if record is not None else None,
-                "allowed": bool(
-                    record is not None and not report.has_errors and can_create(user, spec, record)
-                ),
-                "warnings": [w["reason"] for w in report.warnings],
-                "errors": [
-                    (f"{e['field']}: " if e.get("field") and not e["reason"].startswith(e["field"]) else "")
-                    + e["reason"]
-                    for e in report.errors
-                ],
-            }
-        )
+            geometry = shapes[id(record)]
+        errors = [
+            (f"{e['field']}: " if e.get("field") and not e["reason"].startswith(e["field"]) else "")
+            + e["reason"]
+            for e in report.errors
+        ]
+        feature = {
+            "type": "Feature",
+            source.unit: item.number,
+            "geometry": geometry,
+            "properties": props,
+            "source_properties": _jsonable(item.properties),
+            "division_code": record.division_code if record is not None else None,
+            "allowed": bool(record is not None and not report.has_errors and can_create(user, spec, record)),
+            "warnings": [w["reason"] for w in report.warnings],
+            "errors": errors,
+        }
+        if upsert:
+            m = matched.get(item.number) if record is not None else None
+            errors.extend(m.errors if m is not None else [])
+            feature["allowed"] = bool(m is not None and not errors)
+            feature["match"] = (
+                m.as_json()
+                if m is not None
+                else {
+                    "action": "error",
+                    "record": None,
+                    "version": None,
+                    "changes": [],
+                    "geometry_changed": False,
+                }
+            )
+        features.append(feature)
+    if upsert:
+        # A feature with any problem is an error, whatever it would have been.
+        tally = Counter({a: 0 for a in ("create", "update", "unchanged", "error")})
+        tally.update("error" if f["errors"] else f["match"]["action"] for f in features)
+        extra["counts"] = dict(tally)
     return {
         "type": sniffed.type.value,
         "type_label": str(LABELS[sniffed.type]),
@@ -571,4 +748,5 @@ def preview(
             for n, f in mapping_.fields.items()
         ],
         "features": features,
+        **extra,
     }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.gis import admin as gis_admin
 from django.contrib.gis.forms.widgets import OpenLayersWidget
+from django.utils.translation import gettext as _
 
 from core.admin import ConfirmedRevertAdmin, PersonalDataAdmin
+from policy.predicates import edits_need_review
 
 from .models import FieldPointCategory, PlaceClass, PlaceTag, PlaceTagCategory
 from .registry import LAYERS
@@ -29,6 +31,34 @@ class LayerAdmin(gis_admin.GISModelAdmin, PersonalDataAdmin, ConfirmedRevertAdmi
     list_per_page = 50
     show_full_result_count = False  # counting 200,000 parcels on every page view is wasted work
     readonly_fields = ("division_code", "version", "created_at", "created_by", "updated_at", "updated_by")
+
+    layer_name = ""  # the layer's registry name, set by _admin_for
+
+    def _reviewed(self, request, obj=None) -> bool:
+        """Whether this user's edits of the layer wait for review (``policy.edits_need_review``):
+        then the admin, which writes live, is read-only for them; the editor stages the edit."""
+        park = getattr(obj, "park", None) if obj is not None else getattr(request.user, "park", None)
+        return edits_need_review(request.user, self.layer_name, park)
+
+    def has_add_permission(self, request):
+        return not self._reviewed(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._reviewed(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._reviewed(request, obj) and super().has_delete_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if self._reviewed(request):
+            messages.warning(
+                request,
+                _(
+                    "本园区的地块和楼宇修改须经审核后发布，管理后台不能直接修改：请在编辑器（/editor/）中修改，"
+                    "修改会进入变更集，由辖区招商专员审核。"
+                ),
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         # The admin sees soft-deleted records too, so it can restore them.
@@ -77,6 +107,7 @@ def _admin_for(spec) -> type[LayerAdmin]:
             "list_filter": filters,
             "search_fields": searchable,
             "personal_fields": spec.personal_fields,
+            "layer_name": spec.name,
         },
     )
 

@@ -90,6 +90,8 @@ LAYERS: dict[str, LayerSpec] = {
             ("level", "name", "area_mu", "available_area_m2"),
             _POLY,
             personal_fields=("contact_phone",),
+            # Whether the park's own managers are reviewed is not theirs to switch off (the admin).
+            server_fields=("edits_need_approval",),
         ),
         LayerSpec(
             "parcels",

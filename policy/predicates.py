@@ -17,6 +17,7 @@ from accounts.roles import SCOPE_BINDING, Role
 
 from .actions import Action
 from .resources import (
+    CHANGESETS,
     DISPLAY_TOKEN_LAYERS,
     DISPLAY_TOKEN_VIEWS,
     INGEST_JOBS,
@@ -28,6 +29,7 @@ from .resources import (
     PERSONAL_DATA,
     PROJECT_REVIEWERS,
     PROJECTS,
+    REVIEWED_LAYERS,
     SYNC,
     URL_TOKEN_ROLES,
 )
@@ -493,3 +495,43 @@ def may_configure_checklists(user: Any, action: Action) -> bool:
     from .resources import CHECKLIST_TEMPLATES
 
     return role_allows(user, CHECKLIST_TEMPLATES, action)
+
+
+# --- the park manager's editor: review before publish (issue 17) ---------------------------------
+
+
+def edits_need_review(user: Any, layer: LayerSpec | str, park: Any) -> bool:
+    """Whether this user's edits of ``layer`` in ``park`` wait in a changeset for an officer's
+    approval instead of reaching the live (public) layer: a park manager, a reviewed layer
+    (``REVIEWED_LAYERS``), a park that asks for it (``Park.edits_need_approval``). Everyone else who
+    may write applies directly, with history and audit."""
+    name = layer if isinstance(layer, str) else layer.name
+    return (
+        role_of(user) == Role.PARK_MANAGER
+        and name in REVIEWED_LAYERS
+        and park is not None
+        and bool(getattr(park, "edits_need_approval", False))
+    )
+
+
+def visible_changesets(user: Any) -> QuerySet:
+    """The changesets the user reads: their park's (managers), their division's (officers, leaders)."""
+    return visible(user, CHANGESETS)
+
+
+def may_read_changeset(user: Any, changeset: Any) -> bool:
+    return allows(user, CHANGESETS, Action.READ, changeset)
+
+
+def may_submit_changeset(user: Any, changeset: Any) -> bool:
+    """The park's managers keep its changesets: stage edits, submit them, discard items."""
+    return allows(user, CHANGESETS, Action.UPDATE, changeset)
+
+
+def may_review_changeset(user: Any, changeset: Any, authors: Iterable[int] = ()) -> bool:
+    """Officers of the park's division approve or return it, never one of its authors (``authors``:
+    the ids of whoever created, submitted or edited items of it): a reviewer checks someone else's
+    work."""
+    if not allows(user, CHANGESETS, Action.REVIEW, changeset):
+        return False
+    return getattr(user, "pk", None) not in set(authors)

@@ -367,6 +367,25 @@ AUDIT_LOG = Resource("audit_log", "audit.Entry", grants={Role.AUDITOR: anywhere(
 # operation's handler then checks the record it writes like the record's own API does.
 SYNC = Resource("sync", None, grants={tuple(r for r in EVERY_ROLE if r != Role.INVESTOR): anywhere(C)})
 
+# --- the park manager's editor (issue 17) ----------------------------------------------------------
+
+# The layers whose edits by a park manager wait for an officer's approval, when the park asks for it
+# (``Park.edits_need_approval``): what the public map shows of a park's land must be confirmed first.
+REVIEWED_LAYERS = frozenset({"parcels", "buildings"})
+# A changeset (editing.Changeset) belongs to its park: the park's managers keep it (stage, submit,
+# discard items), officers of the park's division review it (approve, return), leaders read it.
+# Reviewing is Action.REVIEW in scope; nobody reviews their own edits (``may_review_changeset``).
+CHANGESETS = Resource(
+    "changesets",
+    "editing.Changeset",
+    scope=ScopeFields(division="park__division_code", park="park_id"),
+    grants={
+        Role.PARK_MANAGER: in_scope(*CRUD),
+        OFFICERS: in_scope(R, Action.REVIEW),
+        LEADERS: in_scope(R),
+    },
+)
+
 RESOURCES: dict[str, Resource] = {
     r.name: r
     for r in [
@@ -387,5 +406,6 @@ RESOURCES: dict[str, Resource] = {
         CHECKLIST_TEMPLATES,
         AUDIT_LOG,
         SYNC,
+        CHANGESETS,
     ]
 }

@@ -262,3 +262,91 @@ def patrol_task(city: City, template: Any, **fields: Any) -> Any:
     task.save()
     task.places.set(places)
     return task
+
+
+# --- the park manager's editor (issue 17) -------------------------------------------------------
+
+
+def park_parcel(city: City, x0: float, y0: float, x1: float, y1: float, **fields: Any) -> m.LandParcel:
+    """A saved parcel with the given corners (degrees, inside the park when within X0..X0+0.04)."""
+    values = {"code": f"E-{uuid.uuid4().hex[:8]}", "land_use": "industrial", "is_public": True, **fields}
+    parcel = m.LandParcel(geom=rect(x0, y0, x1, y1), **values)
+    parcel.save()
+    return parcel
+
+
+def edit(layer: str = "parcels", action: str = "update", record: Any = None, **fields: Any) -> dict:
+    """One item of ``POST /api/editing/edits/``: ``record`` gives the id and the version read (a
+    saved record, or an id such as "new-3"); ``geometry``, ``revision`` and ``history_id`` go in as
+    they are, every other keyword is a property."""
+    item: dict[str, Any] = {"layer": layer, "action": action}
+    if record is not None:
+        item["id"] = record if isinstance(record, str | int) else record.pk
+        if not isinstance(record, str | int):
+            item["version"] = type(record).all_objects.values_list("version", flat=True).get(pk=record.pk)
+    for key in ("geometry", "revision", "history_id", "version"):
+        if key in fields:
+            item[key] = fields.pop(key)
+    item["properties"] = fields
+    return item
+
+
+def save_edits(api: Any, user: Any, park: Any, *items: dict, dry_run: bool = False) -> Any:
+    """POST /api/editing/edits/ as ``user`` for ``park``."""
+    body = {"park": park.pk, "items": list(items), "dry_run": dry_run}
+    return api.as_user(user).post("/api/editing/edits/", body, format="json")
+
+
+# --- issue 17: a corrected survey to import ------------------------------------------------------
+
+
+def survey_shapefile(tmp: Any, rows: list[dict] | None = None, geoms: list[Any] | None = None) -> bytes:
+    """A zipped Shapefile of parcels (columns DKBH code, YDXZ land use, DKMC name; EPSG:4326).
+
+    Without ``rows``: six plots SHP-1..SHP-6, 0.002° squares 0.003° apart from (112.005, 22.905),
+    as ``fixtures.ingest_inputs.parcel_rows`` draws them (what ``survey_parcels`` stores a
+    version of)."""
+    import io
+    import zipfile
+
+    import geopandas as gpd
+
+    from fixtures import ingest_inputs as fx
+
+    if rows is None:
+        rows, default = fx.parcel_rows(6)
+        geoms = geoms or default
+    folder = tmp / f"survey-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326").to_file(
+        folder / "survey.shp", driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(folder.iterdir()):
+            zf.write(f, f.name)
+    return buffer.getvalue()
+
+
+def survey_parcels(c: City) -> dict[str, m.LandParcel]:
+    """The stored versions of ``survey_shapefile``'s first four plots, by code: SHP-1 named 旧名称,
+    SHP-2 drawn 0.0005° further east, SHP-3 a warehouse plot, SHP-4 as the file has it but for a
+    shift far below a centimetre. Against the file: 3 updates, 1 unchanged, and SHP-5, SHP-6 new."""
+    from fixtures import ingest_inputs as fx
+
+    rows, geoms = fx.parcel_rows(4)
+
+    def multi(polygon: Any, dx: float = 0.0) -> MultiPolygon:
+        ring = [(x + dx, y) for x, y in polygon.exterior.coords]
+        return MultiPolygon(Polygon(ring), srid=4326)
+
+    values = {
+        "SHP-1": {"name": "旧名称", "geom": multi(geoms[0])},
+        "SHP-2": {"name": "地块2", "geom": multi(geoms[1], 0.0005)},
+        "SHP-3": {"name": "地块3", "land_use": "warehouse", "geom": multi(geoms[2])},
+        "SHP-4": {"name": "地块4", "geom": multi(geoms[3], 2e-8)},
+    }
+    return {
+        code: m.LandParcel.objects.create(code=code, **{"land_use": "industrial", **fields})
+        for code, fields in values.items()
+    }

@@ -31,8 +31,8 @@ from audit.models import AuditAction, Channel, Entry, Outcome
 from layers.models import Division, ProjectStage
 from pipeline.models import Lead, LeadStatus
 from policy.actions import Action
-from policy.predicates import can_create_project, can_update_project, may_read_leads, visible
-from policy.resources import AUDIT_LOG, GRID_EVENTS, PROJECTS
+from policy.predicates import can_create_project, can_update_project, may, may_read_leads, visible
+from policy.resources import AUDIT_LOG, CHANGESETS, GRID_EVENTS, PROJECTS
 from policy.rules import role_allows
 from policy.scope import role_of, scope_of
 from projects.models import (
@@ -103,6 +103,8 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
         pages += [("workspace", _("看板")), ("projects", _("项目")), ("reports", _("报表"))]
     if role_allows(user, GRID_EVENTS, Action.READ):
         pages.append(("events", _("事件调度台")))
+    if may(user, "parcels", Action.UPDATE) or role_allows(user, CHANGESETS, Action.READ):
+        pages.append(("editor", _("园区数据编辑")))
     if role_allows(user, AUDIT_LOG, Action.READ):
         pages.append(("audit", _("审计日志")))
     if len(pages) < 2:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk, meta, mobile, staff, views
+from . import desk, editor, meta, mobile, staff, views
 
 app_name = "web"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/reports/", staff.reports_page, name="reports"),
     path("staff/events/", desk.desk_page, name="events"),
     path("staff/events/<int:pk>/", desk.event_page, name="event"),
+    path("editor/", editor.editor_page, name="editor"),
     path("m/", mobile.mobile_page, name="mobile"),
     path("m/sw.js", mobile.service_worker, name="mobile-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="mobile-manifest"),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "grid",
     "patrols",
     "sync",
+    "editing",
     "web",
 ]
 
@@ -362,3 +363,7 @@ WEB_STREAM_KEEPALIVE = env_int("WEB_STREAM_KEEPALIVE", 15)
 # references. User input never reaches GDAL as an SRS string: CRS names go through the
 # allowlist in layers.crs, so the check's risk does not apply.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# The editor's topology check (editing.topology): an overlap with a neighbouring plot larger than this
+# (geodesic m²) is a warning on save; smaller ones are the rounding of shared boundaries.
+EDITING_OVERLAP_TOLERANCE_M2 = env_float("EDITING_OVERLAP_TOLERANCE_M2", 1.0, positive=True)

@@ -6,13 +6,19 @@ import copy
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +35,7 @@ from policy.predicates import (
     can_delete,
     can_read_history,
     can_update,
+    edits_need_review,
     geometry_in_scope,
     may,
     may_list_layer,
@@ -42,6 +49,18 @@ from policy.privacy import shown
 from .filters import filter_queryset
 from .locking import StaleVersion, etag, expected_version
 from .serializers import build_serializer
+
+
+class ReviewRequired(APIException):
+    """A park manager's edit of a reviewed layer goes through the editor, where it waits for an
+    officer's approval: written here it would be public at once (``policy.edits_need_review``)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "review_required"
+    default_detail = gettext_lazy(
+        "本园区的地块和楼宇修改须经审核后发布：请在编辑器（/editor/）中修改，"
+        "或通过 /api/editing/edits/ 提交，修改会进入变更集，由辖区招商专员审核。"
+    )
 
 
 class FeaturePagination(GeoJsonPagination):
@@ -96,10 +115,17 @@ class LayerViewSet(viewsets.ModelViewSet):
         record = self.get_queryset().select_for_update().filter(pk=self.kwargs["pk"]).first()
         if record is None:
             raise NotFound()
+        self._refuse_unreviewed(record)
         expected, via_header = expected_version(self.request)
         if expected != record.version:
             raise StaleVersion(expected, record.version, via_header, self.get_serializer(record).data)
         return record
+
+    def _refuse_unreviewed(self, record) -> None:
+        """Edits that need review do not go live through this API (409 ``review_required``)."""
+        park = getattr(record, "park", None) if self.spec.has_park else None
+        if edits_need_review(self.request.user, self.spec, park):
+            raise ReviewRequired()
 
     def _deny(self, action: Action) -> None:
         messages = {
@@ -198,6 +224,7 @@ class LayerViewSet(viewsets.ModelViewSet):
         record.derive()
         if not can_create(user, self.spec, record):
             self._deny(Action.CREATE)
+        self._refuse_unreviewed(record)
         self._check_placement(None, record)
         self._check_actors(None, record)
         record.created_by = record.updated_by = user

@@ -130,6 +130,11 @@ class Park(LayerFeature):
     intro_video = models.CharField(
         _("宣传视频"), max_length=300, blank=True, help_text=_("园区介绍视频地址。")
     )
+    edits_need_approval = models.BooleanField(
+        _("编辑需审核"),
+        default=True,
+        help_text=_("勾选后园区管理员的编辑和导入先进入变更集，经辖区招商专员审核通过才发布。"),
+    )
     photos = photos_field()
     geom = models.MultiPolygonField(_("园区范围"), srid=4326, help_text=_("园区边界（EPSG:4326）。"))
 

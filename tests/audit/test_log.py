@@ -120,6 +120,9 @@ def _entries(**filters) -> list[Entry]:
 
 
 def test_a_write_through_the_api_is_one_entry_with_who_and_where(api, city):
+    # Edits of a park whose managers are reviewed go through the editor (issue 17); not this test's point.
+    city.park.edits_need_approval = False
+    city.park.save()
     user = city.users[Role.PARK_MANAGER]
     response = api.as_user(user).post(
         "/api/parcels/",

@@ -114,6 +114,9 @@ def test_personal_data_is_masked_for_the_public(api, city):
 
 
 def test_park_manager_creates_a_parcel_in_their_park_with_derived_fields(api, city):
+    # Edits of a park whose managers are reviewed go through the editor (issue 17); not this test's point.
+    city.park.edits_need_approval = False
+    city.park.save()
     client = api.as_user(city.users[Role.PARK_MANAGER])
     response = client.post(
         "/api/parcels/", feature(box(X0 + 0.01, Y0 + 0.01), code="A-1", land_use="industrial"), format="json"

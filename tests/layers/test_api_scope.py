@@ -136,6 +136,9 @@ def test_callers_who_may_not_create_get_the_same_answer_for_a_taken_code(api, ci
 
 
 def test_a_taken_code_is_refused_alike_whether_the_caller_may_read_it_or_not(api, city):
+    # Edits of a park whose managers are reviewed go through the editor (issue 17); not this test's point.
+    city.park.edits_need_approval = False
+    city.park.save()
     hidden = make_record("parcels", city, city.inside(county=1), land_use="industrial", is_public=False)
     mine = make_record("parcels", city, city.inside(), land_use="industrial", is_public=False)
     manager = api.as_user(city.users[Role.PARK_MANAGER])
@@ -157,6 +160,9 @@ def test_a_taken_code_is_refused_alike_whether_the_caller_may_read_it_or_not(api
 
 
 def test_a_taken_code_on_update_is_refused_without_naming_the_record(api, city):
+    # Edits of a park whose managers are reviewed go through the editor (issue 17); not this test's point.
+    city.park.edits_need_approval = False
+    city.park.save()
     hidden = make_record("parcels", city, city.inside(county=1), land_use="industrial", is_public=False)
     mine = make_record("parcels", city, city.inside(), land_use="industrial")
     manager = api.as_user(city.users[Role.PARK_MANAGER])

@@ -22,6 +22,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
+from editing.changesets import feature_json
+from editing.models import ChangeItem, Changeset
 from grid.models import Department, EventCategory, GridEvent
 from inbox.models import Message
 from ingest.models import IngestJob
@@ -173,8 +175,20 @@ def neighbour(django_db_setup, django_db_blocker):
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
+        # A park's changeset awaiting review (issue 17), about the neighbour's parcel.
+        records["changesets"] = Changeset.objects.create(park=records["parks"], state="submitted")
         for record in records.values():
             _mark(record)
+        parcel = type(records["parcels"])._base_manager.get(pk=records["parcels"].pk)
+        records["change_items"] = ChangeItem.objects.create(
+            changeset=records["changesets"],
+            layer="parcels",
+            record_id=parcel.pk,
+            action="update",
+            base_version=parcel.version,
+            before=feature_json("parcels", parcel),
+            after=feature_json("parcels", parcel),
+        )
         yield city, records, where
         transaction.set_rollback(True)
 
@@ -275,6 +289,9 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         ]
     if method == "get" and path == "/api/patrols/worklog/":
         return [(f"{path}?worker={records['patrol_tasks'].worker_id}", None)]
+    editing = _editing_calls(path, method, records, where)
+    if editing is not None:
+        return editing
     if method == "get" and path in simple_get:
         return [(f"{path}?{simple_get[path]}", None)]
     if method == "get" and path == "/api/audit/entries/export.{kind}":
@@ -318,6 +335,41 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         body = {"properties": {"name": "x"}} if method in {"put", "patch"} else {"version": 1}
         return [(url, body if method != "get" and method != "delete" else None)]
     raise AssertionError(f"the leak sweep does not know how to call {method.upper()} {path}: teach it")
+
+
+def _editing_calls(
+    path: str, method: str, records: dict[str, models.Model], where: Point
+) -> list[tuple[str, Any]] | None:
+    """The editor's endpoints (issue 17), about the neighbour's park, parcel and changeset."""
+    if not path.startswith("/api/editing/"):
+        return None
+    park, parcel = records["parks"].pk, records["parcels"].pk
+    changeset, item = records["changesets"].pk, records["change_items"].pk
+    item_body = {
+        "layer": "parcels",
+        "id": parcel,
+        "action": "update",
+        "version": 1,
+        "properties": {"name": "x"},
+    }
+    line = {"type": "LineString", "coordinates": [[where.x, where.y - 0.01], [where.x, where.y + 0.01]]}
+    calls: dict[tuple[str, str], tuple[str, Any]] = {
+        ("get", "/api/editing/working/"): (f"{path}?park={park}&layer=parcels", None),
+        ("get", "/api/editing/changesets/"): (f"{path}?state=submitted", None),
+        ("post", "/api/editing/edits/"): (path, {"park": park, "items": [item_body]}),
+        ("post", "/api/editing/split/"): (path, {"layer": "parcels", "id": parcel, "line": line}),
+        ("post", "/api/editing/merge/"): (path, {"layer": "parcels", "ids": [parcel, 0]}),
+        ("get", "/api/editing/changesets/{id}/"): (None, None),
+        ("post", "/api/editing/changesets/{id}/submit/"): (None, {"title": "x"}),
+        ("post", "/api/editing/changesets/{id}/approve/"): (None, {"x": 1}),
+        ("post", "/api/editing/changesets/{id}/return/"): (None, {"comment": "x"}),
+        ("delete", "/api/editing/changesets/{id}/items/{item_id}/"): (None, None),
+    }
+    if (method, path) not in calls:
+        raise AssertionError(f"the leak sweep does not know how to call {method.upper()} {path}: teach it")
+    url, body = calls[(method, path)]
+    url = url or path.replace("{id}", str(changeset)).replace("{item_id}", str(item))
+    return [(url, body)]
 
 
 def category_pk() -> int:

@@ -755,3 +755,44 @@ def test_sync_area_matrix(world, role):
             # Each place's points lie in that place's cell (outside the city too: a cell of its own).
             reads = "R" in expected(role, layer, place)
             assert (records[(layer, place)].pk in ids) == reads, (layer, place)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_changesets_matrix(world, role):
+    """A park's changesets (issue 17): its managers keep them (stage, submit, discard), officers of
+    the park's division read and review them, leaders read them; nobody reviews their own."""
+    from editing.models import Changeset
+    from policy.actions import Action
+    from policy.predicates import (
+        edits_need_review,
+        may_read_changeset,
+        may_review_changeset,
+        may_submit_changeset,
+        visible_changesets,
+    )
+    from policy.resources import CHANGESETS
+
+    city, records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    parks = {"own": city.park, "neighbour": records[("parks", "neighbour")]}
+    found = {place: Changeset.objects.create(park=park) for place, park in parks.items()}
+    keeps = {Role.PARK_MANAGER: {"own"}, Role.ADMIN: {"own", "neighbour"}}
+    reviews = {**OFFICER_REACH, Role.ADMIN: {"own", "neighbour"}}
+    reads = {**keeps, **reviews, **LEADER_REACH}
+    visible = set(visible_changesets(user).values_list("pk", flat=True))
+    for place, changeset in found.items():
+        assert _agree(user, CHANGESETS, Action.READ, changeset) == (place in reads.get(role, set())), place
+        assert may_read_changeset(user, changeset) == (changeset.pk in visible)
+        assert may_submit_changeset(user, changeset) == (place in keeps.get(role, set())), place
+        assert may_review_changeset(user, changeset) == (place in reviews.get(role, set())), place
+        if role != ANON:
+            # Never one's own edits.
+            assert not may_review_changeset(user, changeset, authors=[user.pk])
+    # Whose edits wait for review: park managers' edits of parcels and buildings of a park that asks.
+    for layer in LAYERS:
+        want = role == Role.PARK_MANAGER and layer in {"parcels", "buildings"}
+        assert edits_need_review(user, layer, city.park) == want, layer
+    city.park.edits_need_approval = False
+    assert not edits_need_review(user, "parcels", city.park)
+    city.park.edits_need_approval = True
