@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -180,15 +181,26 @@ def _editable_record(user: Any, layer: Any, pk: Any) -> Any:
     return record
 
 
+def _shape(user: Any, layer: Any, value: Any) -> GEOSGeometry:
+    """The shape to cut or join: the editor's working shape as sent (a GeoJSON geometry: it may be a
+    plot drawn or changed and not saved yet), or a live record's by its id (scope checked)."""
+    if isinstance(value, dict):
+        if not may(user, LAYERS[_layer(layer)], Action.UPDATE):
+            raise PermissionDenied(_("您不能修改这个图层。"))
+        return geometry.polygon(value)
+    return _editable_record(user, layer, value).geom
+
+
 class SplitView(APIView):
     @extend_schema(
         tags=TAGS,
-        summary="Split a parcel with a line (nothing written): the parts as GeoJSON.",
+        summary="Split a plot with a line (nothing written): the parts as GeoJSON, largest first.",
         request=inline_serializer(
             "SplitRequest",
             {
                 "layer": serializers.CharField(),
-                "id": serializers.IntegerField(),
+                "id": serializers.IntegerField(required=False, help_text="a live record, or"),
+                "geometry": serializers.DictField(required=False, help_text="the working shape (GeoJSON)"),
                 "line": serializers.DictField(),
             },
         ),
@@ -197,19 +209,24 @@ class SplitView(APIView):
     def post(self, request: Request) -> Response:
         user = _signed_in(request)
         data = request.data if isinstance(request.data, dict) else {}
-        record = _editable_record(user, data.get("layer"), data.get("id"))
-        return Response({"parts": geometry.split(record.geom, data.get("line"))})
+        shape = _shape(user, data.get("layer"), data.get("geometry", data.get("id")))
+        return Response({"parts": geometry.split(shape, data.get("line"))})
 
 
 class MergeView(APIView):
     @extend_schema(
         tags=TAGS,
-        summary="Merge two adjacent parcels (nothing written): the union as GeoJSON.",
+        summary="Merge two adjacent plots (nothing written): the union as GeoJSON.",
         request=inline_serializer(
             "MergeRequest",
             {
                 "layer": serializers.CharField(),
-                "ids": serializers.ListField(child=serializers.IntegerField()),
+                "ids": serializers.ListField(
+                    child=serializers.IntegerField(), required=False, help_text="two live records, or"
+                ),
+                "geometries": serializers.ListField(
+                    child=serializers.DictField(), required=False, help_text="two working shapes (GeoJSON)"
+                ),
             },
         ),
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
@@ -217,11 +234,12 @@ class MergeView(APIView):
     def post(self, request: Request) -> Response:
         user = _signed_in(request)
         data = request.data if isinstance(request.data, dict) else {}
-        ids = data.get("ids")
-        if not isinstance(ids, list) or len(ids) != 2 or ids[0] == ids[1]:
-            raise ValidationError({"ids": [_("请给出两个不同的记录编号。")]})
-        records = [_editable_record(user, data.get("layer"), pk) for pk in ids]
-        return Response({"geometry": geometry.merge([r.geom for r in records])})
+        given = data.get("geometries") if "geometries" in data else data.get("ids")
+        if not isinstance(given, list) or len(given) != 2 or given[0] == given[1]:
+            key = "geometries" if "geometries" in data else "ids"
+            raise ValidationError({key: [_("请给出两个不同的图斑。")]})
+        shapes = [_shape(user, data.get("layer"), value) for value in given]
+        return Response({"geometry": geometry.merge(shapes)})
 
 
 class ChangesetListView(APIView):

@@ -25,14 +25,26 @@ class ShapeRefused(APIException):
         super().__init__(detail=message, code=code)
 
 
-def _line(value: Any) -> GEOSGeometry:
+def _parsed(value: Any, types: set[str], message: str, code: str) -> GEOSGeometry:
+    """A GeoJSON geometry the editor sent, of one of ``types``, or 400 ``code`` saying ``message``."""
     try:
-        line = GEOSGeometry(json.dumps(value), srid=4326)
+        geom = GEOSGeometry(json.dumps(value), srid=4326)
     except (GEOSException, ValueError, TypeError) as exc:
-        raise ShapeRefused(_("line 须为 GeoJSON LineString：画一条穿过图斑的线。"), "split") from exc
-    if line.geom_type not in {"LineString", "MultiLineString"}:
-        raise ShapeRefused(_("line 须为 GeoJSON LineString：画一条穿过图斑的线。"), "split")
-    return line
+        raise ShapeRefused(message, code) from exc
+    if geom.geom_type not in types:
+        raise ShapeRefused(message, code)
+    return geom
+
+
+def _line(value: Any) -> GEOSGeometry:
+    message = _("line 须为 GeoJSON LineString：画一条穿过图斑的线。")
+    return _parsed(value, {"LineString", "MultiLineString"}, message, "split")
+
+
+def polygon(value: Any) -> GEOSGeometry:
+    """A working shape the editor sent (GeoJSON Polygon or MultiPolygon), or 400 ``shape``."""
+    message = _("图形须为 GeoJSON 多边形（Polygon 或 MultiPolygon）。")
+    return _parsed(value, {"Polygon", "MultiPolygon"}, message, "shape")
 
 
 def split(geom: GEOSGeometry, line_geojson: Any) -> list[dict[str, Any]]:

@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -196,18 +195,9 @@ def apply_updates(spec: LayerSpec, user: Any, writes: Sequence[Write], *, reason
         default_date=now,
         manager=spec.model.all_objects,
     )
-    name = spec.name
+    from tiles.cache import bump_after_commit
 
-    def bump() -> None:
-        from tiles.cache import bump as bump_tiles
-
-        # As tiles.signals: division boundaries carry every layer's low-zoom counts.
-        if name == "divisions":
-            bump_tiles()
-        else:
-            bump_tiles(name)
-
-    transaction.on_commit(bump, robust=True)
+    bump_after_commit(spec.name)
     return [a.pk for a in afters]
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,16 +105,7 @@ def insert(spec: LayerSpec, records: list[LayerFeature], user: Any) -> list[int]
                     for m, r in zip(micros, created, strict=True)
                 ],
             )
-    name = spec.name
+    from tiles.cache import bump_after_commit
 
-    def bump() -> None:
-        from tiles.cache import bump as bump_tiles
-
-        # As tiles.signals: division boundaries carry every layer's low-zoom counts.
-        if name == "divisions":
-            bump_tiles()
-        else:
-            bump_tiles(name)
-
-    transaction.on_commit(bump, robust=True)
+    bump_after_commit(spec.name)
     return [r.pk for r in created]

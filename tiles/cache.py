@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from layers.registry import LAYERS
 from policy.predicates import scope_key
@@ -59,6 +60,13 @@ def versions(names: Iterable[str]) -> dict[str, str]:
 
 def bump(*names: str) -> None:
     _redis().mset({_key(VERSION_PREFIX + name): uuid.uuid4().hex for name in (names or LAYERS)})
+
+
+def bump_after_commit(layer: str) -> None:
+    """Invalidate ``layer``'s tiles once the current transaction commits (at once outside one).
+    Division boundaries carry every layer's low-zoom counts, so a division change invalidates
+    everything."""
+    transaction.on_commit(functools.partial(bump, *(() if layer == "divisions" else (layer,))), robust=True)
 
 
 def scope_digest(user: Any, names: Iterable[str]) -> str:

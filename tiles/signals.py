@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from layers.registry import LAYERS
 
-from .cache import bump
+from .cache import bump_after_commit
 
 
 def _changed(layer: str, **kwargs) -> None:
-    # Division boundaries carry every layer's low-zoom counts, so they invalidate everything.
-    transaction.on_commit(partial(bump) if layer == "divisions" else partial(bump, layer))
+    bump_after_commit(layer)
 
 
 def connect() -> None:

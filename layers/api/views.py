@@ -381,12 +381,16 @@ def _fields(spec: LayerSpec) -> list[dict[str, Any]]:
     for f in spec.model._meta.concrete_fields:
         if f.name in {"geom", "deleted_at"}:
             continue
+        editable = f.editable and f.name != "id" and f.name not in spec.server_fields
         entry = {
             "name": f.name,
             "type": f.get_internal_type(),
             "title": str(f.verbose_name),
+            "help": str(f.help_text),
             "filterable": f.name in spec.filter_fields,
-            "editable": f.editable and f.name != "id",
+            "editable": editable,
+            # What a form must ask for: a value the model can neither leave blank nor default.
+            "required": editable and not f.blank and not f.has_default() and not f.null,
         }
         if f.choices:
             entry["choices"] = [{"value": k, "label": str(v)} for k, v in f.flatchoices]

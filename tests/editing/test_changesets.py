@@ -4,6 +4,7 @@ merge, the layer API's refusal of a bypass, messages, and a 1,000-item approval.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -367,6 +368,22 @@ def test_split_and_merge(api, city, people, parcel):
         "/api/editing/merge/", {"layer": "parcels", "ids": [parcel.pk, far.pk]}, format="json"
     )
     assert apart.status_code == 400 and apart.json()["error"]["code"] == "merge"
+    # The editor's working shapes, sent as they are on its map (a plot not saved yet, say).
+    working = [json.loads(parcel.geom.json), json.loads(right.geom.json)]
+    cut = api.as_user(manager).post(
+        "/api/editing/split/", {"layer": "parcels", "geometry": working[0], "line": line}, format="json"
+    )
+    assert cut.status_code == 200 and cut.json()["parts"] == parts
+    joined = api.as_user(manager).post(
+        "/api/editing/merge/", {"layer": "parcels", "geometries": working}, format="json"
+    )
+    assert joined.status_code == 200 and joined.json()["geometry"] == merged.json()["geometry"]
+    point = api.as_user(manager).post(
+        "/api/editing/split/",
+        {"layer": "parcels", "geometry": {"type": "Point", "coordinates": [X0, Y0]}, "line": line},
+        format="json",
+    )
+    assert point.status_code == 400 and point.json()["error"]["code"] == "shape"
     # Nothing was written.
     parcel.refresh_from_db()
     assert parcel.version == 1 and not ChangeItem.objects.exists()

@@ -38,8 +38,11 @@ def test_a_field_points_gps_accuracy_is_listed_filterable_and_never_negative(api
         "name": "accuracy_m",
         "type": "FloatField",
         "title": "定位精度（米）",
+        "help": "拍照时手机报告的 GPS 定位精度半径（米）：手机选图时会去掉照片中的位置信息，"
+        "所以由手机端在拍摄时记录位置和精度。",
         "filterable": True,
         "editable": True,
+        "required": False,
     }
     make_record("field_points", city, city.inside(), accuracy_m=6.0)
     make_record("field_points", city, city.inside(dx=0.02), accuracy_m=80.0)

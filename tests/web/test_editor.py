@@ -19,7 +19,7 @@ from django.test import Client
 from accounts.roles import Role
 from editing.models import Changeset, ChangesetState
 from layers.models import LandParcel
-from tests.builders import X0, Y0, build_city, rect
+from tests.builders import X0, Y0, build_city, rect, survey_parcels, survey_shapefile
 
 from .conftest import not_blank
 from .test_events_desk import log_in
@@ -280,3 +280,46 @@ def test_the_editor_is_refused_to_roles_that_keep_no_plots(live_server, open_pag
     response = p.page.goto(f"{live_server.url}/editor/")
     assert response.status == 403
     assert "园区管理员" in p.page.inner_text("body")
+
+
+@pytest.mark.worker
+def test_a_corrected_survey_previews_as_three_updates_two_creates_one_unchanged(
+    live_server, open_page, city, celery_worker, tmp_path
+):
+    from fixtures import ingest_inputs as fx
+
+    stored = survey_parcels(city)
+    rows, geoms = fx.parcel_rows(6)
+    # Columns named as the layer names its fields, so the preview maps them by itself.
+    rows = [{"code": r["DKBH"], "land_use": r["YDXZ"], "name": r["DKMC"]} for r in rows]
+    survey = tmp_path / "survey.zip"
+    survey.write_bytes(survey_shapefile(tmp_path, rows=rows, geoms=geoms))
+    p = open_editor(open_page, live_server.url, city.users[Role.PARK_MANAGER])
+    page = p.page
+    page.click("[data-tab='import']")
+    with page.expect_response(lambda r: "/preview/" in r.url) as answer:
+        page.set_input_files(".import input[type='file']", str(survey))
+    assert answer.value.status == 200, answer.value.text()
+    counts = page.wait_for_selector(".import-counts")
+    assert (counts.get_attribute("data-update"), counts.get_attribute("data-create")) == ("3", "2")
+    assert counts.get_attribute("data-unchanged") == "1"
+    p.shot("editor-import-preview")
+    assert LandParcel.objects.filter(code__in=["SHP-5", "SHP-6"]).count() == 0
+    page.click(".import button.commit")
+    page.wait_for_selector(".job[data-status='succeeded']", timeout=60000)
+    changeset = Changeset.objects.get(park=city.park, source="import")
+    assert sorted(changeset.items.values_list("action", flat=True)) == ["create"] * 2 + ["update"] * 3
+    assert LandParcel.objects.get(code="SHP-1").name == "旧名称"  # nothing live before approval
+    # The officer approves it; then the corrected survey is what the layer holds.
+    officer = Client()
+    officer.force_login(city.users[Role.DISTRICT_OFFICER])
+    manager = Client()
+    manager.force_login(city.users[Role.PARK_MANAGER])
+    url = f"/api/editing/changesets/{changeset.pk}/"
+    assert manager.post(url + "submit/", {}, content_type="application/json").status_code == 200
+    assert officer.post(url + "approve/", {}, content_type="application/json").status_code == 200
+    assert LandParcel.objects.get(code="SHP-1").name == "地块1"
+    assert LandParcel.objects.get(code="SHP-3").land_use == "industrial"
+    assert LandParcel.objects.filter(code__in=["SHP-5", "SHP-6"]).count() == 2
+    assert LandParcel.objects.get(code="SHP-4").version == stored["SHP-4"].version  # unchanged: not written
+    assert not p.errors, p.errors

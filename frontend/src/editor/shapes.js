@@ -4,6 +4,8 @@
 // in both) and the geometry diff (area added, area removed) are ours too. Nothing here calls the server.
 import polygonClipping from 'polygon-clipping';
 
+import { inRing } from '../common/rings.js';
+
 const EARTH_RADIUS_M = 6378137;
 export const MU_M2 = 2000 / 3; // 1 亩 = 666.67 ㎡, as layers.models.base.MU_M2
 // Two coordinates are the same vertex when they agree to ~1 mm: what the server sends and what Terra
@@ -38,16 +40,6 @@ export function explode(feature) {
 export function assemble(outerRings, holes) {
   const polygons = outerRings.map((outer, i) => [outer, ...(holes[i] || []).filter((hole) => hole.every((p) => inRing(p, outer)))]);
   return { type: 'MultiPolygon', coordinates: polygons };
-}
-
-export function inRing([x, y], ring) {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 }
 
 function ringArea(ring) {

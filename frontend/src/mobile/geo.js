@@ -1,6 +1,7 @@
 // The phone's own geometry, for work with no network: distances, "what is around me within R
 // metres" over the downloaded features, "is this point inside my cell", and a patrol's track
 // split into the stretches actually walked.
+import { inRing } from '../common/rings.js';
 
 const EARTH_RADIUS_M = 6371008.8;
 const rad = (deg) => (deg * Math.PI) / 180;
@@ -11,17 +12,6 @@ export function distanceM([lon1, lat1], [lon2, lat2]) {
   const dLon = rad(lon2 - lon1);
   const a = Math.sin(dLat / 2) ** 2 + Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
-}
-
-function inRing(point, ring) {
-  const [x, y] = point;
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 }
 
 /** Whether [lon, lat] lies inside a GeoJSON Polygon or MultiPolygon (holes respected). */
