@@ -146,7 +146,9 @@ class _Caller:
 
 
 @cache
-def _viewset(name: str) -> type:
+def _viewset(name: str) -> Any:
+    """The layer's viewset class; ``Any`` because ``build_viewset`` sets ``serializer_class`` on
+    the class it makes, which the DRF stubs type as optional."""
     from layers.api.views import build_viewset
 
     return build_viewset(LAYERS[name])
@@ -195,7 +197,7 @@ def held_ids(layer: LayerSpec | str, ids: Iterable[int]) -> dict[int, int]:
     rows = ChangeItem.objects.filter(
         layer=name, record_id__in=ids, changeset__state__in=PENDING_STATES
     ).values_list("record_id", "changeset_id")
-    return dict(rows)
+    return {record_id: changeset_id for record_id, changeset_id in rows if record_id is not None}
 
 
 def changes_of(before: dict | None, after: dict | None) -> tuple[dict[str, Any], dict | None]:
@@ -232,8 +234,8 @@ def stage_import(user: Any, park: Any, job: Any, items: Sequence[dict[str, Any]]
         for layer, ids in by_layer.items():
             held = held_ids(layer, ids)
             if held:
-                record, changeset = next(iter(held.items()))
-                raise Held(record, changeset)
+                held_record, held_changeset = next(iter(held.items()))
+                raise Held(held_record, held_changeset)
         changeset = Changeset.objects.create(
             park=park,
             source=ChangesetSource.IMPORT,
@@ -346,9 +348,8 @@ def live_feature(spec: LayerSpec, record: Any) -> dict[str, Any]:
 def working_collection(user: Any, park: Any, spec: LayerSpec, *, published: bool = False) -> dict[str, Any]:
     """The park's records of ``spec`` the user reads, in their working state (live records with the
     park's pending items applied, pending creates added), or as published (``published``)."""
-    records = list(
-        spec.model.objects.filter(read_filter(user, spec), park=park).select_related().order_by("pk")
-    )
+    model: Any = spec.model  # a layer model with a ``park`` field (``spec.has_park``)
+    records = list(model.objects.filter(read_filter(user, spec), park=park).select_related().order_by("pk"))
     serializer = _viewset(spec.name).serializer_class(
         records, many=True, context={"request": _Caller(user), "output_crs": STORAGE_CRS}
     )
@@ -589,14 +590,16 @@ class SaveResult:
     issues: list[dict[str, Any]]
 
 
-def save_edits(user: Any, park: Any, items: Sequence[dict[str, Any]], *, dry_run: bool = False) -> SaveResult:
+def save_edits(
+    user: Any, park: Any, items: Sequence[dict[str, Any]] | None, *, dry_run: bool = False
+) -> SaveResult:
     """Check and save one editor save (the contract's ``POST /api/editing/edits/`` items), all or
     nothing: staged in the park's working changeset when the user's edits need review, else applied
     to the live layers. Raises the API errors (400 per item, 403, 404, 409, 422 ``topology``).
     ``dry_run``: everything is checked, nothing is written (the issues come back)."""
     if not isinstance(items, list | tuple) or not items:
         raise _field_error("items", _("items 是要保存的修改列表，至少一项。"))
-    layers = {i.get("layer") for i in items if isinstance(i, dict)} & REVIEWED_LAYERS
+    layers = {i["layer"] for i in items if isinstance(i, dict) and i.get("layer") in REVIEWED_LAYERS}
     staged = any(edits_need_review(user, layer, park) for layer in layers)
     with transaction.atomic():
         edits: list[_Edit] = []
@@ -606,7 +609,8 @@ def save_edits(user: Any, park: Any, items: Sequence[dict[str, Any]], *, dry_run
             if not isinstance(sent, dict):
                 errors[str(index)] = {"non_field_errors": [_("每一项是一个对象。")]}
                 continue
-            view = views(sent.get("layer") if sent.get("layer") in LAYERS else "parcels", user)
+            layer = sent.get("layer")
+            view = views(layer if isinstance(layer, str) and layer in LAYERS else "parcels", user)
             try:
                 edit = _resolve(user, park, index, sent, staged=staged, view=view)
                 _build(user, park, edit, view)
@@ -629,6 +633,7 @@ def save_edits(user: Any, park: Any, items: Sequence[dict[str, Any]], *, dry_run
             return SaveResult(applied=not staged, changeset=None, features=features, issues=issues)
         if staged:
             changeset = working_changeset(park, create=True)
+            assert changeset is not None  # create=True makes one when there is none
             features = [_stage(user, changeset, e) for e in edits]
             return SaveResult(applied=False, changeset=changeset, features=features, issues=issues)
         features = [_apply_live(user, e, views(e.spec, user)) for e in edits]
@@ -660,6 +665,7 @@ def _check(user: Any, park: Any, edits: list[_Edit]) -> list[dict[str, Any]]:
 def _stage(user: Any, changeset: Changeset, edit: _Edit) -> dict[str, Any] | None:
     item = edit.item
     if edit.action == "delete" and edit.live is None:  # discarding a pending create
+        assert item is not None  # without a live record, _resolve has locked the pending item
         item.delete()
         return None
     before = live_feature(edit.spec, edit.live) if edit.live is not None else None
@@ -769,6 +775,7 @@ def _tell_authors(changeset: Changeset, kind: str, title: str, step: str) -> Non
     from accounts.models import User
 
     authors = User.objects.filter(pk__in=authors_of(changeset), is_active=True)
+    assert changeset.reviewed_at is not None  # set by the review step that tells them
     notify(
         authors,
         kind=kind,
@@ -822,7 +829,7 @@ def approve(user: Any, changeset_id: int) -> Changeset:
         if changeset.state != ChangesetState.SUBMITTED:
             raise WrongState()
         items = list(changeset.items.select_related("author").order_by("pk"))
-        live: dict[tuple[str, int], Any] = {}
+        live: dict[tuple[str, int | None], Any] = {}
         for layer in {i.layer for i in items}:
             ids = [i.record_id for i in items if i.layer == layer and i.record_id is not None]
             for record in LAYERS[layer].model.all_objects.select_for_update().filter(pk__in=ids):
@@ -831,15 +838,15 @@ def approve(user: Any, changeset_id: int) -> Changeset:
         for item in items:
             if item.record_id is None:
                 continue
-            record = live.get((item.layer, item.record_id))
-            if record is None or record.deleted_at is not None or record.version != item.base_version:
+            current = live.get((item.layer, item.record_id))
+            if current is None or current.deleted_at is not None or current.version != item.base_version:
                 stale.append(
                     {
                         "item": item.pk,
                         "layer": item.layer,
                         "record": item.record_id,
                         "base_version": item.base_version,
-                        "current_version": record.version if record is not None else None,
+                        "current_version": current.version if current is not None else None,
                     }
                 )
         if stale:
@@ -882,7 +889,7 @@ def approve(user: Any, changeset_id: int) -> Changeset:
 def ensure_baselines(records: Iterable[Any]) -> None:
     """``layers.history.ensure_baseline`` for many records at once (bulk-loaded or imported records
     have no history row yet): one query to find them, one insert per layer."""
-    by_model: dict[type, list[Any]] = defaultdict(list)
+    by_model: dict[type[Any], list[Any]] = defaultdict(list)
     for record in records:
         by_model[type(record)].append(record)
     for model, found in by_model.items():
@@ -916,7 +923,7 @@ def _apply_item(item: ChangeItem, record: Any, reason: str, view: Any) -> None:
     props, geometry = changes_of(item.before, item.after)
     if item.action == ChangeAction.CREATE:
         data, _warnings = _validated(view, None, props, geometry, partial=False)
-        new = spec.model(**data)
+        new: Any = spec.model(**data)  # simple_history reads _history_user and _change_reason
         new.created_by = new.updated_by = author
         new._history_user = author
         new._change_reason = reason

@@ -63,7 +63,7 @@ def split(geom: GEOSGeometry, line_geojson: Any) -> list[dict[str, Any]]:
             [bytes(geom.ewkb), bytes(line.ewkb)],
         )
         parts = [json.loads(row[0]) for row in cursor.fetchall()]
-    parts_in = len(geom) if geom.geom_type.startswith("Multi") else 1
+    parts_in = geom.num_geom if geom.geom_type.startswith("Multi") else 1
     if len(parts) < max(2, parts_in + 1):
         raise ShapeRefused(
             _("这条线没有把图斑分成两部分：线须从图斑一侧的边界外穿过到另一侧的边界外。"), "split"

@@ -53,6 +53,18 @@ class Write(Protocol):
     after: LayerFeature | None  # the stored record with the file's values (update)
 
 
+def _target(write: Write) -> LayerFeature:
+    """An update's stored record (``ingest.upsert`` sets it on every update)."""
+    assert write.target is not None
+    return write.target
+
+
+def _after(write: Write) -> LayerFeature:
+    """An update's stored record with the file's values (set on every update)."""
+    assert write.after is not None
+    return write.after
+
+
 def _park_id(spec: LayerSpec, write: Write) -> int | None:
     """The park a write belongs to: where the stored record is (update), or the new one lies."""
     if not spec.has_park:
@@ -71,7 +83,7 @@ def split_by_review(
     live: list[Write] = []
     for write in writes:
         park = parks.get(_park_id(spec, write))
-        if edits_need_review(user, spec, park):
+        if park is not None and edits_need_review(user, spec, park):
             staged.setdefault(park.pk, (park, []))[1].append(write)
         else:
             live.append(write)
@@ -116,8 +128,8 @@ def stage(spec: LayerSpec, user: Any, park: Park, job: Any, writes: Sequence[Wri
     """One changeset of the park for these writes (an item each, as the editor would stage them)."""
     updates = [w for w in writes if w.action == ChangeAction.UPDATE]
     creates = [w for w in writes if w.action != ChangeAction.UPDATE]
-    before = features_json(spec, [w.target for w in updates])
-    after = features_json(spec, [w.after for w in updates] + [w.record for w in creates])
+    before = features_json(spec, [_target(w) for w in updates])
+    after = features_json(spec, [_after(w) for w in updates] + [w.record for w in creates])
     items = [
         {"layer": spec.name, "record": w.target, "action": ChangeAction.UPDATE, "before": b, "after": a}
         for w, b, a in zip(updates, before, after[: len(updates)], strict=True)
@@ -173,12 +185,12 @@ def apply_updates(spec: LayerSpec, user: Any, writes: Sequence[Write], *, reason
     """
     if not writes:
         return []
-    _baselines(spec, [w.target for w in writes])
+    _baselines(spec, [_target(w) for w in writes])
     now = timezone.now()
     afters = []
     for write in writes:
-        after = write.after
-        after.version = write.target.version + 1
+        after: Any = _after(write)  # simple_history reads _history_user and _change_reason
+        after.version = _target(write).version + 1
         after.updated_by = user
         after.updated_at = now  # auto_now is not applied by bulk_update
         after._history_user = user

@@ -112,7 +112,8 @@ def pending_neighbours(
             if record_id in skip:
                 continue
             replaced.add(record_id)
-        geometry = (after or {}).get("geometry")
+        after = after or {}
+        geometry = after.get("geometry")
         if not geometry:
             continue
         props = after.get("properties") or {}
@@ -149,6 +150,7 @@ def check_many(
         replaced |= held
     table = connection.ops.quote_name(spec.model._meta.db_table)
     label = _label_column(spec)
+    readable_params: list[Any]
     if user is None:
         readable, readable_params = "FALSE", []
     else:
