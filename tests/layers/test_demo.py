@@ -329,3 +329,15 @@ def test_flush_also_empties_tables_that_point_at_layer_records(demo_city: str) -
         cur.execute("INSERT INTO demo_test_finding (parcel_id) SELECT id FROM layers_landparcel LIMIT 3")
     assert "demo_test_finding" in seed()
     assert rows("SELECT count(*) FROM demo_test_finding") == [(0,)]
+
+
+@pytest.mark.django_db
+def test_the_park_manager_has_a_changeset_waiting_for_the_district(demo_city: str) -> None:
+    from editing.models import Changeset, ChangesetState
+
+    changeset = Changeset.objects.get()
+    assert changeset.state == ChangesetState.SUBMITTED and changeset.items.count() == 3
+    assert changeset.park == get_user_model().objects.get(username="park").park
+    # Nothing of it is live: the plots keep their first version until the district approves.
+    records = m.LandParcel.objects.filter(pk__in=changeset.items.values_list("record_id", flat=True))
+    assert {r.version for r in records} == {1}

@@ -93,6 +93,11 @@ class Command(BaseCommand):
                 from patrols.demo import load_patrols
 
                 counts.update(load_patrols(say, as_of, seed))
+            if apps.is_installed("editing"):
+                # A park manager's edits waiting for the district officer's review.
+                from editing.demo import load_changesets
+
+                counts.update(load_changesets(say))
             t = time.monotonic()
         # Deferred foreign-key checks run at commit.
         say(f"  {'commit':<16} {'':>14} {time.monotonic() - t:>7.1f} s")
