@@ -172,18 +172,27 @@ def feature_json(spec: LayerSpec | str, record: Any) -> dict[str, Any]:
     reads, so the reviewer's diff and the page's form show the same values. Works on unsaved
     records (a staged create: ``id`` null). Personal fields are masked as for an anonymous reader
     (parcels and buildings have none)."""
+    return features_json(spec, [record])[0]
+
+
+def features_json(spec: LayerSpec | str, records: Sequence[Any]) -> list[dict[str, Any]]:
+    """``feature_json`` of many records with one serializer: its fields are built once instead of
+    once per record (the bulk of the time for a 5,000-feature import)."""
     spec = LAYERS[spec] if isinstance(spec, str) else spec
-    unsaved = record.pk is None
-    if unsaved:  # the GeoJSON serializer writes the id as an integer
-        record = copy.copy(record)
-        record.pk = 0
     serializer = _viewset(spec.name).serializer_class(
-        record, context={"request": _Caller(AnonymousUser()), "output_crs": STORAGE_CRS}
+        context={"request": _Caller(AnonymousUser()), "output_crs": STORAGE_CRS}
     )
-    feature = _plain(serializer.data)
-    if unsaved:
-        feature["id"] = None
-    return feature
+    out = []
+    for record in records:
+        unsaved = record.pk is None
+        if unsaved:  # the GeoJSON serializer writes the id as an integer; a staged create has none
+            record = copy.copy(record)
+            record.pk = 0
+        feature = serializer.to_representation(record)
+        if unsaved:
+            feature["id"] = None
+        out.append(feature)
+    return _plain(out)
 
 
 def held_ids(layer: LayerSpec | str, ids: Iterable[int]) -> dict[int, int]:

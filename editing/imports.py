@@ -17,26 +17,19 @@ writes it, inside the ingest job's one transaction:
 
 from __future__ import annotations
 
-import copy
-import json
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cache
 from typing import Any, Protocol
 
-from django.contrib.auth.models import AnonymousUser
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from layers.api.serializers import build_serializer
-from layers.crs import STORAGE_CRS
 from layers.derivation import derived_columns
 from layers.models import LayerFeature, Park
-from layers.registry import LAYERS, LayerSpec
+from layers.registry import LayerSpec
 from policy.predicates import edits_need_review
 
-from .changesets import stage_import
+from .changesets import features_json, stage_import
 from .models import ChangeAction, Changeset
 
 BATCH = 1000
@@ -93,35 +86,6 @@ def split_by_review(
 def needs_review(spec: LayerSpec, user: Any, writes: Sequence[Write]) -> bool:
     """Whether any of these writes would wait in a changeset instead of going live."""
     return bool(split_by_review(spec, user, writes)[0])
-
-
-class _Anonymous:
-    """What the serializer reads of a request: who asks (masking personal fields as for anyone)."""
-
-    user = AnonymousUser()
-    query_params: dict[str, str] = {}
-
-
-@cache
-def _serializer_class(name: str) -> type:
-    return build_serializer(LAYERS[name])
-
-
-def features_json(spec: LayerSpec, records: Sequence[LayerFeature]) -> list[dict[str, Any]]:
-    """``editing.changesets.feature_json`` of many records with one serializer: its fields are built
-    once instead of once per record (the bulk of the time for a 5,000-feature import)."""
-    serializer = _serializer_class(spec.name)(context={"request": _Anonymous(), "output_crs": STORAGE_CRS})
-    out = []
-    for record in records:
-        unsaved = record.pk is None
-        if unsaved:  # the GeoJSON serializer writes the id as an integer; a staged create has none
-            record = copy.copy(record)
-            record.pk = 0
-        feature = serializer.to_representation(record)
-        if unsaved:
-            feature["id"] = None
-        out.append(feature)
-    return json.loads(json.dumps(out, cls=DjangoJSONEncoder))
 
 
 def stage(spec: LayerSpec, user: Any, park: Park, job: Any, writes: Sequence[Write]) -> Changeset:

@@ -144,7 +144,7 @@ def test_approving_the_imported_changeset_applies_it(ingest, survey):
     assert job.status == "succeeded", job.error
     changeset = Changeset.objects.get()
     # The items' Features are the editor's (the batch serialisation is feature_json's, many at once).
-    from editing.imports import features_json
+    from editing.changesets import features_json
     from layers.registry import LAYERS
 
     new = LandParcel(code="NEW", land_use="industrial", geom=stored["SHP-4"].geom)
