@@ -22,6 +22,7 @@ from policy.predicates import may, read_filter
 from policy.resources import CHANGESETS, REVIEWED_LAYERS
 from policy.rules import role_allows
 
+from .language import short_lang
 from .staff import _denied, _labels, _staff_page, staff_view
 
 # The fields an import may match records by, per layer (the first is the default): a code where
@@ -116,11 +117,16 @@ def _parks(request: HttpRequest) -> list[dict[str, object]]:
 def editor_page(request: HttpRequest) -> HttpResponse:
     """The editor, for those who keep or review a park's plots; everyone else gets a 403 page."""
     user = request.user
+    en = short_lang(request.page_language[0]) == "en"  # type: ignore[attr-defined]
     if not (may(user, "parcels", Action.UPDATE) or role_allows(user, CHANGESETS, Action.READ)):
         return _denied(request, _("园区数据编辑供园区管理员和招商专员使用。"))
     config = {
         "parks": _parks(request),
-        "layers": [{"name": name, "title": _(LAYERS[name].title_zh)} for name in REVIEWED_LAYERS],
+        # The registry's own titles, as the catalogue gives them (``CatalogueView``).
+        "layers": [
+            {"name": name, "title": LAYERS[name].title_en if en else LAYERS[name].title_zh}
+            for name in sorted(REVIEWED_LAYERS, reverse=True)
+        ],
         "matchFields": MATCH_FIELDS,
         "fieldLabels": {
             name: {f: str(LAYERS[name].model._meta.get_field(f).verbose_name) for f in fields}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import mapbox_vector_tile
 import mercantile
@@ -322,4 +323,23 @@ def test_a_corrected_survey_previews_as_three_updates_two_creates_one_unchanged(
     assert LandParcel.objects.get(code="SHP-3").land_use == "industrial"
     assert LandParcel.objects.filter(code__in=["SHP-5", "SHP-6"]).count() == 2
     assert LandParcel.objects.get(code="SHP-4").version == stored["SHP-4"].version  # unchanged: not written
+    assert not p.errors, p.errors
+
+
+def test_the_editor_in_english_on_a_phone(live_server, open_page, city, pair):
+    p = open_page(390, 844)
+    log_in(p, live_server.url, city.users[Role.PARK_MANAGER])
+    page = p.page
+    page.goto(f"{live_server.url}/editor/?lang=en")
+    page.wait_for_selector(".editor-map[data-ready='true'][data-features]")
+    select_plot(page, A_BOX)
+    # Every word of the page's own (the park's name is data, and stays as it is).
+    chrome = " ".join(
+        page.locator(".editor-toolbar button, .editor-toolbar label, .editor-side .tabs").all_inner_texts()
+    )
+    chrome = chrome.replace(city.park.name, "")
+    assert not re.findall(r"[\u4e00-\u9fff]", chrome), chrome
+    assert "Land use" in page.inner_text(".feature-form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not_blank(p.shot("editor-phone-en"))
     assert not p.errors, p.errors
