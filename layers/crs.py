@@ -53,6 +53,11 @@ class CRS:
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def geographic(self) -> bool:
+        """Whether coordinates are degrees (longitude and latitude) rather than metres."""
+        return self.epsg in (4326, 4490) or self.epsg is None
+
 
 # --- the whitelist -------------------------------------------------------------------------------
 

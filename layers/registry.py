@@ -39,6 +39,9 @@ class LayerSpec:
     # Fields only the platform writes (ingest), shown read-only in the API: what they name grants
     # access elsewhere (policy.media), so a client must not choose it.
     server_fields: tuple[str, ...] = field(default=())
+    # Foreign keys the API names by a field of the record they point to (a category by its key)
+    # rather than by its id: (field, slug field) pairs.
+    slug_fields: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def has_park(self) -> bool:
@@ -186,6 +189,7 @@ LAYERS: dict[str, LayerSpec] = {
             False,
             ("category", "status", "grid_cell", "reporter", "reported_at", "accuracy_m"),
             ("Point",),
+            slug_fields=(("category", "key"),),
         ),
         LayerSpec(
             "places",

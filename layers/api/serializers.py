@@ -14,7 +14,6 @@ from rest_framework_gis.serializers import GeoFeatureModelListSerializer, GeoFea
 
 from layers.crs import STORAGE_CRS, CRSError, parse_crs
 from layers.geometry import GeometryError, clean_geometry, to_geojson, to_geojson_many
-from layers.models import FieldPointCategory
 from layers.registry import LayerSpec
 from policy.privacy import mask_fields
 
@@ -185,8 +184,11 @@ def build_serializer(spec: LayerSpec) -> type[FeatureSerializer]:
     }
     if "photos" in names:
         attrs["photos"] = PhotosField(required=False)
-    if spec.name == "field_points":
-        attrs["category"] = serializers.SlugRelatedField(
-            slug_field="key", queryset=FieldPointCategory.objects.filter(active=True)
+    for name, slug in spec.slug_fields:
+        target = model._meta.get_field(name).related_model
+        # Only active choices are offered to writers (a retired category stays readable).
+        active = target._default_manager.filter(active=True) if hasattr(target, "active") else None
+        attrs[name] = serializers.SlugRelatedField(
+            slug_field=slug, queryset=active if active is not None else target._default_manager.all()
         )
     return type(f"{model.__name__}FeatureSerializer", (FeatureSerializer,), attrs)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,11 +24,13 @@ from rest_framework.exceptions import (
 )
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from accounts.roles import Role
 from layers.crs import CRSError, output_crs
+from layers.features import FeatureSource
 from layers.history import describe, ensure_baseline, history_entries, restore_values
 from layers.registry import LAYERS, LayerSpec
 from policy.actions import Action
@@ -92,6 +97,39 @@ class LayerViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             qs = filter_queryset(qs, self.spec, self.request.query_params)
         return qs
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        """A page of features built in PostgreSQL (``layers.features``); the browsable API, which
+        renders through the serializer, keeps DRF's own path."""
+        if request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        queryset = self.get_queryset()
+        size = self.paginator.get_page_size(request)
+        raw = request.query_params.get(self.paginator.page_query_param) or "1"
+        number = int(raw) if raw.isdigit() and int(raw) >= 1 else 0
+        if not number:
+            raise NotFound(_("Invalid page: give page as a number from 1."))
+        source = FeatureSource(
+            request.user,
+            self.spec,
+            queryset,
+            crs=self.get_serializer_context()["output_crs"],
+            media_base=request.build_absolute_uri(settings.MEDIA_URL),
+        )
+        page = source.page(queryset, size, offset=(number - 1) * size, count_queryset=queryset)
+        if number > 1 and not page.returned:
+            raise NotFound(_("Invalid page: there are only %(count)s features.") % {"count": page.matched})
+        url = request.build_absolute_uri()
+        param = self.paginator.page_query_param
+        following = replace_query_param(url, param, number + 1) if page.more else None
+        previous = None
+        if number == 2:
+            previous = remove_query_param(url, param)
+        elif number > 2:
+            previous = replace_query_param(url, param, number - 1)
+        head = {"type": "FeatureCollection", "count": page.matched, "next": following, "previous": previous}
+        body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [' + page.text + "]}"
+        return HttpResponse(body, content_type="application/json")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
