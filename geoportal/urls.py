@@ -27,5 +27,6 @@ urlpatterns = [
     path("api/", include("layers.api.urls")),
     re_path(r"^media/(?P<name>.+)$", serve_media, name="media"),
     path("tiles/", include("tiles.urls")),
+    path("ogc/", include("ogc.urls")),
     path("", include("web.urls")),
 ]

@@ -235,7 +235,8 @@ class FeatureSource:
 
         One more row than ``limit`` is read to know whether more follow. ``key_sql`` is an SQL
         expression (JSON text) of a row's sort key, returned for the first and last rows (keyset
-        links); ``reverse`` writes the rows in the opposite order (a previous page read backwards).
+        links, in the order the Features are written); ``reverse`` writes the rows in the opposite
+        order (a previous page read backwards).
         ``count_queryset``, when given, is counted in the same query (``matched``).
         """
         rows = self._annotated(queryset, key_sql)[offset : offset + limit + 1]
@@ -262,6 +263,8 @@ class FeatureSource:
         with connection.cursor() as cur:
             cur.execute(sql, [limit, limit, *count_params, *page_params])
             text, n, first, last, matched = cur.fetchone()
+        if reverse:  # the keys in the order the Features are written
+            first, last = last, first
         return Page(text, min(n, limit), n > limit, first, last, matched)
 
     def _page_in_python(
@@ -275,9 +278,9 @@ class FeatureSource:
         fetched = list(rows)
         keep = fetched[:limit]
         skip = 3 if key_sql else 2
-        texts = [self._finish(row[0], row[1], row[skip:]) for row in keep]
         if reverse:
-            texts.reverse()
+            keep.reverse()
+        texts = [self._finish(row[0], row[1], row[skip:]) for row in keep]
         first = keep[0][2] if keep and key_sql else None
         last = keep[-1][2] if keep and key_sql else None
         matched = count_queryset.count() if count_queryset is not None else None

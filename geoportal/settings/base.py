@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "patrols",
     "sync",
     "editing",
+    "ogc",
     "web",
 ]
 

@@ -5,8 +5,11 @@ from layers.registry import LAYERS
 
 from .views import CatalogueView, build_viewset
 
+# One viewset per layer; OGC API Features (ogc/) extends these same classes for its writes.
+VIEWSETS = {spec.name: build_viewset(spec) for spec in LAYERS.values()}
+
 router = SimpleRouter()
-for spec in LAYERS.values():
-    router.register(spec.name, build_viewset(spec), basename=spec.name)
+for name, viewset in VIEWSETS.items():
+    router.register(name, viewset, basename=name)
 
 urlpatterns = [path("layers/", CatalogueView.as_view(), name="layer-catalogue"), *router.urls]

@@ -22,6 +22,7 @@ from rest_framework.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -68,6 +69,18 @@ class ReviewRequired(APIException):
     )
 
 
+class GeoJSONParser(JSONParser):
+    """GeoJSON bodies as GIS clients label them (OGC API Features Part 4 sends this type)."""
+
+    media_type = "application/geo+json"
+
+
+class MergePatchParser(JSONParser):
+    """A partial Feature sent with PATCH as a JSON merge patch (RFC 7396)."""
+
+    media_type = "application/merge-patch+json"
+
+
 class FeaturePagination(GeoJsonPagination):
     page_size = 100
     max_page_size = 1000
@@ -89,6 +102,7 @@ class LayerViewSet(viewsets.ModelViewSet):
 
     spec: LayerSpec
     pagination_class = FeaturePagination
+    parser_classes = [JSONParser, GeoJSONParser, MergePatchParser, FormParser, MultiPartParser]
     lookup_value_regex = r"\d+"
 
     # --- reading ------------------------------------------------------------------------------

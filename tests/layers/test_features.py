@@ -98,8 +98,11 @@ def test_pages_carry_keys_more_and_reverse_order(city):
     page = source.page(queryset, 3, key_sql='json_build_array("layers_landparcel"."id")::text')
     assert page.returned == 3 and page.more
     assert json.loads(page.first_key) == [ids[0]] and json.loads(page.last_key) == [ids[2]]
-    backwards = source.page(queryset.order_by("-id"), 2, reverse=True)
+    backwards = source.page(
+        queryset.order_by("-id"), 2, reverse=True, key_sql='json_build_array("layers_landparcel"."id")::text'
+    )
     assert [f["id"] for f in json.loads(f"[{backwards.text}]")] == [ids[3], ids[4]]
+    assert json.loads(backwards.first_key) == [ids[3]] and json.loads(backwards.last_key) == [ids[4]]
 
 
 def test_chunks_and_batches_cover_every_row_in_order(city):
