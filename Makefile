@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-frontend clean
+.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -62,10 +62,13 @@ bench-mobile: bench-deps  ## the phone app: first load on slow 3G, cached start 
 bench-editor: bench-deps  ## the park editor: plot to form in Chromium, save with topology checks, 5,000-plot import preview, 1,000-item approval
 	@.venv/bin/python scripts/bench/editor.py
 
+bench-ogc: bench-deps  ## OGC API items vs SQL floor and pygeoapi (1,000 and 10,000 parcels), deepest page, GeoPackage export vs ogr2ogr, 1M-row CSV export memory
+	@.venv/bin/python scripts/bench/ogc.py
+
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)
 
-bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
+bench: bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc  ## every benchmark but the 30-minute bench-frontend; run `DEMO_SCALE=1 make run` first for the reference numbers
 
 clean: stop  ## stop everything and delete local data (database, media, logs)
 	rm -rf .data

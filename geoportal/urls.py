@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/spatial/", include("spatial.urls")),
     path("api/ingest/", include("ingest.urls")),
+    path("api/exports/", include("exports.urls")),
     path("api/pipeline/", include("pipeline.urls")),
     path("api/audit/", include("audit.urls")),
     path("api/patrols/", include("patrols.urls")),

@@ -25,16 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import rasterio
 import shapely
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from rasterio.enums import ColorInterp, MaskFlags, Resampling
-from rasterio.errors import RasterioError
-from rasterio.features import shapes
-from rasterio.vrt import WarpedVRT
-from rio_cogeo.cogeo import cog_translate, cog_validate
-from rio_cogeo.profiles import cog_profiles
 from shapely.geometry import box, mapping, shape
 
 from layers.crs import parse_crs, to_storage
@@ -69,6 +62,8 @@ def _damaged(exc: Exception) -> IngestError:
 
 
 def validate(src: Any) -> None:
+    import rasterio  # local: rasterio and rio-cogeo add ~50 MB to every worker that never sees a TIFF
+
     if src.crs is None or src.transform == rasterio.Affine.identity():
         gcps, _gcp_crs = src.gcps
         if gcps:
@@ -117,11 +112,19 @@ def _captured_on(src: Any, options: dict[str, Any]) -> date | None:
 
 
 def _has_alpha(ds: Any) -> bool:
+    from rasterio.enums import ColorInterp  # local: rasterio is heavy (see validate)
+
     return ColorInterp.alpha in ds.colorinterp
 
 
 def convert(src: Any, dst: Path, compress: str) -> None:
     """Write ``src`` as a COG in EPSG:3857 at ``dst``."""
+    # Local: rasterio and rio-cogeo are heavy (see validate).
+    from rasterio.enums import ColorInterp, Resampling
+    from rasterio.vrt import WarpedVRT
+    from rio_cogeo.cogeo import cog_translate
+    from rio_cogeo.profiles import cog_profiles
+
     profile = dict(cog_profiles.get(COMPRESSIONS[compress]))
     needs_warp = src.crs.to_string() != TARGET_CRS
     add_alpha = needs_warp and src.nodata is None and not _has_alpha(src)
@@ -157,6 +160,11 @@ def convert(src: Any, dst: Path, compress: str) -> None:
 
 def footprint(ds: Any) -> Any:
     """The valid-data outline in the dataset's CRS (a shapely (Multi)Polygon)."""
+    # Local: rasterio is heavy (see validate).
+    import rasterio
+    from rasterio.enums import MaskFlags
+    from rasterio.features import shapes
+
     flags = ds.mask_flag_enums
     if all(MaskFlags.all_valid in band for band in flags):
         return box(*ds.bounds)
@@ -186,6 +194,11 @@ def resolution_m(ds: Any) -> float:
 def process(
     path: Path, filename: str, options: dict[str, Any], report: Report, token: str, progress
 ) -> OrthophotoOutput:
+    # Local: rasterio and rio-cogeo are heavy (see validate).
+    import rasterio
+    from rasterio.errors import RasterioError
+    from rio_cogeo.cogeo import cog_validate
+
     name = f"orthophotos/{token}.tif"
     target = Path(default_storage.path(name))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -226,64 +226,79 @@ class FeatureSource:
         limit: int,
         *,
         offset: int = 0,
-        count_queryset: models.QuerySet | None = None,
+        count: bool = False,
         key_sql: str | None = None,
         reverse: bool = False,
     ) -> Page:
-        """A page of Features: ``queryset`` (ordered, not sliced) from ``offset`` up to ``limit``,
-        in one query.
+        """A page of Features: ``queryset`` (filtered and ordered, not sliced) from ``offset`` up
+        to ``limit``, in one query.
 
         One more row than ``limit`` is read to know whether more follow. ``key_sql`` is an SQL
         expression (JSON text) of a row's sort key, returned for the first and last rows (keyset
         links, in the order the Features are written); ``reverse`` writes the rows in the opposite
-        order (a previous page read backwards).
-        ``count_queryset``, when given, is counted in the same query (``matched``).
+        order (a previous page read backwards); ``count`` also counts the whole result (``matched``).
+
+        Two things keep the query near the cost of the bare SQL. The page's ids are chosen first
+        and the Features built only for them (PostgreSQL would otherwise build the text of every
+        row an OFFSET skips). And when counting, the filter runs once: the matching ids, in order,
+        are kept in a materialised CTE that both the count and the page read; an exact
+        ``ST_Intersects`` over a bbox's candidates costs as much as building their Features.
         """
-        rows = self._annotated(queryset, key_sql)[offset : offset + limit + 1]
+        table = self.table
         try:
-            page_sql, page_params = rows.query.sql_with_params()
+            if count:
+                ordered, ordered_params = queryset.values("pk").query.sql_with_params()
+                prefix, prefix_params = (
+                    f"WITH _matched(id) AS MATERIALIZED ({ordered}) ",
+                    list(ordered_params),
+                )
+                chosen, chosen_params = "SELECT id FROM _matched OFFSET %s LIMIT %s", [offset, limit + 1]
+                matched_sql = "(SELECT count(*) FROM _matched)"
+            else:
+                sliced = queryset.values("pk")[offset : offset + limit + 1]
+                chosen, chosen_params = sliced.query.sql_with_params()
+                prefix, prefix_params, matched_sql = "", [], "NULL::bigint"
         except EmptyResultSet:  # a filter that can match nothing (a role that reads no rows)
-            return Page("", 0, False, None, None, 0 if count_queryset is not None else None)
-        count_sql, count_params = "NULL", []
-        if count_queryset is not None:
-            counted, count_params = count_queryset.order_by().values("pk").query.sql_with_params()
-            count_sql = f"(SELECT count(*) FROM ({counted}) c)"
+            return Page("", 0, False, None, None, 0 if count else None)
+        feature, feature_params = self.feature_sql()
+        personal = "".join(f", {self._column(c)}" for c in self._personal)
+        # The chosen rows keep their query's order: row_number() numbers them as they come.
+        rows = (
+            f"SELECT {feature} AS f, {key_sql or 'NULL::text'} AS k, pg.n, {table}.id{personal}"
+            f" FROM (SELECT s.id, row_number() OVER () AS n FROM ({chosen}) s(id)) pg"
+            f" JOIN {table} ON {table}.id = pg.id"
+        )
+        rows_params = [*feature_params, *chosen_params]
         if self._personal:
-            return self._page_in_python(rows, limit, count_queryset, key_sql, reverse)
+            sql = f"{prefix}SELECT q.*, {matched_sql} FROM ({rows}) q"
+            return self._page_in_python(sql, [*prefix_params, *rows_params], limit, count, reverse)
         direction = "DESC" if reverse else "ASC"
-        key = 'p."_key"' if key_sql else "NULL::text"
-        # The page's rows keep the subquery's order: row_number() numbers them as they come.
         sql = (
-            f"SELECT COALESCE(string_agg(p.\"_feature\", ', ' ORDER BY p.n {direction})"
-            " FILTER (WHERE p.n <= %s), ''), count(*),"
-            f" (array_agg({key} ORDER BY p.n))[1], (array_agg({key} ORDER BY p.n))[least(count(*), %s)],"
-            f" {count_sql}"
-            f" FROM (SELECT s.*, row_number() OVER () AS n FROM ({page_sql}) s) p"
+            f"{prefix}SELECT COALESCE(string_agg(q.f, ', ' ORDER BY q.n {direction})"
+            " FILTER (WHERE q.n <= %s), ''),"
+            " count(*), (array_agg(q.k ORDER BY q.n))[1], (array_agg(q.k ORDER BY q.n))[least(count(*), %s)],"
+            f" {matched_sql} FROM ({rows}) q"
         )
         with connection.cursor() as cur:
-            cur.execute(sql, [limit, limit, *count_params, *page_params])
+            cur.execute(sql, [*prefix_params, limit, limit, *rows_params])
             text, n, first, last, matched = cur.fetchone()
         if reverse:  # the keys in the order the Features are written
             first, last = last, first
         return Page(text, min(n, limit), n > limit, first, last, matched)
 
-    def _page_in_python(
-        self,
-        rows: models.QuerySet,
-        limit: int,
-        count_queryset: models.QuerySet | None,
-        key_sql: str | None,
-        reverse: bool,
-    ) -> Page:
-        fetched = list(rows)
+    def _page_in_python(self, sql: str, params: list[Any], limit: int, count: bool, reverse: bool) -> Page:
+        """``page`` for a layer with personal fields, which are added to each Feature here. A row
+        is the Feature's text, its key, its number, its id, its personal values and the count."""
+        with connection.cursor() as cur:
+            cur.execute(f"{sql} ORDER BY q.n", params)
+            fetched = cur.fetchall()
         keep = fetched[:limit]
-        skip = 3 if key_sql else 2
         if reverse:
             keep.reverse()
-        texts = [self._finish(row[0], row[1], row[skip:]) for row in keep]
-        first = keep[0][2] if keep and key_sql else None
-        last = keep[-1][2] if keep and key_sql else None
-        matched = count_queryset.count() if count_queryset is not None else None
+        texts = [self._finish(row[0], row[3], row[4:-1]) for row in keep]
+        first = keep[0][1] if keep else None
+        last = keep[-1][1] if keep else None
+        matched = fetched[0][-1] if fetched else (0 if count else None)
         return Page(", ".join(texts), len(keep), len(fetched) > limit, first, last, matched)
 
     def chunks(self, size: int = 500) -> Iterator[str]:

@@ -34,7 +34,10 @@ from .crs import OgcCRS
 
 TEXT = "cql2-text"
 JSON = "cql2-json"
-LANGUAGES = (TEXT, JSON)
+# The draft's name for the text encoding, which GDAL 3.6 (Debian bookworm's) looks for in the
+# OpenAPI document and sends: the same grammar for the filters it writes.
+DRAFT_TEXT = "cql-text"
+LANGUAGES = (TEXT, JSON, DRAFT_TEXT)
 
 
 class FilterError(ValueError):
@@ -185,6 +188,7 @@ def to_q(text: str, lang: str | None, queryables: dict[str, str], crs: OgcCRS) -
         raise FilterError(
             _("filter-lang %(lang)s is not supported; use cql2-text or cql2-json.") % {"lang": lang}
         )
+    lang = TEXT if lang == DRAFT_TEXT else lang
     try:
         root = parse_json(text) if lang == JSON else parse_text(infix_temporal(text))
     except FilterError:

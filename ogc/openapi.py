@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from layers.registry import LayerSpec
 
 from . import collections as meta
+from . import cql
 
 GEOJSON = "application/geo+json"
 
@@ -72,7 +73,7 @@ def _items_parameters(spec: LayerSpec, *, max_limit: int, default_limit: int) ->
         _param(
             "filter-lang",
             _("过滤语言。"),
-            {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"},
+            {"type": "string", "enum": list(cql.LANGUAGES), "default": cql.TEXT},
         ),
         _param("filter-crs", _("过滤条件中几何的坐标系 URI。"), {"type": "string", "format": "uri"}),
         _param(

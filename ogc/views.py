@@ -10,6 +10,7 @@ Every answer is JSON unless the client asks for HTML (``f=html``, or a browser's
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -249,6 +250,13 @@ def collection_doc(request: Request, spec: LayerSpec) -> dict[str, Any]:
                 "type": "application/schema+json",
                 "title": _("可查询字段"),
             },
+            # The same, under the name GDAL 3.6 looks for.
+            {
+                "href": _url(request, "queryables", name=name),
+                "rel": "queryables",
+                "type": "application/schema+json",
+                "title": _("可查询字段"),
+            },
             {
                 "href": _url(request, "schema", name=name),
                 "rel": "describedby",
@@ -443,13 +451,13 @@ class OgcFeatures:
         try:
             # A filter comparing a property with a value of another type fails only in PostgreSQL;
             # the savepoint keeps a surrounding transaction usable after that 400.
-            with transaction.atomic():
+            with transaction.atomic() if params.get("filter") else contextlib.nullcontext():
                 page = self._source(ordered, out).page(
                     ordered,
                     limit,
                     key_sql=key_sql(spec.model, keys),
                     reverse=not forward,
-                    count_queryset=qs if cursor is None else None,
+                    count=cursor is None,
                 )
         except (DataError, ProgrammingError, ValueError, TypeError) as exc:
             if not params.get("filter"):

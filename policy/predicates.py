@@ -20,6 +20,7 @@ from .resources import (
     CHANGESETS,
     DISPLAY_TOKEN_LAYERS,
     DISPLAY_TOKEN_VIEWS,
+    EXPORT_JOBS,
     INGEST_JOBS,
     INSPECTION_STEPS,
     INSPECTIONS,
@@ -287,6 +288,25 @@ def visible_jobs(user: Any) -> QuerySet:
 
 def can_cancel_job(user: Any, job: Any) -> bool:
     return allows(user, INGEST_JOBS, Action.CANCEL, job)
+
+
+def may_export(user: Any) -> bool:
+    """Whether the user may ask for exports at all (logged in, a person's role); what they may
+    export is each source's own read rule (``exports.sources``)."""
+    return role_allows(user, EXPORT_JOBS, Action.CREATE)
+
+
+def visible_exports(user: Any) -> QuerySet:
+    """The export jobs the user follows and downloads: their own (administrators: all)."""
+    return visible(user, EXPORT_JOBS)
+
+
+def can_download_export(user: Any, job: Any) -> bool:
+    return allows(user, EXPORT_JOBS, Action.READ, job)
+
+
+def can_cancel_export(user: Any, job: Any) -> bool:
+    return allows(user, EXPORT_JOBS, Action.CANCEL, job)
 
 
 def can_run_check(user: Any, check: Any) -> bool:

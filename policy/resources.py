@@ -162,6 +162,17 @@ INGEST_JOBS = Resource(
     grants={EVERY_ROLE: own(R, Action.CANCEL), OFFICERS: in_scope(R)},
 )
 
+# Exports (issue 18): whoever is logged in may export what they may read (a layer, a spatial
+# result, a report: each source checks its own read rule); an export is its owner's alone to follow,
+# download and cancel, administrators see every one. Anonymous visitors export nothing: an export is
+# audited, and needs someone to name. A display account is a wall, not a person: it exports nothing.
+EXPORT_JOBS = Resource(
+    "export_jobs",
+    "exports.ExportJob",
+    owner="created_by",
+    grants={tuple(r for r in EVERY_ROLE if r != Role.DISPLAY): own(R, C, Action.CANCEL)},
+)
+
 # Overlay checks (叠加分析) cover a division: officers run and review them there, leaders read.
 OVERLAY_CHECKS = Resource(
     "overlay_checks",
@@ -391,6 +402,7 @@ RESOURCES: dict[str, Resource] = {
     for r in [
         *LAYER_RULES.values(),
         INGEST_JOBS,
+        EXPORT_JOBS,
         OVERLAY_CHECKS,
         LEADS,
         PERSONAL_DATA,

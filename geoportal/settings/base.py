@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "patrols",
     "sync",
     "editing",
+    "exports",
     "ogc",
     "web",
 ]
@@ -182,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     "grid-deadlines": {"task": "grid.sweep_deadlines", "schedule": 3600},
     # Patrol tasks past their due time without a finished run: missed, told once (idempotent).
     "patrol-missed": {"task": "patrols.sweep_missed", "schedule": 900},
+    # Export files past EXPORT_RETENTION_DAYS, removed (idempotent).
+    "exports-purge": {"task": "exports.purge_expired", "schedule": 3600},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
@@ -282,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectReviewEnum": "projects.models.Review",
         "AttachmentKindEnum": "projects.models.AttachmentKind",
         "EventStatusEnum": "layers.models.EventStatus",
+        "ExportFormatEnum": "exports.models.ExportFormat",
+        "ExportSourceEnum": "exports.models.SourceKind",
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },
 }
@@ -332,6 +337,12 @@ PROJECT_ATTACHMENT_MAX_MB = env_float("PROJECT_ATTACHMENT_MAX_MB", 50, positive=
 # Project reports (projects.report_api): an export of more rows than this is built as a background
 # job the client polls, rather than during the request.
 PROJECT_REPORT_INLINE_ROWS = env_int("PROJECT_REPORT_INLINE_ROWS", 5000, minimum=1)
+# Exports (exports/): a download link lasts EXPORT_LINK_MAX_AGE seconds (the job gives a new one on
+# request), a file is kept EXPORT_RETENTION_DAYS days; files live in EXPORT_ROOT (default: a folder
+# next to MEDIA_ROOT, never under it: /media/ must not serve them).
+EXPORT_LINK_MAX_AGE = env_int("EXPORT_LINK_MAX_AGE", 3600, minimum=1)
+EXPORT_RETENTION_DAYS = env_float("EXPORT_RETENTION_DAYS", 7, positive=True)
+EXPORT_ROOT = env_str("EXPORT_ROOT", "")
 
 # The event category a verified suspected illegal land use (an overlay-check finding) is filed in;
 # no such active category, no event.

@@ -130,7 +130,7 @@ class LayerViewSet(viewsets.ModelViewSet):
             crs=self.get_serializer_context()["output_crs"],
             media_base=request.build_absolute_uri(settings.MEDIA_URL),
         )
-        page = source.page(queryset, size, offset=(number - 1) * size, count_queryset=queryset)
+        page = source.page(queryset, size, offset=(number - 1) * size, count=True)
         if number > 1 and not page.returned:
             raise NotFound(_("Invalid page: there are only %(count)s features.") % {"count": page.matched})
         url = request.build_absolute_uri()

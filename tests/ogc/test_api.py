@@ -144,7 +144,8 @@ def test_features_come_in_the_crs_asked_for_in_its_axis_order(api, parcels):
         ("NOT (land_use = 'industrial') AND price_wan_per_mu < 44", {1}),
         ("S_INTERSECTS(geometry, POINT(112.0005 22.91))", {0}),
         (
-            "S_WITHIN(geometry, POLYGON((111.99 22.9, 112.0055 22.9, 112.0055 22.92, 111.99 22.92, 111.99 22.9)))",
+            "S_WITHIN(geometry, POLYGON((111.99 22.9, 112.0055 22.9, 112.0055 22.92, 111.99 22.92, "
+            "111.99 22.9)))",
             {0, 1, 2},
         ),
         ("T_AFTER(updated_at, TIMESTAMP('2000-01-01T00:00:00Z'))", set(range(7))),

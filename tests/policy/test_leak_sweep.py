@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.roles import Role
 from editing.changesets import feature_json
 from editing.models import ChangeItem, Changeset
+from exports.models import ExportJob
 from grid.models import Department, EventCategory, GridEvent
 from inbox.models import Message
 from ingest.models import IngestJob
@@ -175,6 +176,14 @@ def neighbour(django_db_setup, django_db_blocker):
         records["jobs"] = IngestJob.objects.create(
             kind="vector", layer="parcels", sha256="sweep", options_hash="o", file="x", division_code=code
         )
+        # An export of the neighbour's parcels, by a city officer (issue 18): only theirs to see.
+        records["exports"] = ExportJob.objects.create(
+            kind="csv",
+            source="layer",
+            layer="parcels",
+            created_by=city.users[Role.CITY_OFFICER],
+            division_code=code,
+        )
         # A park's changeset awaiting review (issue 17), about the neighbour's parcel.
         records["changesets"] = Changeset.objects.create(park=records["parks"], state="submitted")
         for record in records.values():
@@ -223,6 +232,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
     if method == "post" and path in {
         "/api/ingest/jobs/",
         "/api/ingest/jobs/preview/",
+        "/api/exports/jobs/",
         "/api/pipeline/leads/",
     }:
         return []  # creating: the matrix and the ingest tests cover who may
@@ -254,6 +264,8 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/spatial/rollup": "layer=parcels&level=county",
         "/api/spatial/checks/": "",
         "/api/ingest/jobs/": "",
+        "/api/exports/jobs/": "all=true",
+        "/api/exports/jobs/sources/": "",
         "/api/pipeline/leads/": "page_size=500",
         "/api/projects/": "page_size=500",
         "/api/projects/board/": "",
@@ -309,6 +321,7 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
     ids = {
         "/api/spatial/checks/": records["checks"].pk,
         "/api/ingest/jobs/": records["jobs"].pk,
+        "/api/exports/jobs/": records["exports"].pk,
         "/api/pipeline/leads/": records["leads"].pk,
         "/api/projects/views/": records["saved_views"].pk,
         "/api/inbox/": records["messages"].pk,

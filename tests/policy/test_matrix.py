@@ -23,6 +23,7 @@ from policy.predicates import (
     may_watch_wall,
     read_filter,
 )
+from policy.resources import REVIEWED_LAYERS
 from tests.builders import X0, Y0, build_city, make_record, rect
 
 ANON = "anonymous"
@@ -132,6 +133,30 @@ def test_matrix(world, role, layer, place):
     assert can_create(user, spec, fresh) == ("C" in want)
     assert can_update(user, spec, record, copy.copy(record)) == ("U" in want)
     assert can_delete(user, spec, record) == ("D" in want)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "layer", "place"), CASES, ids=["-".join(map(str, c)) for c in CASES])
+def test_ogc_matrix(world, role, layer, place):
+    """OGC API Features answers as the table says: an item is read exactly when the role may read
+    it, and a DELETE (Part 4) goes through exactly when the role may delete it."""
+    from rest_framework.test import APIClient
+
+    city, records = world
+    client = APIClient()
+    if role != ANON:
+        client.force_authenticate(city.users[role])
+    record = records[(layer, place)]
+    want = expected(role, layer, place)
+    url = f"/ogc/collections/{layer}/items/{record.pk}"
+    assert client.get(url).status_code == (200 if "R" in want else 404)
+    deleted = client.delete(url, HTTP_IF_MATCH=f'"{record.version}"').status_code
+    if "D" not in want:
+        assert deleted in {401, 403, 404}
+    elif role == Role.PARK_MANAGER and layer in REVIEWED_LAYERS and record.park_id:
+        assert deleted == 409  # the park's edits wait for review (the editor's changesets)
+    else:
+        assert deleted == 204
 
 
 @pytest.mark.django_db
@@ -278,6 +303,42 @@ def test_ingest_jobs_matrix(world, role):
         )
         assert _agree(user, INGEST_JOBS, Action.READ, mine), "everyone sees the jobs they submitted"
         assert _agree(user, INGEST_JOBS, Action.CANCEL, mine)
+
+
+# Who may ask for exports (issue 18): every logged-in person; not anonymous visitors, not a wall.
+EXPORTERS = {role for role in IN_SCOPE if role not in {ANON, Role.DISPLAY}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_export_jobs_matrix(world, role):
+    """An export is its owner's alone (administrators: all), wherever its owner works: nobody else
+    follows, downloads or cancels it, an officer of the owner's county included."""
+    from exports.models import ExportJob
+    from policy.actions import Action
+    from policy.predicates import can_cancel_export, can_download_export, may_export
+    from policy.resources import EXPORT_JOBS
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    assert may_export(user) == (role in EXPORTERS)
+    owners = {
+        "own": city.users[Role.GRID_WORKER if role != Role.GRID_WORKER else Role.PARK_MANAGER],
+        "neighbour": city.users[Role.CITY_OFFICER if role != Role.CITY_OFFICER else Role.DISTRICT_OFFICER],
+    }
+    for place, owner in owners.items():
+        theirs = ExportJob.objects.create(
+            kind="csv", source="layer", layer="parcels", created_by=owner, division_code=city.villages[0].code
+        )
+        assert _agree(user, EXPORT_JOBS, Action.READ, theirs) == (role == Role.ADMIN), place
+        assert can_download_export(user, theirs) == (role == Role.ADMIN), place
+        assert can_cancel_export(user, theirs) == (role == Role.ADMIN), place
+    if role != ANON:
+        mine = ExportJob.objects.create(kind="csv", source="layer", layer="parcels", created_by=user)
+        expected = role in EXPORTERS | {Role.ADMIN}
+        assert _agree(user, EXPORT_JOBS, Action.READ, mine) == expected
+        assert _agree(user, EXPORT_JOBS, Action.CREATE, mine) == expected
+        assert can_cancel_export(user, mine) == expected
 
 
 @pytest.mark.django_db
