@@ -6,7 +6,7 @@ collection here, with its verbose names as titles and its help texts as descript
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -137,7 +137,7 @@ def extent(user: Any, spec: LayerSpec) -> dict[str, Any]:
     """The bounding box and time span of what ``user`` may read, cached until the layer changes."""
     version = tile_cache.versions([spec.name])[spec.name]
     key = f"ogc:extent:{spec.name}:{version}:{scope_key(user, spec)}"
-    return cache.get_or_set(key, lambda: _extent(user, spec), timeout=EXTENT_TTL)
+    return cast(dict[str, Any], cache.get_or_set(key, lambda: _extent(user, spec), timeout=EXTENT_TTL))
 
 
 def _extent(user: Any, spec: LayerSpec) -> dict[str, Any]:
@@ -146,7 +146,7 @@ def _extent(user: Any, spec: LayerSpec) -> dict[str, Any]:
     try:
         sql, params = qs.values("pk").query.sql_with_params()
     except EmptyResultSet:
-        sql, params = "SELECT NULL::bigint", []
+        sql, params = "SELECT NULL::bigint", ()
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.geom) AS e"

@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from django.db.models import Q
@@ -64,9 +64,8 @@ def parse_sortby(raw: str | None, sortables: dict[str, str]) -> list[SortKey]:
 def key_sql(model: type[models.Model], keys: list[SortKey]) -> str:
     """A row's sort key as JSON text, in SQL (returned with each page's first and last rows)."""
     table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(
-        f"{table}.{connection.ops.quote_name(model._meta.get_field(k.name).column)}" for k in keys
-    )
+    fields = [cast(models.Field, model._meta.get_field(k.name)) for k in keys]
+    cols = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
     return f"json_build_array({cols})::text"
 
 
@@ -99,7 +98,7 @@ def _after(model: type[models.Model], keys: list[SortKey], values: list[Any], *,
     result = Q(pk__in=[])
     equal = Q()
     for key, raw in zip(keys, values, strict=True):
-        field = model._meta.get_field(key.name)
+        field = cast(models.Field, model._meta.get_field(key.name))
         value = None if raw is None else field.to_python(raw)
         # Going up, NULLs come last; going down, first (PostgreSQL's defaults either way).
         ascending = key.descending != forward

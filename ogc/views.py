@@ -11,7 +11,9 @@ Every answer is JSON unless the client asks for HTML (``f=html``, or a browser's
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +30,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,14 +75,15 @@ ITEM_PARAMETERS = frozenset(
 class AnyAccept(BaseContentNegotiation):
     """The views choose JSON or HTML themselves (``wants_html``); DRF must not answer 406."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> Any:
         content_type = request.content_type.split(";")[0].strip()
         return next((p for p in parsers if p.media_type == content_type), None)
 
     def select_renderer(
-        self, request: Request, renderers: list[Any], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> Any:
-        return renderers[0], renderers[0].media_type
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 def wants_html(request: Request) -> bool:
@@ -344,14 +349,8 @@ def _bbox(raw: str, crs: OgcCRS) -> Polygon:
         raise ValidationError(
             {"bbox": [_("bbox: each lower corner value must be below the upper corner's.")]}
         )
-    return (
-        Polygon.from_bbox((*lower, *upper)) if crs.crs.epsg in (None, 4326) else _srid_box(lower, upper, crs)
-    )
-
-
-def _srid_box(lower: list[float], upper: list[float], crs: OgcCRS) -> Polygon:
-    box = Polygon.from_bbox((*lower, *upper))
-    box.srid = crs.crs.epsg
+    box = Polygon.from_bbox((lower[0], lower[1], upper[0], upper[1]))
+    box.srid = crs.crs.epsg or 4326  # GeoDjango transforms it to the column's CRS
     return box
 
 
@@ -361,9 +360,7 @@ def _moment(raw: str, *, end: bool) -> Any:
     moment = parse_datetime(raw)
     if moment is None and (day := parse_date(raw)) is not None:
         moment = timezone.make_aware(
-            timezone.datetime.combine(
-                day, timezone.datetime.max.time() if end else timezone.datetime.min.time()
-            )
+            datetime.datetime.combine(day, datetime.time.max if end else datetime.time.min)
         )
     if moment is None:
         raise ValidationError(
@@ -412,7 +409,7 @@ def filtered(request: Request, spec: LayerSpec) -> QuerySet:
         except cql.FilterError as exc:
             raise ValidationError({"filter": [str(exc)]}) from exc
         qs = qs.filter(q)
-    properties = {k: v for k, v in params.items() if k not in ITEM_PARAMETERS}
+    properties = {k: str(params[k]) for k in params if k not in ITEM_PARAMETERS}
     return qs.filter(attribute_filters(spec, properties))
 
 
@@ -575,7 +572,7 @@ def _swap(geometry: dict[str, Any]) -> dict[str, Any]:
     return {**geometry, "coordinates": flip(geometry.get("coordinates", []))}
 
 
-def ogc_viewset(name: str) -> type:
+def ogc_viewset(name: str) -> Any:
     """The OGC items views of one layer: its REST viewset with ``OgcFeatures`` mixed in."""
     base = VIEWSETS[name]
     return type(f"Ogc{base.__name__}", (OgcFeatures, base), {})
