@@ -282,3 +282,21 @@ class Wsgi:
         if code >= 300:
             raise RuntimeError(f"{method} {path}?{query} -> {code}: {data[:300]!r}")
         return code, data
+
+
+def bench_env(db_name: str, media: Path, **extra: str) -> dict[str, str]:
+    """What a bench process, its gunicorn and its workers share apart from `make run`'s: the media
+    folder, the cache prefix (tiles, versions, throttles and live channels are kept under it) and
+    the Celery queue, all named after the bench's own database."""
+    shared = {"MEDIA_ROOT": str(media), "CACHE_KEY_PREFIX": db_name, "CELERY_QUEUE": f"geoportal-{db_name}"}
+    return {**shared, **extra}
+
+
+def drop_cache_keys(db_name: str) -> None:
+    """The bench's keys in the shared Redis (everything under its cache prefix, its Celery queue)."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{db_name}:*", count=1000):
+        client.delete(key)
+    client.delete(f"geoportal-{db_name}")

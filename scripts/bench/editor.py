@@ -83,7 +83,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, own_server, report, session_cookie, setup_django, summary
+from common import ROOT, bench_env, drop_cache_keys, own_server, report, session_cookie, setup_django, summary
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -138,16 +138,6 @@ def _ms(seconds: float) -> float:
 
 
 # --- the bench database ----------------------------------------------------------------------
-
-
-def _bench_env(media: Path) -> dict[str, str]:
-    """What this process and its gunicorn share, apart from `make run`'s: the media folder, the cache
-    prefix (tiles and their versions are kept under it), the Celery queue."""
-    return {
-        "MEDIA_ROOT": str(media),
-        "CACHE_KEY_PREFIX": DB_NAME,
-        "CELERY_QUEUE": f"geoportal-{DB_NAME}",
-    }
 
 
 def _database_url() -> str:
@@ -873,16 +863,6 @@ def approval(url: str, people: dict[str, Any], plots: list[dict], peer_budget: f
 PARTS = ("form", "save", "preview", "approve")
 
 
-def _drop_cache_keys() -> None:
-    """The bench's keys in the shared Redis (tiles, tile versions, throttles, its Celery queue)."""
-    from django.core.cache import cache
-
-    client = cache._cache.get_client(write=True)
-    for key in client.scan_iter(match=f"{DB_NAME}:*", count=1000):
-        client.delete(key)
-    client.delete(f"geoportal-{DB_NAME}")
-
-
 def _part(fn: Any) -> dict[str, Any]:
     """One measurement; a part that fails is reported as such and the others still run."""
     try:
@@ -914,7 +894,7 @@ def _in_browser(url: str, people: dict[str, Any], plots: list[dict], runs: int) 
 
 def run(args: argparse.Namespace, wanted: set[str], media: Path) -> dict[str, Any]:
     """The parts asked for, against a bench database created here and dropped at the end."""
-    os.environ.update(_bench_env(media))
+    os.environ.update(bench_env(DB_NAME, media))
     # Playwright's sync API keeps an event loop in this thread; the ORM calls between its steps
     # are plain blocking ones all the same.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -943,7 +923,7 @@ def run(args: argparse.Namespace, wanted: set[str], media: Path) -> dict[str, An
             "officer": people["officer"].username,
             "park_manager": people["manager"].username,
         }
-        env = {**_bench_env(media), "DATABASE_URL": _database_url()}
+        env = {**bench_env(DB_NAME, media), "DATABASE_URL": _database_url()}
         with own_server(env) as url:
             result["server"] = "own gunicorn (prod settings, 4 × 16 gthread) on the bench database"
             if "form" in wanted:
@@ -968,7 +948,7 @@ def run(args: argparse.Namespace, wanted: set[str], media: Path) -> dict[str, An
         connections.close_all()
         if not args.keep_db:
             teardown_databases(old, verbosity=0)
-        _drop_cache_keys()
+        drop_cache_keys(DB_NAME)
     return result
 
 

@@ -67,7 +67,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Wsgi, own_server, report, session_cookie, setup_django, sizes
+from common import (
+    ROOT,
+    Wsgi,
+    bench_env,
+    drop_cache_keys,
+    own_server,
+    report,
+    session_cookie,
+    setup_django,
+    sizes,
+)
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.phone import phone_context, ready_offline, sign_in, tab, wait_synced
@@ -130,17 +140,6 @@ def _now() -> str:
 
 
 # --- the bench database ----------------------------------------------------------------------
-
-
-def _bench_env(media: Path) -> dict[str, str]:
-    """What this process and its gunicorn share, apart from `make run`'s: the media folder, the cache
-    prefix (the live channels are named by it), the Celery queue; and a login throttle for a bench."""
-    return {
-        "MEDIA_ROOT": str(media),
-        "CACHE_KEY_PREFIX": DB_NAME,
-        "CELERY_QUEUE": f"geoportal-{DB_NAME}",
-        "LOGIN_RATE_LIMIT": "10000/min",
-    }
 
 
 def _database_url() -> str:
@@ -810,19 +809,9 @@ def catch_up(
 PARTS = ("bundle", "load", "offline", "throughput", "catchup")
 
 
-def _drop_cache_keys() -> None:
-    """The bench's keys in the shared Redis (tiles, throttles, lockouts, its Celery queue)."""
-    from django.core.cache import cache
-
-    client = cache._cache.get_client(write=True)
-    for key in client.scan_iter(match=f"{DB_NAME}:*", count=1000):
-        client.delete(key)
-    client.delete(f"geoportal-{DB_NAME}")
-
-
 def run(args: argparse.Namespace, wanted: set[str], media: Path) -> dict[str, Any]:
     """The parts asked for, against a bench database created here and dropped at the end."""
-    os.environ.update(_bench_env(media))
+    os.environ.update(bench_env(DB_NAME, media, LOGIN_RATE_LIMIT="10000/min"))
     # Playwright's sync API keeps an event loop in this thread; the ORM calls between its steps
     # are plain blocking ones all the same.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -847,7 +836,7 @@ def run(args: argparse.Namespace, wanted: set[str], media: Path) -> dict[str, An
     old = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
     try:
         seeded = _seed()
-        env = {**_bench_env(media), "DATABASE_URL": _database_url()}
+        env = {**bench_env(DB_NAME, media, LOGIN_RATE_LIMIT="10000/min"), "DATABASE_URL": _database_url()}
         with own_server(env) as url, sync_playwright() as p:
             result["server"] = "own gunicorn (prod settings, 4 × 16 gthread) on the bench database"
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -875,7 +864,7 @@ def run(args: argparse.Namespace, wanted: set[str], media: Path) -> dict[str, An
             )
         connections.close_all()
         teardown_databases(old, verbosity=0)
-        _drop_cache_keys()
+        drop_cache_keys(DB_NAME)
     return result
 
 

@@ -69,7 +69,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, free_port, own_server, ratio, report, setup_django, summary, timed, wait_http
+from common import (
+    ROOT,
+    bench_env,
+    drop_cache_keys,
+    free_port,
+    own_server,
+    ratio,
+    report,
+    setup_django,
+    summary,
+    timed,
+    wait_http,
+)
 from editor import Client, _database_url, _load_demo, _part
 from layers_bbox import FLOOR_SQL, find_bbox
 
@@ -88,22 +100,6 @@ DEEP_PAGE = 1000
 CSV_ROWS = 1_000_000
 RSS_LIMIT_MB = 300
 GEOJSON = "application/geo+json"
-
-
-def _bench_env(media: Path) -> dict[str, str]:
-    """What this process, its gunicorn and its workers share apart from `make run`'s (the database
-    is added once created): the media folder, the cache prefix and the Celery queue."""
-    return {"MEDIA_ROOT": str(media), "CACHE_KEY_PREFIX": DB_NAME, "CELERY_QUEUE": f"geoportal-{DB_NAME}"}
-
-
-def _drop_cache_keys() -> None:
-    """The bench's keys in the shared Redis (its cache prefix, its Celery queue)."""
-    from django.core.cache import cache
-
-    client = cache._cache.get_client(write=True)
-    for key in client.scan_iter(match=f"{DB_NAME}:*", count=1000):
-        client.delete(key)
-    client.delete(f"geoportal-{DB_NAME}")
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -740,7 +736,7 @@ def csv_export(url: str, env: dict[str, str], admin: Any, rows: int) -> dict[str
 
 def run(args: argparse.Namespace, wanted: set[str], media: Path, tmp: Path) -> dict[str, Any]:
     """The parts asked for, against a bench database created here and dropped at the end."""
-    os.environ.update(_bench_env(media))
+    os.environ.update(bench_env(DB_NAME, media))
     if not (ROOT / ".data/secret_key").exists():
         # No `make run` key: one for this run, shared with the gunicorn and the worker.
         os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
@@ -763,7 +759,7 @@ def run(args: argparse.Namespace, wanted: set[str], media: Path, tmp: Path) -> d
             cursor.execute("SELECT count(*) FROM layers_landparcel WHERE deleted_at IS NULL AND is_public")
             result["parcels"]["public"] = cursor.fetchone()[0]
         admin = get_user_model().objects.get(username="admin")
-        env = {**_bench_env(media), "DATABASE_URL": _database_url()}
+        env = {**bench_env(DB_NAME, media), "DATABASE_URL": _database_url()}
         with own_server(env) as url:
             result["server"] = "own gunicorn (prod settings, 4 × 16 gthread) on the bench database"
             if "items" in wanted:
@@ -796,7 +792,7 @@ def run(args: argparse.Namespace, wanted: set[str], media: Path, tmp: Path) -> d
         connections.close_all()
         if not args.keep_db:
             teardown_databases(old, verbosity=0)
-        _drop_cache_keys()
+        drop_cache_keys(DB_NAME)
     return result
 
 
