@@ -134,8 +134,11 @@ def _answer(
 
 
 def _page(body: dict[str, Any], kind: str) -> dict[str, Any]:
-    """What the HTML page shows of a JSON answer."""
+    """What the HTML page shows of a JSON answer: links, lists, and features as a table."""
+    features = body.get("features", [])
     headings = {"conformance": _("符合的标准"), "items": _("要素"), "schema": _("字段")}
+    if kind == "items" and body.get("links"):
+        headings["items"] = f"{body['links'][0]['title']} · {_('要素')}"
     heading = body.get("title") or (
         f"{_('要素')} {body['id']}" if kind == "item" else headings.get(kind, "OGC API Features")
     )
@@ -153,7 +156,10 @@ def _page(body: dict[str, Any], kind: str) -> dict[str, Any]:
             }
             for c in body.get("collections", [])
         ],
-        "features": body.get("features", []),
+        "header": list(features[0]["properties"]) if features else [],
+        "rows": [
+            [f.get("id"), *("" if v is None else v for v in f["properties"].values())] for f in features
+        ],
         "returned": body.get("numberReturned"),
         "matched": body.get("numberMatched"),
         "properties": body.get("properties", {}),
