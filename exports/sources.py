@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -29,7 +29,7 @@ from layers.api.filters import filter_queryset, ordering
 from layers.crs import CRS, STORAGE_CRS
 from layers.registry import LAYERS, LayerSpec
 from policy.actions import Action
-from policy.predicates import may, may_list_layer, read_filter
+from policy.predicates import may_list_layer, read_filter
 from policy.resources import GRID_EVENTS, LAYER_RULES, PROJECTS
 from policy.rules import role_allows
 
@@ -122,37 +122,14 @@ def _query_queryset(user: Any, params: dict[str, Any]) -> tuple[LayerSpec, Any]:
     return spec, qs
 
 
-NEARBY_PARAMS = frozenset(
-    {"layer", "lon", "lat", "feature", "radius", "limit", "crs", "out_crs", "division", "format", "lang"}
-)
-
-
 def _nearby(user: Any, params: dict[str, str]) -> tuple[LayerSpec, list[tuple[int, float]]]:
     """The nearest records and their distances, as ``GET /api/spatial/nearby/`` finds them."""
     from spatial import queries, shapes
 
     spec = _readable_layer(user, params.get("layer"))
-    radius = shapes.distance(params.get("radius", 5000), "radius", shapes.MAX_RADIUS_M)
-    limit = shapes.integer(params.get("limit"), "limit", 10, 1, 200)
-    exclude = None
-    if params.get("feature"):
-        origin_spec, record = shapes.feature_ref(params.get("feature"), user)
-        origin = record.geom
-        exclude = record.pk if origin_spec is spec else None
-    else:
-        if not params.get("lon") and not params.get("lat"):
-            raise ValidationError(
-                {"lon": [_("give lon and lat, or feature=layer:id.")], "lat": [_("give lon and lat.")]}
-            )
-        origin = shapes.point(params.get("lon"), params.get("lat"), shapes.input_crs(params.get("crs")))
-    extra = shapes.filters(spec, {k: v for k, v in params.items() if k not in NEARBY_PARAMS})
-    if params.get("division"):
-        extra &= Q(division_code__startswith=shapes.division(params.get("division"), user).prefix)
-    found = queries.nearby(user, spec, origin, radius, limit, extra, exclude)
+    ask = shapes.nearby_ask(spec, params, user)
+    found = queries.nearby(user, spec, ask.origin, ask.radius, ask.limit, ask.extra, ask.exclude)
     return spec, list(found.rows)
-
-
-ROLLUP_PARAMS = frozenset({"layer", "level", "division", "sum", "format", "lang"})
 
 
 def _rollup(user: Any, params: dict[str, str]) -> tuple[LayerSpec, dict[str, Any], list[str]]:
@@ -160,28 +137,8 @@ def _rollup(user: Any, params: dict[str, str]) -> tuple[LayerSpec, dict[str, Any
     from spatial import queries, shapes
 
     spec = _readable_layer(user, params.get("layer"))
-    level = params.get("level")
-    if level not in queries.ROLLUP_LEVELS:
-        raise ValidationError(
-            {"level": [_("level must be one of: %(levels)s.") % {"levels": ", ".join(queries.ROLLUP_LEVELS)}]}
-        )
-    if level == queries.GRID and not may(user, "grid_cells", Action.READ):
-        raise _forbidden(_("Roll-ups by grid cell are for staff who may see the grid."))
-    within = shapes.division(params.get("division"), user) if params.get("division") else None
-    sums = [name.strip() for name in params.get("sum", "").split(",") if name.strip()]
-    allowed = queries.summable_fields(spec)
-    bad = [name for name in sums if name not in allowed]
-    if bad:
-        raise ValidationError(
-            {
-                "sum": [
-                    _("cannot sum %(bad)s on %(layer)s; numeric fields: %(allowed)s.")
-                    % {"bad": ", ".join(bad), "layer": spec.name, "allowed": ", ".join(allowed) or "-"}
-                ]
-            }
-        )
-    extra = shapes.filters(spec, {k: v for k, v in params.items() if k not in ROLLUP_PARAMS})
-    return spec, queries.rollup(user, spec, str(level), within, extra, sums), sums
+    ask = shapes.rollup_ask(spec, params, user)
+    return spec, queries.rollup(user, spec, ask.level, ask.within, ask.extra, ask.sums), ask.sums
 
 
 def _rollup_table(spec: LayerSpec, result: dict[str, Any], sums: list[str]) -> RowTable:

@@ -312,3 +312,86 @@ def _rectangle(raw: Any, crs: CRS) -> GEOSGeometry:
         return clean_geometry(shapely.geometry.mapping(dense), ("Polygon",), crs).geom
     except GeometryError as exc:
         raise _fail("bbox", str(exc)) from None
+
+
+# --- the nearby and roll-up questions (the API and the exports ask them alike) ---------------------
+
+NEARBY_PARAMS = frozenset(
+    {"layer", "lon", "lat", "feature", "radius", "limit", "crs", "out_crs", "division", "format", "lang"}
+)
+ROLLUP_PARAMS = frozenset({"layer", "level", "division", "sum", "format", "lang"})
+
+
+@dataclass(frozen=True)
+class NearbyAsk:
+    """A nearby search: from where (a point, or a feature left out of its own answer), how far,
+    how many, the attribute filters, and the origin as the answer describes it."""
+
+    origin: GEOSGeometry
+    radius: float
+    limit: int
+    extra: Q
+    exclude: int | None
+    described: dict[str, Any]
+
+
+def nearby_ask(spec: LayerSpec, p: Mapping[str, Any], user: Any) -> NearbyAsk:
+    radius = distance(p.get("radius", 5000), "radius", MAX_RADIUS_M)
+    limit = integer(p.get("limit"), "limit", 10, 1, 200)
+    exclude = None
+    if p.get("feature"):
+        origin_spec, record = feature_ref(p.get("feature"), user)
+        origin = record.geom
+        exclude = record.pk if origin_spec is spec else None
+        described: dict[str, Any] = {"feature": f"{origin_spec.name}:{record.pk}"}
+    else:
+        if p.get("lon") in (None, "") and p.get("lat") in (None, ""):
+            raise ValidationError(
+                {"lon": [_("give lon and lat, or feature=layer:id.")], "lat": [_("give lon and lat.")]}
+            )
+        origin = point(p.get("lon"), p.get("lat"), input_crs(p.get("crs")))
+        described = {"lon": origin.x, "lat": origin.y}
+    extra = filters(spec, {k: v for k, v in p.items() if k not in NEARBY_PARAMS})
+    if p.get("division"):
+        extra &= Q(division_code__startswith=division(p.get("division"), user).prefix)
+    return NearbyAsk(origin, radius, limit, extra, exclude, described)
+
+
+@dataclass(frozen=True)
+class RollupAsk:
+    """A roll-up: the level of its rows, the division it is within, filters and summed fields."""
+
+    level: str
+    within: Division | None
+    extra: Q
+    sums: list[str]
+
+
+def rollup_ask(spec: LayerSpec, p: Mapping[str, Any], user: Any) -> RollupAsk:
+    from rest_framework.exceptions import PermissionDenied
+
+    from policy.actions import Action
+    from policy.predicates import may
+
+    level = p.get("level")
+    if level not in queries.ROLLUP_LEVELS:
+        raise ValidationError(
+            {"level": [_("level must be one of: %(levels)s.") % {"levels": ", ".join(queries.ROLLUP_LEVELS)}]}
+        )
+    if level == queries.GRID and not may(user, "grid_cells", Action.READ):
+        raise PermissionDenied(_("Roll-ups by grid cell are for staff who may see the grid."))
+    within = division(p.get("division"), user) if p.get("division") else None
+    sums = [name.strip() for name in p.get("sum", "").split(",") if name.strip()]
+    allowed = queries.summable_fields(spec)
+    bad = [name for name in sums if name not in allowed]
+    if bad:
+        raise ValidationError(
+            {
+                "sum": [
+                    _("cannot sum %(bad)s on %(layer)s; numeric fields: %(allowed)s.")
+                    % {"bad": ", ".join(bad), "layer": spec.name, "allowed": ", ".join(allowed) or "-"}
+                ]
+            }
+        )
+    extra = filters(spec, {k: v for k, v in p.items() if k not in ROLLUP_PARAMS})
+    return RollupAsk(str(level), within, extra, sums)

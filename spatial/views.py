@@ -37,7 +37,7 @@ from layers.models import MU_M2, Division, DivisionLevel
 from layers.registry import LAYERS
 from policy.actions import Action
 from policy.drf import requires
-from policy.predicates import can_review_finding, can_run_check, may, visible
+from policy.predicates import can_review_finding, can_run_check, visible
 from policy.resources import OVERLAY_CHECKS
 
 from . import matching, queries, shapes
@@ -168,10 +168,6 @@ class QueryView(APIView):
 
 # --- nearby --------------------------------------------------------------------------------------
 
-NEARBY_PARAMS = frozenset(
-    {"layer", "lon", "lat", "feature", "radius", "limit", "crs", "out_crs", "division", "format", "lang"}
-)
-
 
 class NearbyView(APIView):
     """周边查询: the nearest features of a layer, with geodesic distances."""
@@ -186,26 +182,10 @@ class NearbyView(APIView):
     def get(self, request: Request) -> Response:
         p = request.query_params
         spec = shapes.layer(p.get("layer"))
-        radius = shapes.distance(p.get("radius", 5000), "radius", shapes.MAX_RADIUS_M)
-        limit = shapes.integer(p.get("limit"), "limit", 10, 1, 200)
         out = shapes.response_crs(p.get("out_crs"))
-        exclude = None
-        if p.get("feature"):
-            origin_spec, record = shapes.feature_ref(p.get("feature"), request.user)
-            origin = record.geom
-            exclude = record.pk if origin_spec is spec else None
-            described: dict[str, Any] = {"feature": f"{origin_spec.name}:{record.pk}"}
-        else:
-            if p.get("lon") in (None, "") and p.get("lat") in (None, ""):
-                raise ValidationError(
-                    {"lon": [_("give lon and lat, or feature=layer:id.")], "lat": [_("give lon and lat.")]}
-                )
-            origin = shapes.point(p.get("lon"), p.get("lat"), shapes.input_crs(p.get("crs")))
-            described = {"lon": origin.x, "lat": origin.y}
-        extra = shapes.filters(spec, {k: v for k, v in p.items() if k not in NEARBY_PARAMS})
-        if p.get("division"):
-            extra &= Q(division_code__startswith=shapes.division(p.get("division"), request.user).prefix)
-        found = queries.nearby(request.user, spec, origin, radius, limit, extra, exclude)
+        ask = shapes.nearby_ask(spec, p, request.user)
+        radius, limit, described = ask.radius, ask.limit, ask.described
+        found = queries.nearby(request.user, spec, ask.origin, radius, limit, ask.extra, ask.exclude)
         records = queries.visible(request.user, spec).in_bulk([rid for rid, _d in found.rows])
         ordered = [records[rid] for rid, _d in found.rows]
         context = {"request": request, "output_crs": out}
@@ -228,8 +208,6 @@ class NearbyView(APIView):
 
 # --- roll-ups ------------------------------------------------------------------------------------
 
-ROLLUP_PARAMS = frozenset({"layer", "level", "division", "sum", "format", "lang"})
-
 
 class RollupView(APIView):
     """统计汇总: counts, areas and sums per division or grid cell."""
@@ -244,32 +222,9 @@ class RollupView(APIView):
     def get(self, request: Request) -> Response:
         p = request.query_params
         spec = shapes.layer(p.get("layer"))
-        level = p.get("level")
-        if level not in queries.ROLLUP_LEVELS:
-            raise ValidationError(
-                {
-                    "level": [
-                        _("level must be one of: %(levels)s.") % {"levels": ", ".join(queries.ROLLUP_LEVELS)}
-                    ]
-                }
-            )
-        if level == queries.GRID and not may(request.user, "grid_cells", Action.READ):
-            raise PermissionDenied(_("Roll-ups by grid cell are for staff who may see the grid."))
-        within = shapes.division(p.get("division"), request.user) if p.get("division") else None
-        sums = [name.strip() for name in p.get("sum", "").split(",") if name.strip()]
-        allowed = queries.summable_fields(spec)
-        bad = [name for name in sums if name not in allowed]
-        if bad:
-            raise ValidationError(
-                {
-                    "sum": [
-                        _("cannot sum %(bad)s on %(layer)s; numeric fields: %(allowed)s.")
-                        % {"bad": ", ".join(bad), "layer": spec.name, "allowed": ", ".join(allowed) or "-"}
-                    ]
-                }
-            )
-        extra = shapes.filters(spec, {k: v for k, v in p.items() if k not in ROLLUP_PARAMS})
-        result = queries.rollup(request.user, spec, level, within, extra, sums)
+        ask = shapes.rollup_ask(spec, p, request.user)
+        level, within, sums = ask.level, ask.within, ask.sums
+        result = queries.rollup(request.user, spec, level, within, ask.extra, sums)
         if not result.pop("has_area"):
             for row in [*result["rows"], result["unassigned"] or {}, result["total"]]:
                 row.pop("area_m2", None)
