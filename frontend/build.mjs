@@ -29,6 +29,8 @@ const options = {
     'web/events-event': join(root, 'frontend/src/events/event.js'),
     // The park manager's editor (园区数据编辑) with Terra Draw.
     'web/editor': join(root, 'frontend/src/editor/main.js'),
+    // 数据导出: ask for exports, follow them, download them, read their manifests.
+    'web/exports': join(root, 'frontend/src/exports/main.js'),
     // Loaded on demand by the workspace pages: MapLibre for the project page's map, ECharts
     // for the reports' charts (each page's own bundle stays small on a phone).
     'web/staff-map': join(root, 'frontend/src/workspace/maplibre.js'),

@@ -31,7 +31,7 @@ from audit.models import AuditAction, Channel, Entry, Outcome
 from layers.models import Division, ProjectStage
 from pipeline.models import Lead, LeadStatus
 from policy.actions import Action
-from policy.predicates import can_create_project, can_update_project, may, may_read_leads, visible
+from policy.predicates import can_create_project, can_update_project, may, may_export, may_read_leads, visible
 from policy.resources import AUDIT_LOG, CHANGESETS, GRID_EVENTS, PROJECTS
 from policy.rules import role_allows
 from policy.scope import role_of, scope_of
@@ -105,6 +105,8 @@ def _nav(request: HttpRequest) -> list[dict[str, Any]]:
         pages.append(("events", _("事件调度台")))
     if may(user, "parcels", Action.UPDATE) or role_allows(user, CHANGESETS, Action.READ):
         pages.append(("editor", _("园区数据编辑")))
+    if may_export(user):
+        pages.append(("exports", _("数据导出")))
     if role_allows(user, AUDIT_LOG, Action.READ):
         pages.append(("audit", _("审计日志")))
     if len(pages) < 2:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk, editor, meta, mobile, staff, views
+from . import desk, editor, exports, meta, mobile, staff, views
 
 app_name = "web"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/events/", desk.desk_page, name="events"),
     path("staff/events/<int:pk>/", desk.event_page, name="event"),
     path("editor/", editor.editor_page, name="editor"),
+    path("exports/", exports.exports_page, name="exports"),
     path("m/", mobile.mobile_page, name="mobile"),
     path("m/sw.js", mobile.service_worker, name="mobile-sw"),
     path("m/manifest.webmanifest", mobile.manifest, name="mobile-manifest"),

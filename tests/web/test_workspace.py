@@ -105,7 +105,14 @@ def test_the_list_page_config_follows_the_role(client, city):
     assert [o["value"] for o in next(f for f in config["filters"] if f["name"] == "division")["options"]] == [
         city.counties[0].code
     ], "their own county only"
-    assert [item["label"] for item in config["nav"]] == ["看板", "项目", "报表", "事件调度台", "园区数据编辑"]
+    assert [item["label"] for item in config["nav"]] == [
+        "看板",
+        "项目",
+        "报表",
+        "事件调度台",
+        "园区数据编辑",
+        "数据导出",
+    ]
     client.force_login(city.users[Role.DISTRICT_OFFICER])
     config = client.get("/staff/projects/").context["config"]
     assert [d["value"] for d in config["createDivisions"]] == [city.counties[0].pk]
