@@ -108,6 +108,18 @@ class FeatureTable:
             return None  # the extra properties are not in the SQL-built texts
         return self.source.chunks(size)
 
+    def column_batches(self, size: int) -> Iterator[Any]:
+        """The rows as typed columns for GDAL (``exports.columnar``), extra columns included."""
+        from . import columnar
+
+        extras = [columnar.Column(c.name, c.kind, False) for c in self.extra_columns]
+        for batch in columnar.batches(self.source, size):
+            if extras:
+                for c in self.extra_columns:
+                    batch.values[c.name] = [self.extra.get(pk, {}).get(c.name) for pk in batch.ids]
+                batch.columns.extend(extras)
+            yield batch
+
 
 @dataclass
 class RowTable:

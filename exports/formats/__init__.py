@@ -55,7 +55,7 @@ def write(
         metadata = {"DESCRIPTION": watermark, "watermark": watermark, "exported_by": author}
         return Written(ogr.write(table, path, driver="GPKG", progress=progress, layer_metadata=metadata))
     if kind == ExportFormat.KML:
-        return Written(ogr.write(table, path, driver="LIBKML", progress=progress))
+        return Written(ogr.write_through_geopackage(table, path, driver="KML", progress=progress))
     if kind == ExportFormat.SHAPEFILE:
         encoding = str(options.get("encoding") or "utf-8")
         info = shapefile.write(table, path, workdir, encoding=encoding, progress=progress)
