@@ -68,7 +68,7 @@ class Columns:
 
 
 def sql_value(source: Any, c: Any) -> str | None:
-    """The SQL of column ``c`` (a ``layers.features.Column``) in the form ``arrays`` takes, or None
+    """The SQL of column ``c`` (a ``layers.api.features.Column``) in the form ``arrays`` takes, or None
     when it is read through Django."""
     f = c.field
     if c.personal or c.kind == "array":
@@ -99,7 +99,7 @@ def sql_value(source: Any, c: Any) -> str | None:
 
 
 def batches(source: Any, size: int) -> Iterator[Columns]:
-    """Every feature of ``source`` (a ``layers.features.FeatureSource``) as columns, ``size`` rows
+    """Every feature of ``source`` (a ``layers.api.features.FeatureSource``) as columns, ``size`` rows
     at a time, in the queryset's order."""
     plan: list[tuple[Any, str | None]] = [(c, sql_value(source, c)) for c in source.columns]
     annotations = {f"_x{i}": RawSQL(sql, []) for i, (_c, sql) in enumerate(plan) if sql is not None}

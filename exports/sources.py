@@ -87,12 +87,12 @@ def _readable_layer(user: Any, name: Any, field: str = "layer") -> LayerSpec:
 
 
 def readable(user: Any, spec: LayerSpec) -> Any:
-    """Every feature of the layer the user may read (``layers.features.readable``)."""
+    """Every feature of the layer the user may read (``layers.api.features.readable``)."""
     return spec.model.objects.filter(read_filter(user, spec))
 
 
 def _feature_source(user: Any, spec: LayerSpec, queryset: Any, crs: CRS) -> Any:
-    from layers.features import FeatureSource
+    from layers.api.features import FeatureSource
 
     return FeatureSource(user, spec, queryset, crs=crs)
 

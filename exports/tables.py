@@ -1,6 +1,6 @@
 """What a writer reads: a table of columns and rows, with or without geometry.
 
-A layer's features come from ``layers.features.FeatureSource`` (scoped by the queryset the source
+A layer's features come from ``layers.api.features.FeatureSource`` (scoped by the queryset the source
 built from ``readable(user, spec)``, personal fields masked there); a report or a roll-up is a
 table of plain rows. Writers see one interface (``Table``) and never query anything themselves.
 """
@@ -26,7 +26,7 @@ class Column:
 
 
 class Rows(Protocol):
-    """A batch of rows (``layers.features.Batch`` has this shape)."""
+    """A batch of rows (``layers.api.features.Batch`` has this shape)."""
 
     @property
     def ids(self) -> list[int]: ...

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
-from layers.features import Column, columns, readable
+from layers.api.features import Column, columns, readable
 from layers.registry import LayerSpec
 from policy.predicates import scope_key
 from tiles import cache as tile_cache

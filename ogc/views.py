@@ -1,6 +1,6 @@
 """The OGC API – Features endpoints.
 
-Reads build their GeoJSON in PostgreSQL (``layers.features``) over ``readable(user, spec)``, the
+Reads build their GeoJSON in PostgreSQL (``layers.api.features``) over ``readable(user, spec)``, the
 same rows the REST API and the tiles show the caller. Writes (Part 4) are the layer's REST
 viewset itself, subclassed: the same validation, policy, optimistic locking, history and audit,
 with OGC's headers (``Content-Crs`` for the body's CRS, ``If-Match`` required, ``Location``).
@@ -36,10 +36,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from layers.api.features import FeatureSource, readable
 from layers.api.filters import attribute_filters
 from layers.api.locking import VersionRequired, etag
 from layers.api.urls import VIEWSETS
-from layers.features import FeatureSource, readable
 from layers.registry import LAYERS, LayerSpec
 from policy.predicates import may_list_layer
 

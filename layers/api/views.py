@@ -30,8 +30,8 @@ from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from accounts.roles import Role
+from layers.api.features import FeatureSource
 from layers.crs import CRSError, output_crs
-from layers.features import FeatureSource
 from layers.history import describe, ensure_baseline, history_entries, restore_values
 from layers.registry import LAYERS, LayerSpec
 from policy.actions import Action
@@ -113,7 +113,7 @@ class LayerViewSet(viewsets.ModelViewSet):
         return qs
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        """A page of features built in PostgreSQL (``layers.features``); the browsable API, which
+        """A page of features built in PostgreSQL (``layers.api.features``); the browsable API, which
         renders through the serializer, keeps DRF's own path."""
         if request.accepted_renderer.format != "json":
             return super().list(request, *args, **kwargs)

@@ -30,11 +30,10 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from layers.crs import CRS, STORAGE_CRS
+from layers.registry import LayerSpec
 from policy.predicates import read_filter
 from policy.privacy import shown
-
-from .crs import CRS, STORAGE_CRS
-from .registry import LayerSpec
 
 # Metres need no more than millimetres; degrees get the API's 7 decimals (about 1 cm).
 METRE_PRECISION = 3

@@ -1,4 +1,4 @@
-"""``layers.features``: the SQL-built GeoJSON is what the layer's serializer writes, for every layer."""
+"""``layers.api.features``: the SQL-built GeoJSON is what the layer's serializer writes, for every layer."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from rest_framework.test import APIRequestFactory
 
 from accounts.roles import Role
+from layers.api.features import FeatureSource, readable
 from layers.api.serializers import build_serializer
 from layers.crs import parse_crs
-from layers.features import FeatureSource, readable
 from layers.registry import LAYERS
 from tests.builders import make_record
 
