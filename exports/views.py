@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +38,7 @@ from audit.models import AuditAction
 from audit.writer import record
 from core.errors import Rejected
 from jobs.models import JobStatus
-from jobs.runner import request_cancel
+from jobs.runner import AlreadyFinished, cancel
 from policy.predicates import can_cancel_export, can_download_export, visible_exports
 from policy.scope import role_of
 
@@ -136,16 +135,16 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 "permission_denied",
                 status_code=status.HTTP_403_FORBIDDEN,
             )
-        with transaction.atomic():
-            job = ExportJob.objects.select_for_update().get(pk=job.pk)
-            if job.finished:
-                raise Rejected(
-                    _("The export has already ended (%(status)s); there is nothing to cancel.")
-                    % {"status": job.get_status_display()},
-                    "already_finished",
-                    status_code=status.HTTP_409_CONFLICT,
-                )
-            code = status.HTTP_200_OK if request_cancel(job) else status.HTTP_202_ACCEPTED
+        try:
+            job, stopped = cancel(job)
+        except AlreadyFinished as ended:
+            raise Rejected(
+                _("The export has already ended (%(status)s); there is nothing to cancel.")
+                % {"status": ended.job.get_status_display()},
+                "already_finished",
+                status_code=status.HTTP_409_CONFLICT,
+            ) from None
+        code = status.HTTP_200_OK if stopped else status.HTTP_202_ACCEPTED
         return Response(ExportJobSerializer(job, context={"request": request}).data, status=code)
 
     @extend_schema(

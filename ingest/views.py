@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from core.errors import Rejected
 from jobs.models import JobStatus
-from jobs.runner import request_cancel
+from jobs.runner import AlreadyFinished, cancel
 from policy.predicates import can_cancel_job, visible_jobs
 
 from . import conf
@@ -145,16 +145,16 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 "permission_denied",
                 status_code=status.HTTP_403_FORBIDDEN,
             )
-        with transaction.atomic():
-            job = IngestJob.objects.select_for_update().get(pk=job.pk)
-            if job.finished:
-                raise Rejected(
-                    _("The job has already ended (%(status)s); there is nothing to cancel.")
-                    % {"status": job.get_status_display()},
-                    "already_finished",
-                    status_code=status.HTTP_409_CONFLICT,
-                )
-            code = status.HTTP_200_OK if request_cancel(job) else status.HTTP_202_ACCEPTED
+        try:
+            job, stopped = cancel(job)
+        except AlreadyFinished as ended:
+            raise Rejected(
+                _("The job has already ended (%(status)s); there is nothing to cancel.")
+                % {"status": ended.job.get_status_display()},
+                "already_finished",
+                status_code=status.HTTP_409_CONFLICT,
+            ) from None
+        code = status.HTTP_200_OK if stopped else status.HTTP_202_ACCEPTED
         return Response(JobSerializer(job, context={"request": request}).data, status=code)
 
     @extend_schema(

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -306,6 +306,27 @@ def requeue(job: Job) -> None:
     job.finished_at = None
     job.save()
     enqueue(job)
+
+
+class AlreadyFinished(Exception):
+    """A cancel asked of a job that has ended; ``job`` is the job as it ended."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(str(job.status))
+        self.job = job
+
+
+J = TypeVar("J", bound=Job)
+
+
+def cancel(job: J) -> tuple[J, bool]:
+    """Cancel ``job`` under a lock on its row: the job as it now is, and whether it stopped at
+    once (``request_cancel``). A job that has already ended raises ``AlreadyFinished``."""
+    with transaction.atomic():
+        locked = type(job)._default_manager.select_for_update().get(pk=job.pk)
+        if locked.finished:
+            raise AlreadyFinished(locked)
+        return locked, request_cancel(locked)
 
 
 def request_cancel(job: Job) -> bool:

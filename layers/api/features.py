@@ -193,13 +193,11 @@ class FeatureSource:
         )
         return sql, params
 
-    def _annotated(self, queryset: models.QuerySet, key_sql: str | None = None) -> models.QuerySet:
+    def _annotated(self, queryset: models.QuerySet) -> models.QuerySet:
+        """Each row as its Feature's text, its id and its personal values (``chunks``)."""
         sql, params = self.feature_sql()
-        qs = queryset.annotate(_feature=RawSQL(sql, params))
-        if key_sql:
-            qs = qs.annotate(_key=RawSQL(key_sql, []))
         personal = [c.field.attname for c in self._personal]
-        return qs.values_list("_feature", "id", *(["_key"] if key_sql else []), *personal)
+        return queryset.annotate(_feature=RawSQL(sql, params)).values_list("_feature", "id", *personal)
 
     # --- personal fields ------------------------------------------------------------------------
     def _finish(self, feature: str, pk: int, raw: Sequence[Any]) -> str:
