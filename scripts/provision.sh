@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 # chromium drives the browser tests (Playwright uses /usr/bin/chromium; it never downloads one);
 # fonts-wqy-microhei gives it Chinese glyphs, so the pages and their screenshots are legible.
-DEBS=(postgresql-15-postgis-3 gdal-bin libgdal32 redis-server nginx-light chromium fonts-wqy-microhei gettext)
+DEBS=(postgresql-15-postgis-3 gdal-bin libgdal32 redis-server nginx-light chromium fonts-wqy-microhei gettext pgbackrest)
 # Node.js comes with the machine image; Debian's packages stand in where it does not.
 command -v npm >/dev/null || DEBS+=(nodejs npm)
 
