@@ -1,11 +1,14 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
+.PHONY: run stop reload bench-reload test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
 
 stop:  ## stop what `make run` started
 	@bash scripts/stop.sh
+
+reload:  ## new code and settings into service with no failed request: migrate, HUP gunicorn, swap the worker
+	@bash scripts/reload.sh
 
 test:  ## set up, then lint, check migrations and run the test suite
 	@bash scripts/test.sh $(ARGS)
@@ -64,6 +67,9 @@ bench-editor: bench-deps  ## the park editor: plot to form in Chromium, save wit
 
 bench-ogc: bench-deps  ## OGC API items vs SQL floor and pygeoapi (1,000 and 10,000 parcels), deepest page, GeoPackage export vs ogr2ogr, 1M-row CSV export memory
 	@.venv/bin/python scripts/bench/ogc.py
+
+bench-reload: bench-deps  ## requests under load while `make reload` runs: failed requests (target 0) and latency (needs `make run`)
+	@.venv/bin/python scripts/bench/reload.py
 
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Entrypoint of the `web` service (docker-compose.yml): wait for PostGIS, apply migrations,
 # collect static files, load the demo city when SEED_DEMO=1, then run the given command
-# (gunicorn). The worker and beat services do not use it, so only one container migrates.
+# (gunicorn). The worker and beat services do not use it.
 set -eu
 
 log() { printf '==> %s\n' "$*"; }
@@ -39,11 +39,25 @@ while True:
         time.sleep(1)
 PY
 
-log "applying database migrations"
-python manage.py migrate --no-input
+# With `--scale web=N` every web container starts here at once: one at a time migrates and collects
+# static files (into the shared volume) under a PostgreSQL advisory lock; the others wait, then
+# find nothing left to do.
+log "applying database migrations and collecting static files into $static_root (one container at a time)"
+python - <<'PY' || die "migrations or collectstatic failed (above)"
+import django
 
-log "collecting static files into $static_root"
-python manage.py collectstatic --no-input -v0
+django.setup()
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+with connection.cursor() as cursor:
+    cursor.execute("SELECT pg_advisory_lock(hashtext('geoportal:deploy'))")
+    try:
+        call_command("migrate", interactive=False)
+        call_command("collectstatic", interactive=False, verbosity=0)
+    finally:
+        cursor.execute("SELECT pg_advisory_unlock(hashtext('geoportal:deploy'))")
+PY
 
 case "${SEED_DEMO:-0}" in
   1 | true | yes | on)

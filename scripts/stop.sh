@@ -18,4 +18,8 @@ stop_pidfile "nginx" "$RUN_DIR/nginx.pid"
 stop_pidfile "app server" "$RUN_DIR/web.pid"
 stop_pidfile "Celery beat scheduler" "$RUN_DIR/beat.pid"
 stop_pidfile "Celery worker" "$RUN_DIR/worker.pid"
+# Workers a `make reload` started (each has a pid file of its own).
+for file in "$RUN_DIR"/worker-*.pid; do
+  [ -e "$file" ] && stop_pidfile "Celery worker" "$file"
+done
 bash "$ROOT/scripts/services.sh" stop
