@@ -78,7 +78,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Field, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -86,6 +86,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.exceptions import ValidationError
 
+from geoportal.replicas import read_chunked_cursor, read_cursor
 from layers.models import Division, Enterprise, ProjectStage
 from policy.actions import Action
 from policy.predicates import visible
@@ -499,7 +500,7 @@ def count(report: Report, user: Any, params: Mapping[str, Any], period: Period) 
     """How many rows the report has for these filters (groups, for the summaries)."""
     frame, args = _frame(scoped_projects(user, params))
     source, more = report.source(period)
-    with connection.cursor() as cursor:
+    with read_cursor() as cursor:
         cursor.execute(f"{frame} SELECT count(*) FROM (SELECT 1 {source}) r", [*args, *more])
         return int(cursor.fetchone()[0])
 
@@ -509,7 +510,7 @@ def page(
 ) -> list[dict[str, Any]]:
     """One page of the report's rows as JSON values, keyed by column."""
     sql, args = _statement(report, user, params, period)
-    with connection.cursor() as cursor:
+    with read_cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*args, limit, offset])
         return [
             {c.key: _json_value(c.kind, v) for c, v in zip(report.columns, row, strict=True)}
@@ -521,7 +522,7 @@ def sheet_rows(report: Report, user: Any, params: Mapping[str, Any], period: Per
     """Every row of the report as spreadsheet values, streamed from a server-side cursor (an
     export may be the whole city's projects)."""
     sql, args = _statement(report, user, params, period)
-    with connection.chunked_cursor() as cursor:
+    with read_chunked_cursor() as cursor:
         cursor.execute(sql, args)
         while chunk := cursor.fetchmany(2000):
             for row in chunk:
@@ -658,7 +659,7 @@ def _aggregate(frame: str, args: list[Any]) -> Aggregates:
         f"LEFT JOIN {ENTERPRISES} ent ON ent.id = t.enterprise_id "
         f"GROUP BY GROUPING SETS ((), ({county}), (t.industry))"
     )
-    with connection.cursor() as cursor:
+    with read_cursor() as cursor:
         cursor.execute(sql, args)
         names = [c.name for c in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

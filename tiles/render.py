@@ -12,6 +12,7 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
+from geoportal.replicas import read_cursor
 from layers.api.filters import attribute_filters
 from policy.predicates import read_sql
 
@@ -91,14 +92,14 @@ def render(layer: TileLayer, z: int, x: int, y: int, user: Any, filters: Mapping
             return b""
         params.update(level=level, codes=list(counts), counts=list(counts.values()))
         query = sql.aggregate(level)
-    with connection.cursor() as cursor:
+    with read_cursor() as cursor:
         cursor.execute(query, params)
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""
 
 
 def _count(layer: TileLayer, where: str, params: dict[str, Any], level: str) -> dict[str, int]:
-    with connection.cursor() as cursor:
+    with read_cursor() as cursor:
         cursor.execute(sql.division_counts(layer, where, level), params)
         return dict(cursor.fetchall())
 

@@ -107,6 +107,20 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# A streaming read replica (geoportal/replicas.py): tile SQL, GeoJSON pages and reports read from it;
+# writes and everything else stay on the primary. A replica that does not answer within 2 s is
+# left alone for DATABASE_REPLICA_RETRY_SECONDS, and those reads go to the primary meanwhile.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"),
+        engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    )
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
+    # The test database has no replica of its own: tests read the primary through this alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["geoportal.replicas.ReplicaRouter"]
+DATABASE_REPLICA_RETRY_SECONDS = env_float("DATABASE_REPLICA_RETRY_SECONDS", 30, positive=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # The staff pages' login (web/staff.py); the admin keeps its own.

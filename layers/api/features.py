@@ -30,6 +30,7 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from geoportal.replicas import read_cursor
 from layers.crs import CRS, STORAGE_CRS
 from layers.registry import LayerSpec
 from policy.predicates import read_filter
@@ -276,7 +277,7 @@ class FeatureSource:
             " count(*), (array_agg(q.k ORDER BY q.n))[1], (array_agg(q.k ORDER BY q.n))[least(count(*), %s)],"
             f" {matched_sql} FROM ({rows}) q"
         )
-        with connection.cursor() as cur:
+        with read_cursor() as cur:
             cur.execute(sql, [*prefix_params, limit, limit, *rows_params])
             text, n, first, last, matched = cur.fetchone()
         if reverse:  # the keys in the order the Features are written
@@ -286,7 +287,7 @@ class FeatureSource:
     def _page_in_python(self, sql: str, params: list[Any], limit: int, count: bool, reverse: bool) -> Page:
         """``page`` for a layer with personal fields, which are added to each Feature here. A row
         is the Feature's text, its key, its number, its id, its personal values and the count."""
-        with connection.cursor() as cur:
+        with read_cursor() as cur:
             cur.execute(f"{sql} ORDER BY q.n", params)
             fetched = cur.fetchall()
         keep = fetched[:limit]
