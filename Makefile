@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop reload bench-reload test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
+.PHONY: run stop reload bench-reload bench-scaleout test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -70,6 +70,9 @@ bench-ogc: bench-deps  ## OGC API items vs SQL floor and pygeoapi (1,000 and 10,
 
 bench-reload: bench-deps  ## requests under load while `make reload` runs: failed requests (target 0) and latency (needs `make run`)
 	@.venv/bin/python scripts/bench/reload.py
+
+bench-scaleout: bench-deps  ## two web processes and two workers: throughput 1 vs 2, a web and a worker killed mid-load (needs `make run`)
+	@.venv/bin/python scripts/bench/scaleout.py
 
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)
