@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop reload bench-reload bench-scaleout test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
+.PHONY: run stop reload pitr-enable pitr-backup pitr-restore bench-reload bench-scaleout test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -9,6 +9,15 @@ stop:  ## stop what `make run` started
 
 reload:  ## new code and settings into service with no failed request: migrate, HUP gunicorn, swap the worker
 	@bash scripts/reload.sh
+
+pitr-enable:  ## point-in-time recovery of the local cluster: pgBackRest stanza, WAL archiving, first full backup
+	@bash scripts/pitr.sh enable
+
+pitr-backup:  ## a pgBackRest base backup (TYPE=full|diff|incr, default incr)
+	@bash scripts/pitr.sh backup $(or $(TYPE),incr)
+
+pitr-restore:  ## bring the local cluster back to AT="2026-12-02 21:30:00+08" (stops PostgreSQL meanwhile)
+	@bash scripts/pitr.sh restore "$(AT)"
 
 test:  ## set up, then lint, check migrations and run the test suite
 	@bash scripts/test.sh $(ARGS)

@@ -34,4 +34,14 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Is the process in this pid file alive?
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+pg_data_dir() {
+  # The postgres user must be able to reach the data directory; a checkout under a
+  # private home (mode 700) is not reachable, so fall back to a directory it owns.
+  local dir=$DATA_DIR/postgres
+  if ! runuser -u postgres -- test -x "$DATA_DIR" 2>/dev/null; then
+    dir=/var/lib/postgresql/geoportal-$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)
+  fi
+  echo "$dir"
+}
+
 mkdir -p "$RUN_DIR" "$LOG_DIR"

@@ -6,16 +6,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-pg_data_dir() {
-  # The postgres user must be able to reach the data directory; a checkout under a
-  # private home (mode 700) is not reachable, so fall back to a directory it owns.
-  local dir=$DATA_DIR/postgres
-  if ! runuser -u postgres -- test -x "$DATA_DIR" 2>/dev/null; then
-    dir=/var/lib/postgresql/geoportal-$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)
-  fi
-  echo "$dir"
-}
-
 PG_DATA=$(pg_data_dir)
 PG_SOCK=$PG_DATA/sock
 pg() { runuser -u postgres -- "$@"; }
