@@ -80,6 +80,11 @@ bench-ogc: bench-deps  ## OGC API items vs SQL floor and pygeoapi (1,000 and 10,
 bench-reload: bench-deps  ## requests under load while `make reload` runs: failed requests (target 0) and latency (needs `make run`)
 	@.venv/bin/python scripts/bench/reload.py
 
+# Fault drills (issue 19): Redis killed and PostgreSQL restarted under load; prints JSON.
+.PHONY: drill
+drill:  ## kill Redis and restart PostgreSQL under load: status codes, latency, recovery (needs `make run`)
+	@.venv/bin/python scripts/drill.py
+
 bench-scaleout: bench-deps  ## two web processes and two workers: throughput 1 vs 2, a web and a worker killed mid-load (needs `make run`)
 	@.venv/bin/python scripts/bench/scaleout.py
 

@@ -29,3 +29,30 @@ accesslog = env_str("WEB_ACCESS_LOG", "-")
 errorlog = env_str("WEB_ERROR_LOG", "-")
 pidfile = env_str("WEB_PIDFILE", "") or None
 daemon = env_bool("WEB_DAEMON", False)
+
+
+# Prometheus multiprocess mode (geoportal/metrics.py): the workers write their values to files in
+# PROMETHEUS_MULTIPROC_DIR (same default as settings: DATA_DIR/run/prometheus). Emptied at start,
+# so a restart never adds the last run's counters; a dead worker's live gauges are dropped.
+def _prometheus_dir() -> str:
+    import os
+    from pathlib import Path
+
+    data = os.environ.get("GEOPORTAL_DATA_DIR") or str(Path(__file__).resolve().parents[1] / ".data")
+    return os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(data) / "run" / "prometheus"))
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
+    import shutil
+    from pathlib import Path
+
+    folder = Path(_prometheus_dir())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's Arbiter and Worker
+    _prometheus_dir()
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

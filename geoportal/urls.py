@@ -4,11 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .health import healthz, healthz_live, healthz_ready
 from .media import serve_media
+from .metrics import metrics_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/live", healthz_live, name="healthz-live"),
     path("healthz/ready", healthz_ready, name="healthz-ready"),
+    # Prometheus scrape endpoint (geoportal/metrics.py): loopback, METRICS_ALLOWED_IPS or staff.
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/auth/", include("accounts.urls")),

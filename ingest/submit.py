@@ -188,6 +188,7 @@ class Submitted:
 
 def submit(user: Any, upload: UploadedFile, received: Upload, decision: Decision) -> Submitted:
     """Create (or find) the job for this file and target, and queue it."""
+    from core.outages import DiskFull, QueueUnavailable, save_upload
     from jobs.runner import enqueue, requeue
 
     key = {
@@ -211,10 +212,16 @@ def submit(user: Any, upload: UploadedFile, received: Upload, decision: Decision
         )
         try:
             with transaction.atomic():
-                job.file.save(received.name, upload, save=False)
+                # A full disk raises DiskFull (507) with no partial file left (core/outages.py).
+                save_upload(job.file, received.name, upload)
                 job.save()
                 enqueue(job)
             return Submitted(job, True)
+        except (QueueUnavailable, DiskFull):
+            # The row rolled back; the stored file must go too, so nothing is half-accepted.
+            if job.file:
+                job.file.storage.delete(job.file.name)
+            raise
         except IntegrityError:
             if job.file:
                 job.file.storage.delete(job.file.name)

@@ -276,9 +276,37 @@ def _fail(model: type[Job], job_id: int, owner: str, status: str, error: str, re
 # --- queueing and recovery -----------------------------------------------------------------------
 
 
-def enqueue(job: Job) -> None:
-    """Put the job on the Celery queue once the current transaction commits."""
+def broker_answers() -> bool:
+    """Whether the broker accepts a connection now (at most ~2 s when it is down)."""
+    from kombu import Connection
+
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+            # No pause between tries: a refused connection answers at once, the submitter waits.
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+    except Exception:  # noqa: BLE001 - any failure means "not now"
+        return False
+    return True
+
+
+def enqueue(job: Job, *, check_broker: bool = True) -> None:
+    """Put the job on the Celery queue once the current transaction commits.
+
+    With ``check_broker`` (every submission) a broker that does not answer raises
+    ``QueueUnavailable`` (503) *here*, inside the submitting transaction: the caller's atomic block
+    rolls back the job row (and whatever else it wrote), and the submitter learns at once to try
+    again, instead of a job that waits silently for the recovery sweep. This is the one place
+    every submitting path goes through (ingest, exports, checks, reports, requeue), so no path can
+    forget the check. Files stored before the call are the caller's to remove (ingest does). The
+    recovery sweep passes ``check_broker=False``: it re-sends what is already accepted.
+    """
     from .tasks import run_job
+
+    if check_broker and not broker_answers():
+        from core.outages import QueueUnavailable
+
+        log.warning("job %s: refused, the broker does not answer", job._meta.label)
+        raise QueueUnavailable()
 
     model, job_id, label = type(job), job.pk, job._meta.label
 
@@ -372,6 +400,6 @@ def recover_stalled() -> list[str]:
                     job.save(
                         update_fields=["status", "lease_owner", "lease_expires_at", "stage", "updated_at"]
                     )
-                enqueue(job)
+                enqueue(job, check_broker=False)
                 requeued.append(f"{model._meta.label}:{job.pk}")
     return requeued

@@ -106,8 +106,18 @@ def _finish(upload: PhotoUpload, partial: Path) -> Rejected | None:
         return Rejected(_("This file is not a photo: send a JPEG, PNG or WebP image."), code="not_an_image")
     name = f"photos/{upload.sha256}.{ext}"
     if not default_storage.exists(name):
-        with open(partial, "rb") as f:
-            name = default_storage.save(name, File(f))
+        try:
+            with open(partial, "rb") as f:
+                name = default_storage.save(name, File(f))
+        except OSError as exc:
+            from core.outages import DiskFull, is_disk_full, remove_partial
+
+            if not is_disk_full(exc):
+                raise
+            # Nothing half-written under the photo's name; the received chunks stay, so the
+            # client resumes once space is freed.
+            remove_partial(default_storage, name)
+            raise DiskFull() from exc
     partial.unlink(missing_ok=True)
     upload.path, upload.partial = name, ""
     upload.save(update_fields=["path", "partial", "updated_at"])

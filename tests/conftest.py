@@ -29,7 +29,9 @@ def _default_language() -> Iterator[None]:
 
 def _delete_run_keys() -> None:
     client = cache._cache.get_client(write=True)  # the shared Redis: never flush it
-    keys = list(client.scan_iter(cache.make_key("*"), count=10_000))
+    # Django's keys ("prefix:1:…") and the tile cache's own ("prefix:tiles:…", tiles.cache._key).
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    keys = list(client.scan_iter(f"{prefix}:*", count=10_000))
     if keys:
         client.delete(*keys)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,12 +22,35 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from layers.registry import LAYERS
 from policy.predicates import scope_key
 
 TILE_TTL = 24 * 3600
 VERSION_PREFIX = "tiles:version:"
+
+log = logging.getLogger(__name__)
+# Redis being down must cost a tile its cache, never the tile: these errors are a miss.
+CACHE_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+_outage_logged = False
+
+
+def _cache_down(exc: BaseException) -> None:
+    """Log a cache outage once (not once per tile: under load that floods the log), then again
+    only after Redis has answered in between (``_cache_up``)."""
+    global _outage_logged
+    if not _outage_logged:
+        _outage_logged = True
+        log.warning("tile cache unavailable, rendering from PostGIS: %s", exc)
+
+
+def _cache_up() -> None:
+    global _outage_logged
+    if _outage_logged:
+        _outage_logged = False
+        log.warning("tile cache available again")
 
 
 @functools.cache
@@ -56,6 +80,17 @@ def versions(names: Iterable[str]) -> dict[str, str]:
     names = list(names)
     keys = [_key(VERSION_PREFIX + name) for name in names]
     return dict(zip(names, _tokens(keys, _redis().mget(keys)), strict=True))
+
+
+def version_of(tokens: Iterable[str]) -> str:
+    """A short public name for a set of layer version tokens: it goes into tile URLs (``?v=``), so
+    an edit, which replaces a token, changes the URL and no CDN or browser copy can be stale."""
+    return hashlib.sha256(",".join(tokens).encode()).hexdigest()[:12]
+
+
+def data_version(names: Iterable[str]) -> str:
+    """The data version of the layers ``names`` together (one Redis round trip)."""
+    return version_of(versions(names).values())
 
 
 def bump(*names: str) -> None:
@@ -91,22 +126,34 @@ class Lookup:
     slot: str
     etag: str  # changes with every edit of the layers and with the slot
     body: bytes | None  # the cached gzipped tile (b"" when empty), None when it must be rendered
+    version: str = ""  # the layers' data version, as public tile URLs carry it (``?v=``)
 
 
 def lookup(names: list[str], z: int, x: int, y: int, user: Any, filters: Mapping[str, str]) -> Lookup:
     """The tile's ETag and, when cached for the current data, its body: one Redis round trip."""
     slot = _slot(names, z, x, y, user, filters)
     keys = [_key(VERSION_PREFIX + name) for name in names]
-    *found, stored = _redis().mget([*keys, _key(slot)])
-    tokens = _tokens(keys, found)
+    try:
+        *found, stored = _redis().mget([*keys, _key(slot)])
+        tokens = _tokens(keys, found)
+    except CACHE_DOWN as exc:
+        # No versions to compare with: a random token makes an ETag no client holds, so the
+        # tile is rendered from PostGIS and never answered with a stale 304.
+        _cache_down(exc)
+        return Lookup(slot, uuid.uuid4().hex[:16], None)
+    _cache_up()
     etag = hashlib.sha256(f"{slot}|{','.join(tokens)}".encode()).hexdigest()[:16]
     mark = etag.encode()
     body = stored[len(mark) :] if stored is not None and stored.startswith(mark) else None
-    return Lookup(slot, etag, body)
+    return Lookup(slot, etag, body, version_of(tokens))
 
 
 def store(found: Lookup, body: bytes) -> None:
-    _redis().set(_key(found.slot), found.etag.encode() + body, ex=TILE_TTL)
+    """Best effort: a tile that cannot be cached is still served."""
+    try:
+        _redis().set(_key(found.slot), found.etag.encode() + body, ex=TILE_TTL)
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
 
 
 def cached_counts(
@@ -119,4 +166,8 @@ def cached_counts(
     """
     found = lookup([name], 0, 0, 0, user, filters)
     key = f"tiles:counts:{level}:{found.slot.rsplit(':', 1)[1]}:{found.etag}"
-    return cache.get_or_set(key, compute, timeout=TILE_TTL)
+    try:
+        return cache.get_or_set(key, compute, timeout=TILE_TTL)
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
+        return compute()

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from layers.models import Division
 
+from .cache import CACHE_DOWN, version_of, versions
 from .config import SOURCE_MAXZOOM, TILE_LAYERS, TileLayer
 
 FALLBACK_BOUNDS = [111.3, 22.3, 112.9, 23.4]  # Yunfu, when no division is loaded yet
@@ -87,8 +88,11 @@ def city_bounds() -> list[float]:
     return cache.get_or_set("tiles:city-bounds", compute, timeout=600)
 
 
-def tile_url(request: HttpRequest, names: str) -> str:
-    return request.build_absolute_uri(f"/tiles/{names}/") + "{z}/{x}/{y}.mvt"
+def tile_url(request: HttpRequest, names: str, version: str | None = None) -> str:
+    """The tile URL template; with ``version`` (the layers' data version) the tiles it names are
+    served immutable, so CDNs, nginx and browsers keep them until an edit changes the URL."""
+    url = request.build_absolute_uri(f"/tiles/{names}/") + "{z}/{x}/{y}.mvt"
+    return f"{url}?v={version}" if version else url
 
 
 def _fields(layer: TileLayer) -> dict[str, str]:
@@ -117,14 +121,16 @@ def _fields(layer: TileLayer) -> dict[str, str]:
     return out
 
 
-def tilejson(request: HttpRequest, layers: list[TileLayer], bounds: list[float]) -> dict[str, Any]:
+def tilejson(
+    request: HttpRequest, layers: list[TileLayer], bounds: list[float], version: str | None = None
+) -> dict[str, Any]:
     names = ",".join(layer.name for layer in layers)
     return {
         "tilejson": "3.0.0",
         "name": names,
         "description": " + ".join(f"{lyr.spec.title_zh} {lyr.spec.title_en}" for lyr in layers),
         "scheme": "xyz",
-        "tiles": [tile_url(request, names)],
+        "tiles": [tile_url(request, names, version)],
         "minzoom": min(layer.minzoom for layer in layers),
         "maxzoom": max(min(layer.maxzoom, 22) for layer in layers),
         "bounds": bounds,
@@ -221,6 +227,10 @@ def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
     public = [layer for layer in TILE_LAYERS.values() if layer.spec.public]
     order = ["divisions", "orthophotos", "parks", "parcels", "buildings", "amenities", "panoramas"]
     public.sort(key=lambda layer: order.index(layer.name) if layer.name in order else len(order))
+    try:
+        tokens: dict[str, str] = versions(layer.name for layer in public)
+    except CACHE_DOWN:  # Redis down: unversioned URLs, which still work
+        tokens = {}
     return {
         "version": 8,
         "name": "Geoportal",
@@ -229,7 +239,9 @@ def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
         "sources": {
             layer.name: {
                 "type": "vector",
-                "tiles": [tile_url(request, layer.name)],
+                "tiles": [
+                    tile_url(request, layer.name, version_of([tokens[layer.name]]) if tokens else None)
+                ],
                 "minzoom": layer.minzoom,
                 "maxzoom": SOURCE_MAXZOOM,
                 "bounds": bounds,

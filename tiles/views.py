@@ -15,10 +15,11 @@ from rest_framework.exceptions import ValidationError
 
 from core.auth import refused, with_viewer
 from core.errors import json_error
+from geoportal.metrics import TILE_HITS, TILE_MISSES
 from layers.api.filters import attribute_filters
 from policy.predicates import may_list_layer
 
-from .cache import Lookup, lookup, store
+from .cache import CACHE_DOWN, Lookup, data_version, lookup, store
 from .config import TILE_LAYERS, TileLayer
 from .render import tile_body
 from .style import city_bounds, maplibre_style, tilejson
@@ -43,6 +44,33 @@ class _TileResponse(HttpResponse):
         if self._cache_as is not None:
             store(*self._cache_as)
             self._cache_as = None
+
+
+# A versioned public tile never changes: an edit changes its URL (``?v=``), not its bytes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# A redirect from a stale version: short, as the current version moves with the next edit.
+STALE_REDIRECT = "public, max-age=60"
+
+
+def _cache_control(viewer: Any, asked: str, current: str) -> str:
+    """Long-lived only for what every anonymous caller is shown at the current data version;
+    anything scoped to a viewer, or unversioned, revalidates every time (a cheap 304 by ETag)."""
+    if viewer.is_authenticated:
+        return "private, no-cache"
+    if asked and current and asked == current:
+        return IMMUTABLE
+    return "public, no-cache"
+
+
+def _to_current(request: HttpRequest, current: str, headers: dict[str, str]) -> HttpResponse:
+    """A stale version is redirected rather than served: the target is the one immutable URL of
+    the current data, so a CDN stores each tile once per version, whichever style a client holds."""
+    query = request.GET.copy()
+    query["v"] = current
+    response = HttpResponse(status=302, headers={**headers, "Cache-Control": STALE_REDIRECT})
+    response["Location"] = f"{request.path}?{query.urlencode()}"
+    del response["ETag"]
+    return response
 
 
 def _layers(names: str) -> list[TileLayer] | None:
@@ -80,6 +108,7 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
         return refused(viewer, _("This layer is internal: log in with a role that may see it."))
 
     filters = dict(request.GET.items())
+    asked = filters.pop("v", "")  # the data version in a versioned public URL, not a filter
     try:
         for layer in chosen:
             attribute_filters(layer.spec, filters)
@@ -89,17 +118,26 @@ def vector_tile(request: HttpRequest, layers: str, z: int, x: int, y: int, *, vi
     names = [layer.name for layer in chosen]
     found = lookup(names, z, x, y, viewer, filters)
     etag = f'"{found.etag}"'
-    headers = {
+    headers: dict[str, str] = {}
+    if not viewer.is_authenticated and not asked:
+        # nginx's one-second micro-cache of unversioned anonymous tiles (nginx drops the header).
+        # It must come before Cache-Control: nginx reads the headers in order, and a "no-cache"
+        # read first would make the response uncacheable.
+        headers["X-Accel-Expires"] = "1"
+    headers |= {
         "ETag": etag,
-        # Revalidate every time: the ETag makes that a cheap 304, and an edit shows at once.
-        "Cache-Control": "public, no-cache" if not viewer.is_authenticated else "private, no-cache",
+        "Cache-Control": _cache_control(viewer, asked, found.version),
         "Vary": "Authorization, Cookie, Accept-Encoding",
         "Access-Control-Allow-Origin": "*",
     }
+    if asked and found.version and asked != found.version and not viewer.is_authenticated:
+        return _to_current(request, found.version, headers)
     if request.headers.get("If-None-Match") == etag:
+        TILE_HITS.inc()
         return HttpResponse(status=304, headers=headers)
 
     body, rendered = tile_body(found, chosen, z, x, y, viewer, filters)
+    (TILE_MISSES if rendered else TILE_HITS).inc()
     cache_as = (found, body) if rendered else None
     if not body:
         return _TileResponse(status=204, headers=headers, cache_as=cache_as)
@@ -120,7 +158,18 @@ def tilejson_view(request: HttpRequest, layer: str, *, viewer: Any) -> HttpRespo
         return json_error(404, "unknown_layer", _("Unknown layer %(layers)s.") % {"layers": layer})
     if not all(may_list_layer(viewer, tile_layer.spec) for tile_layer in chosen):
         return refused(viewer, _("This layer is internal: log in with a role that may see it."))
-    return JsonResponse(tilejson(request, chosen, city_bounds()))
+    # Anonymous callers get versioned (immutable) URLs; a logged-in viewer's tiles are scoped to
+    # them and stay unversioned and private.
+    version = None if viewer.is_authenticated else _data_version([layer.name for layer in chosen])
+    return JsonResponse(tilejson(request, chosen, city_bounds(), version))
+
+
+def _data_version(names: list[str]) -> str | None:
+    """None when Redis is down: unversioned URLs still work, they are only cached less."""
+    try:
+        return data_version(names)
+    except CACHE_DOWN:
+        return None
 
 
 def style_view(request: HttpRequest) -> HttpResponse:

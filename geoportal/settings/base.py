@@ -57,6 +57,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Prometheus request latency by route, tile cache hits, open streams (geoportal/metrics.py).
+    "geoportal.metrics.MetricsMiddleware",
+    # Fault drills (issue 19): a dead cache, broker or database is a 503 JSON naming it, not a 500.
+    "core.outages.OutageMiddleware",
     "core.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,6 +111,8 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# Fault drills (issue 19): a PostgreSQL that does not answer fails a request fast (503).
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
 # A streaming read replica (geoportal/replicas.py): tile SQL, GeoJSON pages and reports read from it;
 # writes and everything else stay on the primary. A replica that does not answer within 2 s is
 # left alone for DATABASE_REPLICA_RETRY_SECONDS, and those reads go to the primary meanwhile.
@@ -305,11 +311,24 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Log lines as "plain" text (dev, tests) or "json" (prod.py's default; geoportal/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}.")
+# Prometheus /metrics (geoportal/metrics.py): each gunicorn process writes its values here
+# (gunicorn empties it at start); besides loopback and staff, these addresses/networks may scrape.
+PROMETHEUS_MULTIPROC_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "run" / "prometheus")))
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One JSON object per line with the request id (geoportal/logs.py); LOG_FORMAT picks it.
+        "json": {"()": "geoportal.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

@@ -3,9 +3,12 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int
+from .env import env_bool, env_int, env_str
 
 DEBUG = False
+# Production logs are JSON lines with the request id (geoportal/logs.py) unless LOG_FORMAT says plain.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
 # The placeholders shipped in base.py and docker-compose.yml are public, so they are refused.
 if SECRET_KEY.startswith("insecure-") or "change-me" in SECRET_KEY or len(SECRET_KEY) < 32:  # noqa: F405
     raise ImproperlyConfigured(

@@ -20,3 +20,5 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str(
     "CELERY_BEAT_SCHEDULE_FILENAME",
     str(DATA_DIR / f"celerybeat-schedule-{TEST_DATABASE_NAME}"),  # noqa: F405
 )
+# Prometheus multiprocess files of this run apart from `make run`'s (geoportal/metrics.py).
+PROMETHEUS_MULTIPROC_DIR = DATA_DIR / "run" / f"prometheus-{TEST_DATABASE_NAME}"  # noqa: F405
