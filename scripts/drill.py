@@ -33,7 +33,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_PORT = os.environ.get("GEOPORTAL_REDIS_PORT", "63790")
 DEMO_PASSWORD = "Geoportal-demo-2025"
-PG_DATA_RULE = "'/^pg_data_dir()/,/^}/p'"
 
 
 def request(
@@ -128,13 +127,9 @@ def sh(command: str) -> int:
 
 
 def pg_data_dir() -> str:
-    # The services script's own rule (scripts/services.sh pg_data_dir).
+    # The scripts' own rule (scripts/lib.sh pg_data_dir).
     out = subprocess.run(
-        [
-            "bash",
-            "-c",
-            f'source scripts/lib.sh; eval "$(sed -n {PG_DATA_RULE} scripts/services.sh)"; pg_data_dir',
-        ],
+        ["bash", "-c", "source scripts/lib.sh; pg_data_dir"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -186,7 +181,9 @@ def main() -> None:
     load.phase = "pg_restart"
     data_dir = pg_data_dir()
     started = time.monotonic()
-    rc = sh(f"runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D '{data_dir}' -m fast -w restart")
+    # With a log file: a postmaster started without one keeps our output pipe open for good.
+    pg_ctl = f"runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D '{data_dir}'"
+    rc = sh(f"{pg_ctl} -l '{data_dir}/server.log' -m fast -w restart")
     report["pg_restart"] = {"pg_ctl_rc": rc, "restart_s": round(time.monotonic() - started, 2)}
     load.phase = "pg_back"
     report["pg_restart"]["api_ok_after_s"] = wait_for(

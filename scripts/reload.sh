@@ -50,7 +50,7 @@ if pid_alive "$WORKER_PID"; then
   say "starting a new Celery worker, then a warm shutdown of the old one (pid $old)"
   "$VENV/bin/celery" -A geoportal worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" \
     --hostname "geoportal-$(date +%s)@%h" --pidfile "$new_pid" --logfile "$LOG_DIR/worker.log" --detach
-  for _ in $(seq 100); do pid_alive "$new_pid" && break; sleep 0.1; done
+  for _ in $(seq 600); do pid_alive "$new_pid" && break; sleep 0.1; done
   pid_alive "$new_pid" || die "the new Celery worker did not start; see $LOG_DIR/worker.log (the old one still runs)"
   kill -TERM "$old"
   (while kill -0 "$old" 2>/dev/null; do sleep 1; done; cp "$new_pid" "$WORKER_PID") >/dev/null 2>&1 &
