@@ -30,6 +30,8 @@ class AuditAction(models.TextChoices):
     READ_PERSONAL = "read_personal", _("查看个人信息")
     DENIED = "denied", _("拒绝访问")
     CONFIG = "config", _("配置变更")
+    # The database brought back from a backup (backups.restore), recorded in the restored copy.
+    RESTORE = "restore", _("恢复备份")
     # A changeset of a park's edits (editing.Changeset): approved into the live layer, or returned.
     APPROVE = "approve", _("审核通过")
     RETURN = "return", _("审核退回")

@@ -11,11 +11,9 @@ failed or was cancelled.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,6 +23,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 
 from core.exports import viewer_name, watermark_text
+from core.files import file_digest
 from jobs.errors import JobFailed
 from jobs.registry import Processor, register
 from jobs.runner import Context
@@ -36,7 +35,6 @@ from .models import ExportFormat, ExportJob
 from .scope import stamp
 
 log = logging.getLogger(__name__)
-CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -49,16 +47,6 @@ class Made:
     sha256: str
     manifest: dict[str, Any]
     expires_at: Any
-
-
-def _digest(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
 
 
 def _refusal(exc: APIException) -> str:
@@ -195,7 +183,7 @@ class Export(Processor):
                 code="refused",
             ) from exc
         ctx.progress(0, "checksum", 95, 98)
-        sha256, size = _digest(path)
+        sha256, size = file_digest(path)
         manifest = manifest_of(job, user, table, filename, written.rows, sha256, size, written.info, now)
         name = storage.place(job, path, filename, manifest)
         return Made(

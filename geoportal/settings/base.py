@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "sync",
     "editing",
     "exports",
+    "backups",
     "ogc",
     "web",
 ]
@@ -186,6 +188,19 @@ JOBS_LEASE_SECONDS = env_float("JOBS_LEASE_SECONDS", 60, positive=True)
 JOBS_REQUEUE_AFTER_SECONDS = env_float("JOBS_REQUEUE_AFTER_SECONDS", 900, positive=True)
 JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5, minimum=1)
 JOBS_RECOVER_EVERY = env_float("JOBS_RECOVER_EVERY", 30, positive=True)
+# Logical backups (backups/): a pg_dump and the media files, daily at BACKUP_HOUR (local time), each
+# verified by a restore into a scratch database. They go to BACKUP_ROOT, or to S3-compatible object
+# storage when BACKUP_S3_BUCKET is set (credentials from the usual AWS_* variables). Retention keeps
+# the newest backup of each of the last BACKUP_KEEP_DAILY days and BACKUP_KEEP_WEEKLY ISO weeks.
+BACKUP_ROOT = env_str("BACKUP_ROOT", str(DATA_DIR / "backups"))
+BACKUP_S3_BUCKET = env_str("BACKUP_S3_BUCKET", "")
+BACKUP_S3_PREFIX = env_str("BACKUP_S3_PREFIX", "geoportal")
+BACKUP_S3_ENDPOINT_URL = env_str("BACKUP_S3_ENDPOINT_URL", "")
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
+BACKUP_HOUR = env_int("BACKUP_HOUR", 3, minimum=0)
+# The PostgreSQL client programs (pg_dump, pg_restore): as new as the server.
+PG_BIN = env_str("PG_BIN", "/usr/lib/postgresql/15/bin")
 # Periodic work: this one schedule, run by exactly one `celery -A geoportal beat` process (make run
 # starts one; docker compose has one `beat` service). Beat keeps its state in the data directory
 # and leaves a heartbeat in the cache for /healthz (geoportal.health.HeartbeatScheduler).
@@ -205,6 +220,8 @@ CELERY_BEAT_SCHEDULE = {
     "patrol-missed": {"task": "patrols.sweep_missed", "schedule": 900},
     # Export files past EXPORT_RETENTION_DAYS, removed (idempotent).
     "exports-purge": {"task": "exports.purge_expired", "schedule": 3600},
+    # A verified logical backup, then retention (idempotent: one scheduled backup per day).
+    "backups-daily": {"task": "backups.daily", "schedule": crontab(hour=BACKUP_HOUR, minute=0)},
 }
 CELERY_BEAT_SCHEDULER = "geoportal.health:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 30
@@ -256,6 +273,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# Crontab entries of the beat schedule (backups-daily) are in the city's local time.
+CELERY_TIMEZONE = TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 

@@ -22,3 +22,5 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str(
 )
 # Prometheus multiprocess files of this run apart from `make run`'s (geoportal/metrics.py).
 PROMETHEUS_MULTIPROC_DIR = DATA_DIR / "run" / f"prometheus-{TEST_DATABASE_NAME}"  # noqa: F405
+# Backups of this run apart from `make run`'s.
+BACKUP_ROOT = str(DATA_DIR / f"backups-{TEST_DATABASE_NAME}")  # noqa: F405

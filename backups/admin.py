@@ -1,0 +1,34 @@
+"""Backup jobs in the admin: read-only, for following backups and reading their verification."""
+
+from typing import Any
+
+from django.contrib import admin
+
+from .models import BackupJob
+
+
+@admin.register(BackupJob)
+class BackupJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "name",
+        "trigger",
+        "status",
+        "progress",
+        "tables",
+        "rows",
+        "dump_bytes",
+        "media_files",
+        "media_copied",
+        "verified_at",
+        "pruned_at",
+    )
+    list_filter = ("status", "trigger")
+    search_fields = ("name",)
+    readonly_fields = [f.name for f in BackupJob._meta.fields]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
