@@ -4,6 +4,8 @@ from typing import Any
 
 from django.contrib import admin
 
+from policy.predicates import may_manage_backups
+
 from .models import BackupJob
 
 
@@ -26,6 +28,12 @@ class BackupJobAdmin(admin.ModelAdmin):
     list_filter = ("status", "trigger")
     search_fields = ("name",)
     readonly_fields = [f.name for f in BackupJob._meta.fields]
+
+    def has_module_permission(self, request: Any) -> bool:
+        return may_manage_backups(request.user)
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return may_manage_backups(request.user)
 
     def has_add_permission(self, request: Any) -> bool:
         return False

@@ -15,8 +15,8 @@ What is measured where:
 - open live streams (``core.sse``): the middleware wraps every ``text/event-stream`` body;
 - job queues and live workers: computed at scrape time (``ScrapeCollector``), not stored.
 
-Only loopback, ``METRICS_ALLOWED_IPS`` or a staff user (session or token) may read ``/metrics``:
-the figures say what is down and how busy the platform is.
+Only loopback, ``METRICS_ALLOWED_IPS`` or an administrator (session or token) may read ``/metrics``
+(``policy.resources.METRICS``): the figures say what is down and how busy the platform is.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from prometheus_client.registry import Collector  # noqa: E402
 
 from core.auth import BadCredentials, viewer  # noqa: E402
 from core.errors import json_error  # noqa: E402
+from policy.predicates import may_read_metrics  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ def may_scrape(request: HttpRequest) -> bool:
         user = viewer(request)
     except BadCredentials:
         return False
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
+    return may_read_metrics(user)
 
 
 def registry() -> CollectorRegistry:

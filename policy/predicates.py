@@ -17,6 +17,7 @@ from accounts.roles import SCOPE_BINDING, Role
 
 from .actions import Action
 from .resources import (
+    BACKUPS,
     CHANGESETS,
     DISPLAY_TOKEN_LAYERS,
     DISPLAY_TOKEN_VIEWS,
@@ -26,6 +27,7 @@ from .resources import (
     INSPECTIONS,
     LAYER_RULES,
     LEADS,
+    METRICS,
     OVERLAY_CHECKS,
     PERSONAL_DATA,
     PROJECT_REVIEWERS,
@@ -185,6 +187,14 @@ def may_name_actor(user: Any, layer: LayerSpec | str, field_name: str) -> bool:
 
 def may_see_personal_data(user: Any) -> bool:
     return role_allows(user, PERSONAL_DATA, Action.READ)
+
+
+def may_read_metrics(user: Any) -> bool:
+    return role_allows(user, METRICS, Action.READ)
+
+
+def may_manage_backups(user: Any) -> bool:
+    return role_allows(user, BACKUPS, Action.READ)
 
 
 def may_watch_wall(user: Any) -> bool:

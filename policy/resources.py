@@ -397,6 +397,16 @@ CHANGESETS = Resource(
     },
 )
 
+# --- operations (issue 19) ----------------------------------------------------------------------
+
+# A backup holds everything, personal data unmasked: administrators alone (never listed) run,
+# follow and restore backups, through manage.py and the read-only admin; there is no API.
+BACKUPS = Resource("backups", "backups.BackupJob", grants={})
+# /metrics says what is down and how busy the platform is: administrators read it, and so do
+# scrapers from loopback or METRICS_ALLOWED_IPS, which are places rather than people
+# (geoportal.metrics asks ``may_read_metrics`` for everyone else).
+METRICS = Resource("metrics", None, grants={})
+
 RESOURCES: dict[str, Resource] = {
     r.name: r
     for r in [
@@ -419,5 +429,7 @@ RESOURCES: dict[str, Resource] = {
         AUDIT_LOG,
         SYNC,
         CHANGESETS,
+        BACKUPS,
+        METRICS,
     ]
 }

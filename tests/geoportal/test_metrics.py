@@ -101,7 +101,7 @@ def test_queue_length_and_age_reflect_a_queued_row(client, db):
     assert value(text, "geoportal_job_queue_oldest_age_seconds", model=label) >= 299
 
 
-def test_outside_caller_is_refused_unless_staff(client, db, settings):
+def test_outside_caller_is_refused_unless_administrator(client, db, settings):
     response = client.get("/metrics", **OUTSIDE)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
@@ -113,10 +113,11 @@ def test_outside_caller_is_refused_unless_staff(client, db, settings):
     settings.METRICS_ALLOWED_IPS = []
 
     from accounts.models import User
+    from accounts.roles import Role
 
     client.force_login(User.objects.create_user(username="plain", password=PASSWORD))
     assert client.get("/metrics", **OUTSIDE).status_code == 403
-    client.force_login(User.objects.create_user(username="ops", password=PASSWORD, is_staff=True))
+    client.force_login(User.objects.create_user(username="ops", password=PASSWORD, role=Role.ADMIN))
     assert client.get("/metrics", **OUTSIDE).status_code == 200
 
 

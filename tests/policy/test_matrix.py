@@ -527,6 +527,25 @@ def test_audit_log_matrix(world, role):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_operations_matrix(world, role, client):
+    """Backups (everything, unmasked) and /metrics are the administrators' alone; the backup jobs'
+    admin pages follow the same rule."""
+    from policy.predicates import may_manage_backups, may_read_metrics
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    assert may_manage_backups(user) == (role == Role.ADMIN)
+    assert may_read_metrics(user) == (role == Role.ADMIN)
+    if role != ANON:
+        user.is_staff = True  # admin site access is not what decides
+        user.save()
+        client.force_login(user)
+    page = client.get("/admin/backups/backupjob/")
+    assert (page.status_code == 200) == (role == Role.ADMIN)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
 def test_projects_matrix(world, role):
     """Read, create and edit projects by role and place; the database filter and the predicate agree.
     Who reviews which step is tested with the workflow (tests/projects)."""
