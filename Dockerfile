@@ -27,8 +27,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GEOPORTAL_DATA_DIR=/app/data
 
 # GeoDjango loads GDAL, GEOS and PROJ through ctypes: libgdal32 brings libgeos and libproj along.
+# The backups (backups/) run pg_dump and pg_restore, as new as the PostgreSQL 15 server.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gdal-bin libgdal32 curl \
+ && apt-get install -y --no-install-recommends gdal-bin libgdal32 curl postgresql-client-15 \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 geoportal \
@@ -50,8 +51,8 @@ COPY --from=frontend /build/static-build ./static-build
 RUN pip install --no-cache-dir --no-deps . \
  && rm -rf build ./*.egg-info \
  && chmod 0755 deploy/docker-entrypoint.sh \
- && mkdir -p /app/static /app/media /app/data \
- && chown geoportal:geoportal /app/static /app/media /app/data
+ && mkdir -p /app/static /app/media /app/data /app/backups \
+ && chown geoportal:geoportal /app/static /app/media /app/data /app/backups
 
 USER geoportal:geoportal
 EXPOSE 8000

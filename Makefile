@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop reload pitr-enable pitr-backup pitr-restore bench-reload bench-scaleout test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
+.PHONY: run stop reload backup restore pitr-enable pitr-backup pitr-restore bench-reload bench-scaleout bench-backup test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -9,6 +9,12 @@ stop:  ## stop what `make run` started
 
 reload:  ## new code and settings into service with no failed request: migrate, HUP gunicorn, swap the worker
 	@bash scripts/reload.sh
+
+backup:  ## a verified logical backup now: pg_dump + media to BACKUP_ROOT or BACKUP_S3_BUCKET, restored into a scratch database and checked
+	@bash scripts/backup.sh backup
+
+restore:  ## BACKUP=latest|<name>: the database and media from a logical backup (swapped in by rename); AT="<time>": point-in-time recovery
+	@bash scripts/backup.sh restore "$(BACKUP)" "$(AT)"
 
 pitr-enable:  ## point-in-time recovery of the local cluster: pgBackRest stanza, WAL archiving, first full backup
 	@bash scripts/pitr.sh enable
@@ -84,6 +90,9 @@ bench-reload: bench-deps  ## requests under load while `make reload` runs: faile
 .PHONY: drill
 drill:  ## kill Redis and restart PostgreSQL under load: status codes, latency, recovery (needs `make run`)
 	@.venv/bin/python scripts/drill.py
+
+bench-backup: bench-deps  ## backup time, logical-restore and PITR RTO vs bare pg_dump/pg_restore, a worker killed mid-backup (needs `make run`; replaces the database with its backup)
+	@.venv/bin/python scripts/bench/backup.py $(if $(PITR),--pitr)
 
 bench-scaleout: bench-deps  ## two web processes and two workers: throughput 1 vs 2, a web and a worker killed mid-load (needs `make run`)
 	@.venv/bin/python scripts/bench/scaleout.py

@@ -13,7 +13,8 @@ What is measured where:
 - tile cache hits and misses: counted by the tile view (``tiles.views.vector_tile``), which knows
   whether it rendered the tile; a 304 is a hit;
 - open live streams (``core.sse``): the middleware wraps every ``text/event-stream`` body;
-- job queues and live workers: computed at scrape time (``ScrapeCollector``), not stored.
+- job queues, live workers and the last verified backup: computed at scrape time
+  (``ScrapeCollector``), not stored.
 
 Only loopback, ``METRICS_ALLOWED_IPS`` or an administrator (session or token) may read ``/metrics``
 (``policy.resources.METRICS``): the figures say what is down and how busy the platform is.
@@ -180,6 +181,7 @@ class ScrapeCollector(Collector):
             log.warning("could not count queued jobs", exc_info=True)
         yield length
         yield age
+        yield _last_backup()
         broker = GaugeMetricFamily(
             "geoportal_celery_queue_length",
             "Messages waiting in the Celery queue (Redis LLEN).",
@@ -195,6 +197,28 @@ class ScrapeCollector(Collector):
         yield GaugeMetricFamily(
             "geoportal_celery_workers", "Celery workers answering a ping.", value=live_workers()
         )
+
+
+def _last_backup() -> GaugeMetricFamily:
+    """When the newest verified backup finished (alert when ``time() - this`` passes a day and a
+    bit: the daily backup failed or did not run); absent before the first."""
+    from django.db.models import Max
+
+    from backups.models import BackupJob
+    from jobs.models import JobStatus
+
+    gauge = GaugeMetricFamily(
+        "geoportal_backup_last_success_timestamp_seconds",
+        "Unix time the newest verified logical backup finished.",
+    )
+    try:
+        newest = BackupJob.objects.filter(status=JobStatus.SUCCEEDED).aggregate(at=Max("finished_at"))["at"]
+    except Exception:  # noqa: BLE001 - database down: report the rest
+        log.warning("could not read the last backup", exc_info=True)
+        return gauge
+    if newest is not None:
+        gauge.add_metric([], newest.timestamp())
+    return gauge
 
 
 def _client_address(request: HttpRequest) -> str:

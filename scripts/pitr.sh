@@ -66,8 +66,12 @@ CONF
     fi
     pgbr stanza-create
     pgbr check
-    say "first full base backup"
-    pgbr backup --type=full
+    if pgbr info --output=json | grep -q '"backup":\[{'; then
+      say "the stanza already has a base backup (make pitr-backup takes another)"
+    else
+      say "first full base backup"
+      pgbr backup --type=full
+    fi
     say "point-in-time recovery is on: archive_timeout 60 s bounds the data a crash can lose (RPO)"
     ;;
   backup)
@@ -86,7 +90,11 @@ CONF
     pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
     # --delta rewrites only the files that differ from the backup; promote: the restored cluster
     # takes writes again as soon as it reached the target.
-    pgbr restore --delta --type=time --target="$target" --target-action=promote
+    if ! pgbr restore --delta --type=time --target="$target" --target-action=promote; then
+      # Refused before it wrote anything (most often: no base backup ends before TARGET).
+      pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 600 start >/dev/null || true
+      die "the restore to $target failed (above); PostgreSQL was started again as it was. 'bash scripts/pitr.sh info' lists the base backups: the target must come after the end of one"
+    fi
     # A socket lock file copied by a backup taken before sock/ was excluded is stale now.
     rm -f "$PG_SOCK"/.s.PGSQL.*.lock
     pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 600 start >/dev/null \

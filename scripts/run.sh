@@ -25,6 +25,10 @@ fi
 
 bash "$ROOT/scripts/provision.sh"
 bash "$ROOT/scripts/services.sh" start
+# PITR=1 make run: WAL archiving to a pgBackRest stanza as well (idempotent; README, Operations).
+if [ "${PITR:-0}" = 1 ]; then
+  bash "$ROOT/scripts/pitr.sh" enable
+fi
 
 # make run is a production-style start: a real secret key, kept between runs.
 if [ -z "${SECRET_KEY:-}" ]; then

@@ -43,7 +43,12 @@ CONF
 
 pg_start() {
   pg_init
-  if pg_running; then return 0; fi
+  # A cluster left running (by an earlier session, or started by hand) still gets its role and
+  # database: the bootstrap is idempotent.
+  if pg_running; then
+    pg_bootstrap
+    return 0
+  fi
   if port_busy "$PG_PORT"; then
     die "port $PG_PORT is already taken by another program; free it or set GEOPORTAL_PG_PORT"
   fi

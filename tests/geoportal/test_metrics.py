@@ -155,3 +155,15 @@ def test_json_log_line_carries_the_request_id(client, db, json_lines):
     assert refused["request_id"] == "req-refused-0002"
     assert refused["status"] == 403 and refused["route"] == "metrics"
     assert "duration_ms" in refused
+
+
+def test_the_last_verified_backup_is_a_timestamp(client, db):
+    from backups.models import BackupJob
+
+    assert "\ngeoportal_backup_last_success_timestamp_seconds " not in scrape(client)
+    done = timezone.now() - timedelta(hours=3)
+    BackupJob.objects.create(status=JobStatus.SUCCEEDED, finished_at=done)
+    BackupJob.objects.create(status=JobStatus.FAILED, finished_at=timezone.now())
+    assert value(scrape(client), "geoportal_backup_last_success_timestamp_seconds") == pytest.approx(
+        done.timestamp()
+    )
