@@ -18,13 +18,16 @@ import contextlib
 import errno
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import OperationalError as DbOperationalError
 from django.db import connections
 from django.db.utils import InterfaceError as DbInterfaceError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.exceptions import APIException
 
 from .errors import error_body
@@ -35,32 +38,38 @@ RETRY_AFTER = "30"
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
-class QueueUnavailable(APIException):
+# What a dead Redis raises (through django-redis or redis-py directly).
+REDIS_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+
+
+class PartRefused(APIException):
+    """A request refused because one part of the platform cannot take it now; nothing is kept.
+    The error body names the ``part``."""
+
+    part: ClassVar[str]
+    message: ClassVar[Any]  # lazily translated: the language is the request's
+
+    def __init__(self) -> None:
+        super().__init__(detail=str(self.message), code=self.default_code)
+        self.extra = {"part": self.part}
+
+
+class QueueUnavailable(PartRefused):
     """The job queue (broker) does not answer: the upload is refused before anything is kept."""
 
     status_code = 503
     default_code = "queue_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__(
-            detail=_("任务队列暂时不可用，文件未被接收。请过几分钟再试。"),
-            code=self.default_code,
-        )
-        self.extra = {"part": "broker"}
+    part = "broker"
+    message = gettext_lazy("任务队列暂时不可用，文件未被接收。请过几分钟再试。")
 
 
-class DiskFull(APIException):
+class DiskFull(PartRefused):
     """The media volume is full: the upload is refused and nothing of it is kept."""
 
     status_code = 507
     default_code = "disk_full"
-
-    def __init__(self) -> None:
-        super().__init__(
-            detail=_("存储空间已满，文件未保存。请释放空间或联系管理员扩容后再试。"),
-            code=self.default_code,
-        )
-        self.extra = {"part": "media"}
+    part = "media"
+    message = gettext_lazy("存储空间已满，文件未保存。请释放空间或联系管理员扩容后再试。")
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -99,12 +108,10 @@ def remove_partial(storage: Any, name: str) -> None:
 
 def _part(exc: BaseException) -> str | None:
     from kombu.exceptions import OperationalError as KombuOperationalError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
 
     if isinstance(exc, KombuOperationalError):
         return "broker"
-    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+    if isinstance(exc, REDIS_DOWN):
         return "cache"
     if isinstance(exc, DbOperationalError | DbInterfaceError):
         return "database"

@@ -37,8 +37,8 @@ from accounts.roles import Role
 from audit.models import AuditAction
 from audit.writer import record
 from core.errors import Rejected
+from jobs.api import cancel_or_refuse
 from jobs.models import JobStatus
-from jobs.runner import AlreadyFinished, cancel
 from policy.predicates import can_cancel_export, can_download_export, visible_exports
 from policy.scope import role_of
 
@@ -129,22 +129,12 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
-        if not can_cancel_export(request.user, job):
-            raise Rejected(
-                _("Only the person who asked for an export, or an administrator, may cancel it."),
-                "permission_denied",
-                status_code=status.HTTP_403_FORBIDDEN,
-            )
-        try:
-            job, stopped = cancel(job)
-        except AlreadyFinished as ended:
-            raise Rejected(
-                _("The export has already ended (%(status)s); there is nothing to cancel.")
-                % {"status": ended.job.get_status_display()},
-                "already_finished",
-                status_code=status.HTTP_409_CONFLICT,
-            ) from None
-        code = status.HTTP_200_OK if stopped else status.HTTP_202_ACCEPTED
+        job, code = cancel_or_refuse(
+            job,
+            allowed=can_cancel_export(request.user, job),
+            refused=_("Only the person who asked for an export, or an administrator, may cancel it."),
+            ended=_("The export has already ended (%(status)s); there is nothing to cancel."),
+        )
         return Response(ExportJobSerializer(job, context={"request": request}).data, status=code)
 
     @extend_schema(

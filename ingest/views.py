@@ -19,9 +19,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.errors import Rejected
+from jobs.api import cancel_or_refuse
 from jobs.models import JobStatus
-from jobs.runner import AlreadyFinished, cancel
 from policy.predicates import can_cancel_job, visible_jobs
 
 from . import conf
@@ -139,22 +138,12 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
-        if not can_cancel_job(request.user, job):
-            raise Rejected(
-                _("Only the person who submitted a job, or an administrator, may cancel it."),
-                "permission_denied",
-                status_code=status.HTTP_403_FORBIDDEN,
-            )
-        try:
-            job, stopped = cancel(job)
-        except AlreadyFinished as ended:
-            raise Rejected(
-                _("The job has already ended (%(status)s); there is nothing to cancel.")
-                % {"status": ended.job.get_status_display()},
-                "already_finished",
-                status_code=status.HTTP_409_CONFLICT,
-            ) from None
-        code = status.HTTP_200_OK if stopped else status.HTTP_202_ACCEPTED
+        job, code = cancel_or_refuse(
+            job,
+            allowed=can_cancel_job(request.user, job),
+            refused=_("Only the person who submitted a job, or an administrator, may cancel it."),
+            ended=_("The job has already ended (%(status)s); there is nothing to cancel."),
+        )
         return Response(JobSerializer(job, context={"request": request}).data, status=code)
 
     @extend_schema(

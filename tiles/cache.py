@@ -22,9 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.outages import REDIS_DOWN
 from layers.registry import LAYERS
 from policy.predicates import scope_key
 
@@ -33,7 +32,7 @@ VERSION_PREFIX = "tiles:version:"
 
 log = logging.getLogger(__name__)
 # Redis being down must cost a tile its cache, never the tile: these errors are a miss.
-CACHE_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+CACHE_DOWN = (*REDIS_DOWN, OSError)
 _outage_logged = False
 
 
