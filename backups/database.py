@@ -181,6 +181,23 @@ def database_exists(name: str) -> bool:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
+def migrate(dbname: str) -> None:
+    """``manage.py migrate`` on another database of the server (a restored copy, before it goes
+    live), in a process of its own: Django's connections stay on the live one."""
+    import sys
+    from urllib.parse import quote
+
+    db = settings.DATABASES["default"]
+    auth = f"{quote(db.get('USER') or '')}:{quote(db.get('PASSWORD') or '')}@" if db.get("USER") else ""
+    url = f"postgis://{auth}{db.get('HOST') or ''}:{db.get('PORT') or 5432}/{dbname}"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+    )
+
+
 def restore_dump(dump: Path, dbname: str, checkpoint: Callable[[], None] = lambda: None) -> None:
     """Load a dump into an empty database, two jobs in parallel, stopping at the first error."""
     proc = subprocess.Popen(

@@ -60,10 +60,13 @@ def restore(
             database.restore_dump(dump, restored)
             seconds["restore"] = round(time.monotonic() - mark, 2)
             mark = time.monotonic()
-            report = verify.check(manifest, restored, store)
+            report = verify.check(manifest, restored, store, migrations_current=False)
             seconds["check"] = round(time.monotonic() - mark, 2)
             if not report["ok"]:
                 raise RestoreRefused("; ".join(report["problems"][:5]))
+            if report["pending_migrations"]:
+                say(f"migrating the restored copy: {', '.join(report['pending_migrations'])}")
+                database.migrate(restored)
             _settle_jobs(restored, manifest)
         except BaseException:
             database.drop_database(restored)

@@ -63,8 +63,12 @@ def pending_migrations(conn: psycopg.Connection) -> list[str]:
     return sorted(f"{app}.{name}" for app, name in leaves if (app, name) not in applied)
 
 
-def check(manifest: dict[str, Any], dbname: str, store: Store) -> dict[str, Any]:
-    """The checks above on database ``dbname``; the report has ``ok`` and the ``problems``."""
+def check(
+    manifest: dict[str, Any], dbname: str, store: Store, *, migrations_current: bool = True
+) -> dict[str, Any]:
+    """The checks above on database ``dbname``; the report has ``ok`` and the ``problems``.
+    Without ``migrations_current`` pending migrations are reported (``pending_migrations``) but
+    are no problem: a restore of a backup older than the code migrates the copy before the swap."""
     problems: list[str] = []
     with database.connect(dbname) as conn:
         got = database.fingerprints(conn)
@@ -79,7 +83,7 @@ def check(manifest: dict[str, Any], dbname: str, store: Store) -> dict[str, Any]
                 )
         problems += [f"{table}: not in the backup" for table in sorted(set(got) - set(manifest["tables"]))]
         pending = pending_migrations(conn)
-        if pending:
+        if pending and migrations_current:
             problems.append(
                 "migrations not applied: " + ", ".join(pending) + " (the backup is older than the code)"
             )
@@ -101,6 +105,7 @@ def check(manifest: dict[str, Any], dbname: str, store: Store) -> dict[str, Any]
         "rows": sum(t["rows"] for t in got.values()),
         "referenced_media": len(manifest["referenced_media"]),
         "media_files": len(files),
+        "pending_migrations": pending,
     }
 
 

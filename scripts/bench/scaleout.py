@@ -8,7 +8,11 @@ an upstream pair (`proxy_next_upstream` retries an idempotent request on the oth
    parcel tile (cached in the shared Redis);
 2. **web failover:** a threaded load through the pair while the second gunicorn is killed
    (SIGKILL, master and workers): every failed request is counted;
-3. **worker failover:** JOBS CSV exports are queued and the second worker is killed with SIGKILL
+3. **shared state, both pairs alive:** a viewer's live feed on the second gunicorn receives every
+   field point written through the first (SSE over Redis pub/sub); a tile rendered by the first
+   is served by the second from the shared cache (no second cache entry); the daily backup task
+   delivered twice at once, to both workers, makes one backup (periodic work runs once);
+4. **worker failover:** JOBS CSV exports are queued and the second worker is killed with SIGKILL
    while it runs some of them. Each job must finish once: succeeded, with exactly one file in its
    directory and the same row count, however many attempts it took.
 
@@ -155,6 +159,129 @@ def load_while(base: str, paths: list[str], seconds: float, action_at: float, ac
     return {**counts, "failures": sorted(set(failures))[:10]}
 
 
+DEMO_PASSWORD = "Geoportal-demo-2025"
+
+
+def api_token(base: str, username: str = "admin") -> str:
+    body = json.dumps({"username": username, "password": DEMO_PASSWORD}).encode()
+    req = urllib.request.Request(
+        base + "/api/auth/token/", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as response:
+        return json.load(response)["token"]
+
+
+def live_feed_across_processes(writer: str, viewer: str, count: int) -> dict:
+    """Field points written through one gunicorn, watched on the other's live feed."""
+    from layers.models import FieldPointCategory
+    from tiles.style import city_bounds
+
+    key = api_token(writer)
+    auth = {"Authorization": f"Token {key}"}
+    received: list[int] = []
+    ready = threading.Event()
+
+    def watch() -> None:
+        req = urllib.request.Request(viewer + "/api/stream/field-points/", headers=auth)
+        with urllib.request.urlopen(req, timeout=60) as stream:
+            ready.set()
+            for raw in stream:
+                line = raw.decode().strip()
+                if line.startswith("data:"):
+                    item = json.loads(line[5:])
+                    if isinstance(item, dict) and "id" in item:
+                        received.append(int(item["id"]))
+                if len(set(received) & set(created)) == count:
+                    return
+
+    created: list[int] = []
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    ready.wait(30)
+    time.sleep(1)  # subscribed
+    category = FieldPointCategory.objects.values_list("key", flat=True).first()
+    west, south, east, north = city_bounds()
+    for n in range(count):
+        lon = west + (east - west) * (0.3 + 0.4 * n / count)
+        lat = south + (north - south) * 0.5
+        body = json.dumps(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {"category": category, "note": f"scale-out {n}"},
+            }
+        ).encode()
+        req = urllib.request.Request(
+            writer + "/api/field_points/", data=body, headers={**auth, "Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as response:
+            created.append(int(json.load(response)["id"]))
+    thread.join(timeout=30)
+    return {
+        "written_on_one_web": len(created),
+        "received_on_the_other": len(set(received) & set(created)),
+        "lost": len(set(created) - set(received)),
+    }
+
+
+def tile_cache_shared(first: str, second: str) -> dict:
+    """A tile no one asked for yet, rendered by the first process, then asked of the second."""
+    import mercantile
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from tiles.style import city_bounds
+
+    west, south, east, north = city_bounds()
+    tile = mercantile.tile(west + (east - west) * 0.61, south + (north - south) * 0.37, 17)
+    address = f"/tiles/parcels/{tile.z}/{tile.x}/{tile.y}.mvt"
+    client = cache._cache.get_client(write=True)
+    pattern = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:tiles:{tile.z}/{tile.x}/{tile.y}:*"
+    for stale in client.scan_iter(pattern):
+        client.delete(stale)
+
+    def fetch(base: str) -> tuple[float, str]:
+        started = time.perf_counter()
+        with urllib.request.urlopen(base + address, timeout=30) as response:
+            response.read()
+            return (time.perf_counter() - started) * 1000, response.headers.get("ETag", "")
+
+    first_ms, first_etag = fetch(first)
+    entries_after_first = len(list(client.scan_iter(pattern)))
+    second_ms, second_etag = fetch(second)
+    return {
+        "tile": address,
+        "first_web_ms": round(first_ms, 1),
+        "second_web_ms": round(second_ms, 1),
+        "same_etag": first_etag == second_etag,
+        "cache_entries_after_first": entries_after_first,
+        "cache_entries_after_second": len(list(client.scan_iter(pattern))),
+    }
+
+
+def periodic_once() -> dict:
+    """``backups.daily`` delivered twice at once (as two beats would), one to each worker."""
+    from django.utils import timezone
+
+    from backups.models import BackupJob, BackupTrigger
+    from backups.tasks import daily
+
+    today = timezone.localdate()
+    BackupJob.objects.filter(scheduled_for=today).delete()
+    results = [daily.apply_async() for _ in range(2)]
+    answers = [r.get(timeout=120) for r in results]
+    jobs = BackupJob.objects.filter(trigger=BackupTrigger.SCHEDULED, scheduled_for=today)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and jobs.filter(finished_at__isnull=True).exists():
+        time.sleep(1)
+    return {
+        "deliveries": len(answers),
+        "queued_by": [a["queued"] is not None for a in answers],
+        "backups_for_today": jobs.count(),
+        "status": list(jobs.values_list("status", flat=True)),
+    }
+
+
 def export_jobs(count: int, kill) -> dict:
     from accounts.models import User
     from exports import conf
@@ -224,11 +351,15 @@ def main() -> None:
         one_rps = result["throughput"]["one_web"]["rps"]
         two_rps = result["throughput"]["two_web"]["rps"]
         result["throughput"]["ratio_two_vs_one"] = round(two_rps / one_rps, 2)
+        worker2 = second_worker()
+        time.sleep(5)
+        first, second = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{port2}"
+        result["live_feed"] = live_feed_across_processes(first, second, count=20)
+        result["tile_cache"] = tile_cache_shared(first, second)
+        result["periodic_once"] = periodic_once()
         result["web_failover"] = load_while(
             f"http://127.0.0.1:{two_port}", paths, seconds=10, action_at=3, action=lambda: kill_group(web2)
         )
-        worker2 = second_worker()
-        time.sleep(5)
         result["worker_failover"] = export_jobs(args.jobs, kill=lambda: kill_group(worker2))
     finally:
         for process in (one, two):

@@ -67,7 +67,8 @@ def test_a_backup_goes_to_the_bucket_and_verifies_from_there(s3: str) -> None:
     assert manifests.names(store) == [job.name]
     keys = {o["Key"] for o in boto3.client("s3", endpoint_url=s3).list_objects_v2(Bucket=BUCKET)["Contents"]}
     assert f"demo-city/dumps/{job.name}.dump" in keys
-    assert sum(k.startswith("demo-city/media/") for k in keys) == job.media_files >= 1
+    contents = {entry["sha256"] for entry in manifests.load(store, job.name)["media"].values()}
+    assert sum(k.startswith("demo-city/media/") for k in keys) == len(contents) == job.media_files == 1
     out = io.StringIO()
     call_command("verify_backup", "latest", stdout=out)
     assert f"backup {job.name}: verified" in out.getvalue()
