@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from core.outages import save_upload
 from ingest.sniff import LABELS, FileType, sniff
 
 from .models import AttachmentKind, EventKind, Project, ProjectAttachment, ProjectEvent
@@ -110,7 +111,8 @@ def add(project: Project, user: Any, kind: str, upload: UploadedFile) -> tuple[P
                 uploaded_by=user,
             )
             spool.seek(0)
-            attachment.file.save(name, File(spool), save=False)
+            # A full media volume is a 507 and leaves no partial file (core.outages).
+            save_upload(attachment.file, name, File(spool))
             try:
                 attachment.save()
                 ProjectEvent.objects.create(

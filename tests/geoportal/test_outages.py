@@ -172,3 +172,19 @@ def test_disk_full_on_media_is_a_507_with_nothing_half_written(ingest, tiny_medi
     assert "存储空间已满" in error["message"] or "storage is full" in error["message"]
     assert _media_files(tiny_media) == []
     assert not IngestJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_project_document_on_a_full_disk_is_a_507_and_leaves_nothing(api, city, tiny_media):
+    from accounts.roles import Role
+    from projects.models import Project, ProjectAttachment
+    from tests.builders import PDF, attach, document
+
+    officer = city.users[Role.DISTRICT_OFFICER]
+    project = Project.objects.create(name="满盘项目", division=city.counties[0], owner=officer)
+    big = document("合同.pdf", PDF + b"%" + b"x" * 600_000)
+    response = attach(api, officer, project.pk, "contract", big)
+    assert response.status_code == 507, response.content
+    assert response.json()["error"]["code"] == "disk_full"
+    assert not ProjectAttachment.objects.exists()
+    assert _media_files(tiny_media) == []
