@@ -103,6 +103,13 @@ CONF
       [ "$(pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -qAtc 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] && break
       sleep 0.5
     done
+    # pgBackRest left its recovery settings in postgresql.auto.conf. The promoted cluster ignores
+    # them, but a replica made from it later (pg_basebackup copies the file) would stop replaying
+    # at this old target: remove them.
+    for setting in restore_command recovery_target_time recovery_target_action; do
+      pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -qAtc "ALTER SYSTEM RESET $setting" >/dev/null
+    done
+    pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -qAtc "SELECT pg_reload_conf()" >/dev/null
     say "restored to $target in $(( ($(date +%s%N) - started) / 1000000 )) ms"
     ;;
   *) die "usage: $0 enable | backup [full|diff|incr] | restore \"TIME\" | info" ;;
