@@ -441,3 +441,48 @@ def test_wall_event_theme_does_not_blink_for_reduced_motion(live_server, open_pa
     page.wait_for_function("() => window.__geoportal.theme === 'events'", timeout=30000)
     assert page.evaluate("window.__geoportal.blinking") is False
     assert p.errors == []
+
+
+def test_results_list_counts_what_the_api_counts_and_offers_near_misses(live_server, open_page, seeded, api):
+    """The results list beside the map (frontend/src/map/results.js): the API's count and order for
+    the same filters, rows and plots lit together, the sort in the URL, and near misses when
+    nothing matches."""
+    p = open_page(1440, 900)
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}&panel=filters&lu=industrial&st=available")
+    _wait_ready(page)
+    page.wait_for_function("() => document.getElementById('results-count').dataset.count !== undefined")
+    filters = {"land_use__in": "industrial", "supply_status__in": "available"}
+    expected = api.get("/api/parcels/", {**filters, "ordering": "price_wan_per_mu", "page_size": 10}).json()
+    assert int(page.get_attribute("#results-count", "data-count")) == expected["count"] == 8
+    rows = page.locator("#results-items .result")
+    assert [int(i) for i in rows.evaluate_all("rs => rs.map(r => r.dataset.id)")] == [
+        f["id"] for f in expected["features"]
+    ]
+    assert "万元/亩" in rows.first.inner_text() and "总价约" in rows.first.inner_text()
+
+    first = int(rows.first.get_attribute("data-id"))
+    rows.first.hover()
+    page.wait_for_function(
+        f"""() => window.__geoportal.map.getFeatureState(
+            {{source: 'parcels', sourceLayer: 'parcels', id: {first}}}).hover === true"""
+    )
+    p.shot("map-results")
+
+    page.select_option("#results-sort", "price_desc")
+    page.wait_for_function("() => location.search.includes('sort=price_desc')")
+    dearest = api.get("/api/parcels/", {**filters, "ordering": "-price_wan_per_mu", "page_size": 1}).json()
+    top = dearest["features"][0]["id"]
+    page.wait_for_function(f"() => document.querySelector('#results-items .result').dataset.id === '{top}'")
+
+    # Nothing at ≤ 5 万元/亩: the list says which condition keeps them out, and lifts it on a click.
+    page.fill('#filter-form input[name="price_max"]', "5")
+    page.wait_for_function("() => document.getElementById('results-count').dataset.count === '0'")
+    near = page.locator('#results-near [data-relax="price"]')
+    near.wait_for()
+    assert "8" in near.inner_text() and "10" in near.inner_text()  # 8 plots, from 10 万元/亩
+    p.shot("map-results-near-misses")
+    near.click()
+    page.wait_for_function("() => document.getElementById('results-count').dataset.count === '8'")
+    assert page.input_value('#filter-form input[name="price_max"]') == ""
+    assert p.errors == []

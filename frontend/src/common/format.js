@@ -12,6 +12,19 @@ export function makeFormat(lang) {
       if (m2 === null || m2 === undefined) return '—';
       return `${num(m2, 0)} m² / ${num(m2 / MU_M2, 2)} ${lang === 'en' ? 'mu' : '亩'}`;
     },
+    // Land prices are kept in 万元/亩 (10,000 CNY per mu). Chinese readers read them as they are;
+    // English readers get yuan: "¥0.66M/mu", and totals as "¥12.7M".
+    unitPrice(wanPerMu) {
+      if (wanPerMu === null || wanPerMu === undefined || wanPerMu === '') return '—';
+      const v = Number(wanPerMu);
+      return lang === 'en' ? `¥${nf(2).format((v * 10000) / 1e6)}M/mu` : `${num(v, 2)} 万元/亩`;
+    },
+    money(wan) {
+      if (wan === null || wan === undefined || wan === '') return '—';
+      const v = Number(wan);
+      if (lang === 'en') return v * 10000 >= 1e9 ? `¥${nf(2).format((v * 10000) / 1e9)}B` : `¥${nf(1).format((v * 10000) / 1e6)}M`;
+      return v >= 10000 ? `${nf(2).format(v / 10000)} 亿元` : `${num(v, 0)} 万元`;
+    },
     distance(m) {
       if (m === null || m === undefined) return '—';
       return m >= 1000 ? `${num(m / 1000, 2)} km` : `${num(m, 0)} m`;

@@ -16,6 +16,7 @@ import { setupDrawer } from './drawer.js';
 import { setupInterest } from './interest.js';
 import { setupMatch } from './match.js';
 import { setupPanels } from './panels.js';
+import { setupResults } from './results.js';
 import { setupSearch } from './search.js';
 import { ALL_LAYERS, readState, tileFilters, writeState } from './state.js';
 
@@ -96,6 +97,8 @@ function adaptStyle(style) {
     }
   }
   const selected = ['boolean', ['feature-state', 'selected'], false];
+  // A row of the results list under the pointer (results.js) lights its plot like a selection.
+  const lit = ['any', selected, ['boolean', ['feature-state', 'hover'], false]];
   for (const layer of style.layers) {
     const source = layer['source-layer'] || layer.source;
     if (layer.id.endsWith('-aggregates') && source === 'buildings') {
@@ -107,11 +110,11 @@ function adaptStyle(style) {
       layer.paint['circle-opacity'] = 0.85;
     }
     if ((source === 'parcels' || source === 'buildings' || source === 'parks') && layer.type === 'line') {
-      layer.paint['line-width'] = ['case', selected, 4, layer.paint['line-width'] || 1];
-      layer.paint['line-color'] = ['case', selected, '#d7263d', layer.paint['line-color']];
+      layer.paint['line-width'] = ['case', lit, 4, layer.paint['line-width'] || 1];
+      layer.paint['line-color'] = ['case', lit, '#d7263d', layer.paint['line-color']];
     }
     if ((source === 'parcels' || source === 'buildings') && layer.type === 'fill') {
-      layer.paint['fill-opacity'] = ['case', selected, 0.75, 0.5];
+      layer.paint['fill-opacity'] = ['case', lit, 0.75, 0.5];
     }
     if (source === 'divisions' && layer.type === 'fill') layer.paint['fill-opacity'] = 0.03;
     layer.layout = { ...(layer.layout || {}), visibility: state.layers.includes(source) ? 'visible' : 'none' };
@@ -210,6 +213,9 @@ async function start() {
   setupClusters(ctx);
 
   ctx.refreshFilters = () => {
+    // The list's one request first: the new tiles would otherwise take every connection the
+    // browser opens to the server, and the list would wait behind them.
+    ctx.refreshResults && ctx.refreshResults();
     for (const name of ['parcels', 'buildings']) {
       const source = map.getSource(name);
       if (source) source.setTiles([tileUrl(name)]);
@@ -233,6 +239,7 @@ async function start() {
   setupInterest(ctx);
   setupMatch(ctx);
   setupPanels(ctx);
+  setupResults(ctx);
   setupSearch(ctx);
 
   map.on('mousemove', (e) => {

@@ -23,6 +23,7 @@ export function setupPanels(ctx) {
     state.panel = name;
     panel.hidden = !name;
     document.body.classList.toggle('panel-open', Boolean(name));
+    panel.classList.toggle('with-results', name === 'filters');
     panel.querySelectorAll('[data-panel-body]').forEach((s) => {
       s.hidden = s.dataset.panelBody !== name;
     });
@@ -52,6 +53,7 @@ export function setupPanels(ctx) {
     ctx.counties = fc.features.map((f) => ({ code: f.properties.code, name: f.properties.name, geometry: f.geometry }));
     for (const c of ctx.counties) districtSelect.add(new Option(c.name, c.code, false, c.code === state.f.district));
     ctx.onCounties && ctx.onCounties(ctx.counties);
+    ctx.refreshResults && ctx.refreshResults(); // the rows name their county
   }).catch(() => {});
   api.get('/api/parks/', { page_size: 200, ordering: 'name' }).then((fc) => {
     for (const f of fc.features) parkSelect.add(new Option(f.properties.name, String(f.id), false, String(f.id) === state.f.park));
@@ -75,6 +77,16 @@ export function setupPanels(ctx) {
     ctx.refreshFilters();
     if (state.f.district && state.f.district !== before) zoomToDistrict(state.f.district);
   }
+  // Filters set from elsewhere (a near miss in the results list): the form shows them too.
+  ctx.setFilters = (f) => {
+    for (const name of ['land_use', 'status']) {
+      form.querySelectorAll(`input[name="${name}"]`).forEach((i) => { i.checked = f[name].includes(i.value); });
+    }
+    for (const k of ['area_min', 'area_max', 'price_min', 'price_max']) form.elements[k].value = f[k] === null ? '' : f[k];
+    districtSelect.value = f.district;
+    parkSelect.value = f.park;
+    fromForm();
+  };
   function renderSummary() {
     const n = activeFilterCount(state.f);
     summary.textContent = n ? t('filter_summary', { n }) : t('filter_none');

@@ -3,6 +3,15 @@
 export const DEFAULT_LAYERS = ['parcels', 'buildings', 'parks', 'divisions', 'panoramas'];
 export const ALL_LAYERS = ['parcels', 'buildings', 'parks', 'amenities', 'panoramas', 'divisions', 'orthophotos'];
 
+// The results list's orders (results.js), by name in the URL (?sort=), as the layer API's ordering.
+export const SORTS = {
+  price_asc: 'price_wan_per_mu',
+  price_desc: '-price_wan_per_mu',
+  area_desc: '-area_mu',
+  area_asc: 'area_mu',
+};
+const DEFAULT_SORT = 'price_asc';
+
 const list = (s) => (s ? s.split(',').filter(Boolean) : []);
 const num = (s) => (s === null || s === '' || Number.isNaN(Number(s)) ? null : Number(s));
 
@@ -24,6 +33,7 @@ export function readState(search = window.location.search) {
     sel: /^(parcels|buildings|parks):\d+$/.test(p.get('sel') || '') ? p.get('sel') : null,
     cmp: list(p.get('cmp')).filter((r) => /^(parcels|buildings):\d+$/.test(r)).slice(0, 3),
     panel: ['filters', 'layers', 'match'].includes(p.get('panel')) ? p.get('panel') : null,
+    sort: Object.hasOwn(SORTS, p.get('sort') || '') ? p.get('sort') : DEFAULT_SORT,
     lang: p.get('lang') || null,
   };
   const m = (p.get('map') || '').split('/').map(Number);
@@ -56,6 +66,7 @@ export function writeState(state) {
   if (state.sel) p.set('sel', state.sel);
   if (state.cmp.length) p.set('cmp', state.cmp.join(','));
   if (state.panel) p.set('panel', state.panel);
+  if (state.sort && state.sort !== DEFAULT_SORT) p.set('sort', state.sort);
   const qs = p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/').replace(/%3A/g, ':');
   const url = `${window.location.pathname}${qs ? '?' + qs : ''}`;
   if (url !== window.location.pathname + window.location.search) window.history.replaceState(null, '', url);
@@ -78,6 +89,29 @@ export function tileFilters(f, layer) {
   }
   return q;
 }
+
+// The filter's conditions as the near misses drop them, one at a time (results.js).
+const GROUPS = {
+  land_use: (f) => f.land_use.length > 0,
+  area_min: (f) => f.area_min !== null,
+  area_max: (f) => f.area_max !== null,
+  price: (f) => f.price_min !== null || f.price_max !== null,
+  district: (f) => Boolean(f.district),
+  park: (f) => Boolean(f.park),
+  status: (f) => f.status.length > 0,
+};
+const CLEARED = {
+  land_use: { land_use: [] },
+  area_min: { area_min: null },
+  area_max: { area_max: null },
+  price: { price_min: null, price_max: null },
+  district: { district: '' },
+  park: { park: '' },
+  status: { status: [] },
+};
+
+export const activeGroups = (f) => Object.keys(GROUPS).filter((g) => GROUPS[g](f));
+export const withoutGroup = (f, group) => ({ ...f, ...CLEARED[group] });
 
 export function activeFilterCount(f) {
   return (
