@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.db.models.functions import Envelope, PointOnSurface
 from django.core.cache import cache
 from django.db.models import CharField, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Sum, Value
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -42,6 +41,7 @@ from tiles.style import city_bounds
 
 from . import stream
 from .language import page_language, short_lang, with_language_cookie
+from .search import DEFAULT_LIMIT, LAYER_SEARCH, MAX_LIMIT, search
 
 WALL_ROTATE_DEFAULT = 30
 
@@ -111,69 +111,25 @@ def wall(request: HttpRequest) -> HttpResponse:
 
 # --- search ---------------------------------------------------------------------------------------
 
-SEARCH_LAYERS: dict[str, tuple[str, ...]] = {
-    "parcels": ("code", "name"),
-    "buildings": ("name",),
-    "parks": ("name",),
-    "amenities": ("name", "address"),
-    "places": ("name", "address"),
-    "divisions": ("name", "code"),
-}
-SEARCH_LIMIT = 8
-
-
-def _search_layer(user: Any, layer: str, q: str, limit: int) -> list[dict[str, Any]]:
-    spec = LAYERS[layer]
-    match = Q()
-    for name in SEARCH_LAYERS[layer]:
-        match |= Q(**{f"{name}__icontains": q})
-    qs = spec.model.objects.filter(read_filter(user, spec)).filter(match)
-    if layer == "divisions":
-        qs = qs.exclude(level=DivisionLevel.VILLAGE).order_by("code")
-    else:
-        qs = qs.order_by("id")
-    rows = qs.annotate(_c=PointOnSurface("geom"), _e=Envelope("geom"))[:limit]
-    out = []
-    for r in rows:
-        extent = r._e.extent
-        item = {
-            "layer": layer,
-            "id": r.pk,
-            "name": getattr(r, "name", "") or "",
-            "code": getattr(r, "code", "") or "",
-            "center": [round(r._c.x, 6), round(r._c.y, 6)],
-            "bbox": [round(v, 6) for v in extent],
-        }
-        if layer == "amenities":
-            item["detail"] = r.address or r.get_category_display()
-        elif layer == "places":
-            item["detail"] = r.address or r.get_risk_level_display()
-        elif layer == "buildings":
-            item["detail"] = r.get_kind_display()
-        elif layer == "parcels":
-            item["detail"] = r.get_land_use_display()
-            item["area_mu"] = round(r.area_mu, 2)
-        elif layer == "divisions":
-            item["detail"] = r.get_level_display()
-            item["level"] = r.level
-        elif layer == "parks":
-            item["detail"] = r.get_level_display()
-        out.append(item)
-    return out
-
 
 class SearchView(APIView):
-    """Carriers, parks, amenities and places by name, code or address (what you may see)."""
+    """Divisions, parks, carriers, amenities and places by name, code, address or category, in one
+    ranked list of what you may see (``web.search``)."""
 
     @extend_schema(
         tags=["web"],
-        summary="Search parcels (code, name), buildings, parks, amenities (name, address) and divisions.",
+        summary=(
+            "Search divisions, parks, parcels, buildings, amenities and places: exact and prefix matches "
+            "first, places before carriers before amenities."
+        ),
         parameters=[
             OpenApiParameter(
                 "q", str, description="At least one character; matched anywhere, case-insensitive."
             ),
             OpenApiParameter("layers", str, description="Comma-separated subset of the searched layers."),
-            OpenApiParameter("limit", int, description=f"Hits per layer (1–20, default {SEARCH_LIMIT})."),
+            OpenApiParameter(
+                "limit", int, description=f"Hits in all (1–{MAX_LIMIT}, default {DEFAULT_LIMIT}), best first."
+            ),
         ],
         responses=OpenApiTypes.OBJECT,
     )
@@ -181,22 +137,22 @@ class SearchView(APIView):
         q = (request.query_params.get("q") or "").strip()
         if not q or len(q) > 60:
             raise ValidationError({"q": [_("give one to 60 characters to search for.")]})
-        wanted = [n for n in (request.query_params.get("layers") or ",".join(SEARCH_LAYERS)).split(",") if n]
-        unknown = [n for n in wanted if n not in SEARCH_LAYERS]
+        wanted = [n for n in (request.query_params.get("layers") or ",".join(LAYER_SEARCH)).split(",") if n]
+        unknown = [n for n in wanted if n not in LAYER_SEARCH]
         if unknown:
             raise ValidationError(
                 {
                     "layers": [
                         _("cannot search %(bad)s; use: %(ok)s.")
-                        % {"bad": ", ".join(unknown), "ok": ", ".join(SEARCH_LAYERS)}
+                        % {"bad": ", ".join(unknown), "ok": ", ".join(LAYER_SEARCH)}
                     ]
                 }
             )
         try:
-            limit = min(20, max(1, int(request.query_params.get("limit", SEARCH_LIMIT))))
+            limit = min(MAX_LIMIT, max(1, int(request.query_params.get("limit", DEFAULT_LIMIT))))
         except ValueError:
             raise ValidationError({"limit": [_("limit is a whole number from 1 to 20.")]}) from None
-        results = [hit for layer in wanted for hit in _search_layer(request.user, layer, q, limit)]
+        results = search(request.user, q, wanted, limit)
         return Response({"q": q, "count": len(results), "results": results})
 
 

@@ -11,7 +11,8 @@ import pytest
 from accounts.roles import Role
 from layers.registry import LAYERS
 from tests.builders import make_record
-from web import stream, views
+from web import stream
+from web.search import LAYER_SEARCH
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +45,8 @@ def test_stream_masks_personal_fields_per_viewer(city, monkeypatch, role, note):
 
 
 def test_search_never_matches_or_returns_personal_data(api, city):
-    for layer, fields in views.SEARCH_LAYERS.items():
-        assert not set(fields) & set(LAYERS[layer].personal_fields), layer
+    for layer, how in LAYER_SEARCH.items():
+        assert not {*how.names, *how.descriptions} & set(LAYERS[layer].personal_fields), layer
     body = api.as_user(city.users[Role.PARK_MANAGER]).get("/api/search/", {"q": "13812345678"}).json()
     assert body["count"] == 0
     hits = api.get("/api/search/", {"q": city.park.name}).json()["results"]

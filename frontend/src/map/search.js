@@ -27,7 +27,7 @@ export function setupSearch(ctx) {
     if (controller) controller.abort();
     controller = new AbortController();
     try {
-      const data = await api.get('/api/search/', { q, limit: 6 }, { signal: controller.signal });
+      const data = await api.get('/api/search/', { q, limit: 10 }, { signal: controller.signal });
       hits = data.results;
       active = hits.length ? 0 : -1;
       render();
