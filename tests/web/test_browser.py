@@ -373,6 +373,11 @@ def test_compare_up_to_three_sites_and_search(live_server, open_page, seeded):
     assert heads == 4  # the label column and three sites
     body = page.inner_text(".compare-table")
     assert "亩" in body and parcels[0].name in body
+    assert "总价（估算）" in body and "万元/亩" in body
+    cells = page.locator(".compare-table tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].slice(1).map(c => c.textContent))"
+    )
+    assert cells and all(any(c != "—" for c in row) for row in cells), "only rows some site has a value for"
     page.wait_for_function("() => (location.search.match(/cmp=([^&]*)/) || [,''])[1].split(',').length === 3")
     p.shot("map-compare")
 
