@@ -18,6 +18,8 @@ const options = {
     // The Django admin's watermark and map widget; the wall's "token needed" page's styles.
     'web/admin': join(root, 'frontend/src/admin/main.js'),
     'web/denied': join(root, 'frontend/css/denied.css'),
+    // The investors' privacy notice (/privacy/), linked from the expression-of-interest form.
+    'web/notice': join(root, 'frontend/css/notice.css'),
     // The staff pages: one component kit (frontend/src/staff/kit.js), one stylesheet.
     'web/audit': join(root, 'frontend/src/audit/main.js'),
     'web/workspace': join(root, 'frontend/src/workspace/board.js'),

@@ -50,9 +50,18 @@ class Lead(models.Model):
     phone = EncryptedCharField(
         _("手机/电话"),
         max_length=20,
-        help_text=_("中国大陆手机号或固定电话（个人信息，无权限的角色看到脱敏号码）。"),
+        help_text=_("中国大陆手机号、固定电话或带国家代码的境外号码（个人信息，无权限的角色看到脱敏号码）。"),
     )
     email = EncryptedEmailField(_("电子邮箱"), blank=True, help_text=_("可选；个人信息。"))
+    consented_at = models.DateTimeField(
+        _("同意时间"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "投资人勾选同意按《个人信息保护说明》处理其联系方式的时间（《个人信息保护法》要求单独同意）；"
+            "此功能之前的线索为空。"
+        ),
+    )
     industry = models.CharField(_("产业类别"), max_length=50, blank=True, help_text=_("拟投资项目所属产业。"))
     investment_wan = models.DecimalField(
         _("拟投资额（万元）"),

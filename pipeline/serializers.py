@@ -18,14 +18,19 @@ MAX_CARRIERS = 20
 CARRIER_LAYERS = ("parcels", "buildings")
 _MOBILE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 _LANDLINE = re.compile(r"^(0\d{9,11})$")
+# Outside mainland China: E.164, a plus (or 00) and the country code, at most 15 digits in all.
+_INTERNATIONAL = re.compile(r"^(?:\+|00)([1-9]\d{6,14})$")
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
 def normalise_phone(raw: str) -> str | None:
-    """A mainland mobile (13812345678) or landline (0766-1234567, 010-12345678); None if neither."""
+    """A mainland mobile (13812345678), a landline (0766-1234567, 010-12345678) or a number
+    abroad in E.164 form (+447911123456); None if none of these."""
     digits = _SEPARATORS.sub("", raw or "")
     if m := _MOBILE.match(digits):
         return m.group(1)
+    if (m := _INTERNATIONAL.match(digits)) and not m.group(1).startswith("86"):
+        return f"+{m.group(1)}"
     if m := _LANDLINE.match(digits):
         number = m.group(1)
         # 010 and 02x are three-digit area codes; every other area code has four digits.
@@ -60,7 +65,11 @@ def parse_carrier(ref: Any) -> tuple[str, int]:
 class LeadCreateSerializer(serializers.Serializer):
     investor_name = serializers.CharField(max_length=50, help_text="联系人姓名 / contact name.")
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=30, help_text="Mainland mobile or landline, e.g. 13812345678.")
+    phone = serializers.CharField(
+        max_length=30,
+        help_text="A mainland mobile or landline (13812345678, 0766-1234567), or a number abroad in E.164 "
+        "form (+44 20 7946 0958).",
+    )
     email = serializers.EmailField(required=False, allow_blank=True)
     industry = serializers.CharField(max_length=50, required=False, allow_blank=True)
     investment_wan = serializers.DecimalField(
@@ -76,6 +85,10 @@ class LeadCreateSerializer(serializers.Serializer):
     website = serializers.CharField(
         required=False, allow_blank=True, help_text="Leave empty (a trap for spam robots)."
     )
+    consent = serializers.BooleanField(
+        help_text="true: the investor agrees that these details are used to answer the request, as the "
+        "privacy notice (/privacy/) says. Required (PIPL: separate consent for personal information)."
+    )
 
     def validate_investor_name(self, value: str) -> str:
         value = value.strip()
@@ -88,11 +101,22 @@ class LeadCreateSerializer(serializers.Serializer):
         if phone is None:
             raise serializers.ValidationError(
                 _(
-                    "enter a mainland China mobile number (11 digits, e.g. 13812345678) "
-                    "or a landline with its area code (e.g. 0766-1234567)."
+                    "enter a mainland China mobile number (11 digits, e.g. 13812345678), a landline "
+                    "with its area code (e.g. 0766-1234567), or a number abroad with + and the country "
+                    "code (e.g. +44 20 7946 0958)."
                 )
             )
         return phone
+
+    def validate_consent(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError(
+                _(
+                    "tick the box to agree that your details are used to answer this request, as the "
+                    "privacy notice explains; without it nothing is sent."
+                )
+            )
+        return value
 
     def validate_website(self, value: str) -> str:
         if value:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -145,9 +146,15 @@ class LeadViewSet(
         data = dict(form.validated_data)
         carriers = data.pop("carriers", [])
         data.pop("website", None)
+        data.pop("consent")
         user = request.user if request.user.is_authenticated else None
         with transaction.atomic():
-            lead = Lead(**data, submitted_by=user, client_ip=who if who != "unknown" else None)
+            lead = Lead(
+                **data,
+                submitted_by=user,
+                client_ip=who if who != "unknown" else None,
+                consented_at=timezone.now(),
+            )
             lead.carriers = [f"{layer}:{record.pk}" for layer, record in carriers]
             lead.assign(carriers[0][1] if carriers else None)
             lead.save()

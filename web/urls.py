@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.investment_map, name="map"),
+    path("privacy/", views.privacy_notice, name="privacy"),
     path("wall/", views.wall, name="wall"),
     path("login/", staff.LoginView.as_view(), name="login"),
     path("logout/", staff.LogoutView.as_view(), name="logout"),

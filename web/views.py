@@ -65,6 +65,12 @@ def investment_map(request: HttpRequest) -> HttpResponse:
     return with_language_cookie(response, code, explicit)
 
 
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """The investors' privacy notice, which the expression-of-interest form's consent links to."""
+    code, explicit = page_language(request)
+    return with_language_cookie(render(request, "web/privacy.html"), code, explicit)
+
+
 def _bounded(raw: str | None, cast: type, low: float, high: float, default: Any) -> Any:
     """A number from the query string, clamped to [low, high]; ``default`` when absent or not a number."""
     try:

@@ -56,7 +56,12 @@ def test_pg_dump_holds_no_phone_number_in_clear(settings, api):
     # The option on: a new lead through the API, then the old rows encrypted by rotate_key.
     settings.NATIONAL_CRYPTO, settings.PERSONAL_DATA_KEYS = True, (K1,)
     ip = str(ipaddress.ip_address(f"2001:db8::{uuid.uuid4().hex[:4]}"))
-    body = {"investor_name": "张先生", "company": "广东某新材料有限公司", "phone": "139 7777 0361"}
+    body = {
+        "investor_name": "张先生",
+        "company": "广东某新材料有限公司",
+        "phone": "139 7777 0361",
+        "consent": True,
+    }
     created = api.post("/api/pipeline/leads/", body, format="json", REMOTE_ADDR=ip)
     assert created.status_code == 201, created.content
     call_command("rotate_key", "--yes", stdout=open(os.devnull, "w"))  # noqa: SIM115

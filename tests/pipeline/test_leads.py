@@ -41,6 +41,7 @@ def form(**overrides):
         "industry": "新材料",
         "investment_wan": "5000",
         "message": "需要50亩工业用地",
+        "consent": True,
     }
     body.update(overrides)
     return body
@@ -55,13 +56,18 @@ def form(**overrides):
         ("0766-1234567", "0766-1234567"),
         ("010 12345678", "010-12345678"),
         ("(020)87654321", "020-87654321"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("0044 7911 123456", "+447911123456"),
+        ("+1 (415) 555-2671", "+14155552671"),
+        ("+123", None),
+        ("+4420794609581234", None),
         ("12812345678", None),
         ("1381234567", None),
         ("0766-123", None),
         ("hello", None),
     ],
 )
-def test_phone_numbers_of_mainland_china(raw, expected):
+def test_phone_numbers_of_mainland_china_and_abroad(raw, expected):
     assert normalise_phone(raw) == expected
 
 
@@ -82,7 +88,14 @@ def test_anonymous_investor_creates_a_lead_linked_to_the_carriers_viewed(api, ci
     assert lead.division == city.counties[1]
     assert lead.division_code == parcel.division_code
     assert str(lead.client_ip) == ip
+    assert lead.consented_at is not None
     assert res["Location"] == f"/api/pipeline/leads/{lead.pk}/"
+
+
+def test_an_investor_abroad_gives_an_international_number(api, city, ip):
+    res = post(api, form(phone="+44 20 7946 0958"), ip)
+    assert res.status_code == 201, res.content
+    assert Lead.objects.get(reference=res.json()["reference"]).phone == "+442079460958"
 
 
 def test_a_lead_without_carriers_goes_to_the_city(api, city, ip):
@@ -96,6 +109,8 @@ def test_a_lead_without_carriers_goes_to_the_city(api, city, ip):
     ("overrides", "field"),
     [
         ({"phone": "12345"}, "phone"),
+        ({"consent": False}, "consent"),
+        ({"consent": None}, "consent"),
         ({"email": "not-an-email"}, "email"),
         ({"investor_name": "   "}, "investor_name"),
         ({"investment_wan": "-3"}, "investment_wan"),
@@ -233,3 +248,12 @@ def test_status_filter(api, city):
     assert officer.get(URL, {"status": "new"}).json()["count"] == 1
     assert officer.get(URL, {"status": "dropped"}).json()["count"] == 0
     assert officer.get(URL, {"status": "nonsense"}).status_code == 400
+
+
+def test_without_consent_nothing_is_kept(api, city, ip):
+    body = form()
+    del body["consent"]
+    res = post(api, body, ip)
+    assert res.status_code == 400
+    assert "consent" in res.json()["error"]["fields"]
+    assert not Lead.objects.exists()

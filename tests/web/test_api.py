@@ -274,3 +274,10 @@ def test_point_payload_has_no_personal_data(city):
     point = make_record("field_points", city, city.inside(0), reporter=city.users[Role.GRID_WORKER])
     data = stream.payload(FieldPoint.objects.select_related("category").get(pk=point.pk))
     assert "reporter" not in data and "reporter_id" not in data
+
+
+def test_the_privacy_notice_in_both_languages(client, db):
+    zh = client.get("/privacy/")
+    assert zh.status_code == 200 and "个人信息保护法" in zh.content.decode()
+    en = client.get("/privacy/?lang=en")
+    assert en.status_code == 200 and "Personal Information Protection Law" in en.content.decode()

@@ -228,15 +228,20 @@ def test_expression_of_interest_creates_a_lead(live_server, open_page, seeded):
     page.fill('#interest-form input[name="phone"]', "12345")
     page.click('#interest-form button[type="submit"]')
     page.wait_for_selector("#interest-errors div")  # checked in the page before anything is sent
+    assert "个人信息" in page.inner_text("#interest-errors"), "the consent is asked for too"
     assert Lead.objects.count() == 0
     page.fill('#interest-form input[name="phone"]', "139-0000-1234")
     page.fill('#interest-form input[name="company"]', "测试科技有限公司")
     page.fill('#interest-form textarea[name="message"]', "需要20亩工业用地")
+    assert page.get_attribute("#privacy-link", "href") == "/privacy/?lang=zh"
+    p.shot("map-interest-form")
+    page.check('#interest-form input[name="consent"]')
     page.click('#interest-form button[type="submit"]')
     page.wait_for_selector("#lead-reference")
     reference = page.inner_text("#lead-reference")
     lead = Lead.objects.get(reference=reference)
     assert lead.phone == "13900001234" and lead.company == "测试科技有限公司"
+    assert lead.consented_at is not None
     assert list(lead.parcels.values_list("pk", flat=True)) == [target.pk]
     county = city.counties[1] if target.geom.centroid.x > 112.1 else city.counties[0]
     assert lead.division_id == county.pk

@@ -56,6 +56,7 @@ def lead(parcel):
             "industry": "新能源",
             "investment_wan": "60000",
             "carriers": [f"parcels:{parcel.pk}"],
+            "consent": True,
         },
         format="json",
     )

@@ -4,10 +4,12 @@ import { loadViewed } from './drawer.js';
 
 const MOBILE = /^(?:\+?86|0086)?1[3-9]\d{9}$/;
 const LANDLINE = /^0\d{9,11}$/;
+// A number abroad in E.164 form: + (or 00) and the country code, at most 15 digits (as the server).
+const INTERNATIONAL = /^(?:\+|00)[1-9]\d{6,14}$/;
 
 export function validPhone(raw) {
   const digits = String(raw || '').replace(/[\s\-()（）]/g, '');
-  return MOBILE.test(digits) || LANDLINE.test(digits);
+  return MOBILE.test(digits) || LANDLINE.test(digits) || INTERNATIONAL.test(digits);
 }
 
 export function setupInterest(ctx) {
@@ -21,7 +23,9 @@ export function setupInterest(ctx) {
   function renderCarriers(preselect) {
     const viewed = loadViewed();
     const refs = new Set(viewed.map((v) => v.ref));
-    for (const ref of ctx.state.cmp) if (!refs.has(ref)) viewed.push({ ref, name: ref });
+    // Sites in the comparison that were never opened here (a shared link): named once fetched.
+    const unnamed = ctx.state.cmp.filter((ref) => !refs.has(ref));
+    for (const ref of unnamed) viewed.push({ ref, name: t('loading') });
     if (!viewed.length) {
       list.innerHTML = `<p class="hint">${esc(t('no_carriers'))}</p>`;
       return;
@@ -29,10 +33,18 @@ export function setupInterest(ctx) {
     list.innerHTML = viewed
       .map((v) => {
         const kind = v.ref.startsWith('parcels') ? t('parcels') : t('buildings');
-        return `<label class="chip"><input type="checkbox" name="carriers" value="${esc(v.ref)}" checked ${preselect === v.ref ? 'data-pre="1"' : ''}><span>${esc(kind)} · ${esc(v.name)}</span></label>`;
+        return `<label class="chip"><input type="checkbox" name="carriers" value="${esc(v.ref)}" checked ${preselect === v.ref ? 'data-pre="1"' : ''}><span>${esc(kind)} · <span data-name="${esc(v.ref)}">${esc(v.name)}</span></span></label>`;
       })
       .join('');
+    for (const ref of unnamed) {
+      const [layer, id] = ref.split(':');
+      ctx.fetchFeature(layer, Number(id)).then((f) => {
+        const el = list.querySelector(`[data-name="${ref}"]`);
+        if (el) el.textContent = f.properties.name || f.properties.code || ref;
+      }).catch(() => {});
+    }
   }
+  document.getElementById('privacy-link').href = `/privacy/?lang=${ctx.lang}`;
 
   function open(preselect) {
     form.hidden = false;
@@ -67,6 +79,7 @@ export function setupInterest(ctx) {
     if (!v('investor_name')) problems.push(mark('investor_name', t('err_name')));
     if (!validPhone(v('phone'))) problems.push(mark('phone', t('err_phone')));
     if (v('email') && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v('email'))) problems.push(mark('email', t('err_email')));
+    if (!form.elements.consent.checked) problems.push(mark('consent', t('err_consent')));
     if (problems.length) {
       errors.innerHTML = problems.map((p) => `<div>${esc(p)}</div>`).join('');
       return;
@@ -79,6 +92,7 @@ export function setupInterest(ctx) {
       industry: v('industry'),
       message: v('message'),
       website: form.elements.website.value,
+      consent: form.elements.consent.checked,
       carriers: [...form.querySelectorAll('input[name="carriers"]:checked')].map((i) => i.value),
     };
     if (v('investment_wan')) body.investment_wan = v('investment_wan');
