@@ -271,6 +271,36 @@ def test_phone_sized_screen_stays_usable(live_server, open_page, seeded):
     assert p.errors == []
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_phone_toolbar_fits_360_px_and_one_sheet_opens_at_a_time(live_server, open_page, seeded, lang):
+    city, parcels = seeded
+    p = open_page(360, 740, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}&lang={lang}&sel=parcels:{parcels[0].pk}")
+    _wait_ready(page)
+    page.wait_for_selector("#drawer:not([hidden])")
+    actions = page.evaluate(
+        "() => { const a = document.querySelector('.topbar .actions');"
+        " return [a.scrollWidth, a.clientWidth]; }"
+    )
+    assert actions[0] <= actions[1], f"the toolbar fits: {actions}"
+    for b in page.locator(".topbar .btn, #search-input, #drawer-close").all():
+        box = b.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, b.evaluate("e => e.outerHTML.slice(0, 80)")
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    p.shot(f"map-phone-toolbar-{lang}")
+
+    # The details are open; 筛选 opens the filters in their place, not beneath them.
+    page.click('[data-panel="filters"]')
+    page.wait_for_selector("#panel:not([hidden])")
+    assert page.is_hidden("#drawer")
+    page.click("#compare-open")
+    page.wait_for_selector("#compare:not([hidden])")
+    assert page.is_hidden("#panel")
+    p.shot(f"map-phone-one-sheet-{lang}")
+    assert p.errors == []
+
+
 def test_english_page(live_server, open_page, seeded):
     p = open_page()
     p.page.goto(f"{live_server.url}/?{VIEW}&lang=en")

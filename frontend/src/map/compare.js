@@ -1,5 +1,6 @@
 // Compare up to three carriers side by side.
 import { esc } from '../common/format.js';
+import { onlyOne } from './sheets.js';
 
 const MAX = 3;
 
@@ -102,6 +103,7 @@ export function setupCompare(ctx) {
     }
   });
   document.getElementById('compare-open').addEventListener('click', () => {
+    if (panel.hidden) onlyOne(ctx, 'compare');
     panel.hidden = !panel.hidden;
     if (!panel.hidden) render();
   });

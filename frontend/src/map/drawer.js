@@ -2,6 +2,7 @@
 // overlay and nearby amenities with distances.
 import { bboxOf, esc } from '../common/format.js';
 import { openPanoramaViewer } from './panorama.js';
+import { onlyOne } from './sheets.js';
 
 const VIEWED_KEY = 'geoportal.viewed';
 
@@ -75,6 +76,7 @@ export function setupDrawer(ctx) {
     removeOrtho();
     ctx.save();
   }
+  ctx.closeDetail = close;
   document.getElementById('drawer-close').addEventListener('click', close);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !drawer.hidden) close();
@@ -136,6 +138,7 @@ export function setupDrawer(ctx) {
     const ref = `${layer}:${id}`;
     state.sel = ref;
     ctx.save();
+    onlyOne(ctx, 'drawer');
     drawer.hidden = false;
     document.body.classList.add('drawer-open');
     title.textContent = t('loading');

@@ -1,5 +1,6 @@
 // The side panel: filters, layer switcher with legend, and (in match.js) site matching.
 import { COLOURS } from '../common/labels.js';
+import { onlyOne } from './sheets.js';
 import { activeFilterCount } from './state.js';
 
 const LAND_USES = ['industrial', 'warehouse', 'commercial', 'mixed', 'residential', 'public'];
@@ -20,6 +21,7 @@ export function setupPanels(ctx) {
   const panelTitle = document.getElementById('panel-title');
 
   function show(name) {
+    if (name) onlyOne(ctx, 'panel');
     state.panel = name;
     panel.hidden = !name;
     document.body.classList.toggle('panel-open', Boolean(name));
