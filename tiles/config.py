@@ -66,7 +66,17 @@ TILE_LAYERS: dict[str, TileLayer] = {
         TileLayer(_P["parks"], ("name", "level", "area_mu", "available_area_m2"), simplify=True),
         TileLayer(
             _P["parcels"],
-            ("code", "land_use", "supply_status", "supply_mode", "area_mu", "price_wan_per_mu", "park_id"),
+            # name: the hover card on the investment map (frontend/src/map/legend.js).
+            (
+                "code",
+                "name",
+                "land_use",
+                "supply_status",
+                "supply_mode",
+                "area_mu",
+                "price_wan_per_mu",
+                "park_id",
+            ),
             detail_minzoom=12,
             aggregate=True,
         ),

@@ -155,6 +155,40 @@ def test_map_shows_carriers_and_a_filter_changes_them(live_server, open_page, se
     assert other.page.is_checked('#f-land-use input[value="commercial"]')
 
 
+def test_the_legend_lists_exactly_what_is_drawn_and_a_plot_has_a_hover_card(live_server, open_page, seeded):
+    city, parcels = seeded
+    p = open_page(1440, 900)
+    page = p.page
+    _open_map_with_parcels(page, live_server.url)
+    legend = page.locator("#map-legend")
+
+    def drawn() -> set[str]:
+        return {f["land_use"] for f in _rendered(page, "parcels-fill")}
+
+    page.wait_for_function("() => document.getElementById('map-legend').dataset.landUses")
+    assert set(legend.get_attribute("data-land-uses").split(",")) == drawn() == {"industrial", "commercial"}
+    assert "工业用地" in legend.inner_text() and "可供" in legend.inner_text()
+
+    target = parcels[5]
+    centre = target.geom.point_on_surface
+    x, y = page.evaluate(
+        f"""() => {{ const m = window.__geoportal.map; const p = m.project([{centre.x}, {centre.y}]);
+            const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}"""
+    )
+    page.mouse.move(x, y)
+    card = page.locator(".hover-card")
+    card.wait_for()
+    assert target.name in card.inner_text() and "亩" in card.inner_text() and "万元/亩" in card.inner_text()
+    p.shot("map-legend-hover-card")
+
+    page.goto(f"{live_server.url}/?{VIEW}&lu=commercial")
+    _wait_ready(page)
+    page.wait_for_function("() => document.getElementById('map-legend').dataset.landUses === 'commercial'")
+    assert drawn() == {"commercial"}
+    assert "工业用地" not in legend.inner_text()
+    assert p.errors == []
+
+
 def test_low_zoom_shows_clusters_with_counts(live_server, open_page, seeded):
     p = open_page()
     p.page.goto(f"{live_server.url}/?map=8.5/22.95/112.10")

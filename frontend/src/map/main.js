@@ -13,7 +13,9 @@ import META from '../generated/meta.json';
 import { setupCompare } from './compare.js';
 import { DICT } from './dict.js';
 import { setupDrawer } from './drawer.js';
+import { setupHoverCard } from './hovercard.js';
 import { setupInterest } from './interest.js';
+import { setupLegend } from './legend.js';
 import { setupMatch } from './match.js';
 import { setupPanels } from './panels.js';
 import { setupResults } from './results.js';
@@ -114,7 +116,9 @@ function adaptStyle(style) {
       layer.paint['line-color'] = ['case', lit, '#d7263d', layer.paint['line-color']];
     }
     if ((source === 'parcels' || source === 'buildings') && layer.type === 'fill') {
-      layer.paint['fill-opacity'] = ['case', lit, 0.75, 0.5];
+      // What is for sale stands out; what is sold, leased or in use recedes (legend.js says so).
+      const byStatus = ['match', ['get', 'supply_status'], 'available', 0.7, 'reserved', 0.45, 0.15];
+      layer.paint['fill-opacity'] = ['case', lit, 0.8, byStatus];
     }
     if (source === 'divisions' && layer.type === 'fill') layer.paint['fill-opacity'] = 0.03;
     layer.layout = { ...(layer.layout || {}), visibility: state.layers.includes(source) ? 'visible' : 'none' };
@@ -241,6 +245,8 @@ async function start() {
   setupPanels(ctx);
   setupResults(ctx);
   setupSearch(ctx);
+  setupLegend(ctx);
+  setupHoverCard(ctx);
 
   map.on('mousemove', (e) => {
     const hit = map.queryRenderedFeatures(e.point, { layers: clickableLayers(map) });

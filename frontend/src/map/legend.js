@@ -1,0 +1,38 @@
+// The map's legend, read from the map itself: the land uses and supply states of the plots on
+// screen and the count bubbles drawn, so it always lists exactly what is drawn, no more.
+import { esc } from '../common/format.js';
+import { COLOURS, LABELS } from '../common/labels.js';
+
+// In the order of the land-use choices (industrial first), as the filters list them.
+const USE_ORDER = Object.keys(LABELS.zh.land_use);
+
+export function setupLegend(ctx) {
+  const { map, t, L } = ctx;
+  const box = document.getElementById('map-legend');
+  let shown = '';
+  const rendered = (id) => (map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none' ? map.queryRenderedFeatures({ layers: [id] }) : []);
+
+  function update() {
+    const plots = rendered('parcels-fill');
+    const uses = [...new Set(plots.map((f) => f.properties.land_use))].sort((a, b) => USE_ORDER.indexOf(a) - USE_ORDER.indexOf(b));
+    const states = new Set(plots.map((f) => f.properties.supply_status));
+    const faded = [...states].filter((s) => s !== 'available');
+    const bubbles = ['parcels', 'buildings'].filter((n) => rendered(`${n}-aggregates`).length);
+    const key = JSON.stringify([uses, [...states].sort(), bubbles]);
+    if (key === shown) return;
+    shown = key;
+    box.dataset.landUses = uses.join(',');
+    box.hidden = !uses.length && !bubbles.length;
+    const swatch = (colour, cls = '') => `<i class="swatch ${cls}" data-swatch="${colour}"></i>`;
+    box.innerHTML = `<h3>${esc(t('legend'))}</h3>${uses
+      .map((u) => `<div class="legend-row">${swatch(COLOURS.land_use[u] || COLOURS.layers.parcels)}${esc(L('land_use', u))}</div>`)
+      .join('')}${states.has('available') ? `<div class="legend-row">${swatch('#5f6b7a')}${esc(t('legend_available'))}</div>` : ''}${
+      faded.length ? `<div class="legend-row">${swatch('#5f6b7a', 'faded')}${esc(faded.map((s) => L('supply_status', s)).join('、'))}</div>` : ''
+    }${bubbles
+      .map((n) => `<div class="legend-row">${swatch(COLOURS.layers[n], 'bubble')}${esc(t(`legend_bubble_${n}`))}</div>`)
+      .join('')}`;
+    // Colours through the CSSOM: the Content-Security-Policy refuses style="" attributes.
+    box.querySelectorAll('[data-swatch]').forEach((i) => { i.style.background = i.dataset.swatch; });
+  }
+  map.on('idle', update);
+}
