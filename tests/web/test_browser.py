@@ -189,6 +189,19 @@ def test_the_legend_lists_exactly_what_is_drawn_and_a_plot_has_a_hover_card(live
     assert p.errors == []
 
 
+def test_an_anonymous_map_asks_for_versioned_parcel_tiles(live_server, open_page, seeded):
+    """The style's versioned URLs (?v=, immutable behind a CDN) are the ones the map requests,
+    with the filters added to them."""
+    p = open_page()
+    page = p.page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/tiles/parcels/" in r.url else None)
+    page.goto(f"{live_server.url}/?{VIEW}&lu=industrial")
+    _wait_ready(page)
+    assert asked and all("v=" in url and "land_use__in=industrial" in url for url in asked), asked[:3]
+    assert p.errors == []
+
+
 def test_low_zoom_shows_clusters_with_counts(live_server, open_page, seeded):
     p = open_page()
     p.page.goto(f"{live_server.url}/?map=8.5/22.95/112.10")

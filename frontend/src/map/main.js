@@ -60,8 +60,12 @@ function save() {
   saveTimer = setTimeout(() => writeState(state), 150);
 }
 
+// The style's own tile URL of each filtered layer: for an anonymous visitor it carries the data
+// version (?v=), so a CDN, nginx and the browser keep the tiles until an edit changes the URL.
+const TILE_BASE = {};
+
 function tileUrl(layer) {
-  return withParams(`${ORIGIN}/tiles/${layer}/{z}/{x}/{y}.mvt`, tileFilters(state.f, layer))
+  return withParams(TILE_BASE[layer] || `${ORIGIN}/tiles/${layer}/{z}/{x}/{y}.mvt`, tileFilters(state.f, layer))
     .replace('%7Bz%7D', '{z}')
     .replace('%7Bx%7D', '{x}')
     .replace('%7By%7D', '{y}');
@@ -80,6 +84,7 @@ function adaptStyle(style) {
     // MapLibre uses when promoteId is absent; with promoteId "id" every id would be undefined.
     delete source.promoteId;
     if (FILTERED.includes(name)) {
+      TILE_BASE[name] = source.tiles[0];
       source.tiles = [tileUrl(name)];
     } else {
       ref.push(name);
