@@ -35,6 +35,9 @@ def _celery(args: list[str], queue: str, log: IO[str], env: dict[str, str]) -> s
             "DJANGO_SETTINGS_MODULE": "geoportal.settings.test",
             "DATABASE_URL": session_database_url(),
             "CELERY_QUEUE": queue,
+            # A connection the database ended (the backup tests' restore swaps the test database)
+            # is noticed before a task uses it, as a worker in production should.
+            "DB_CONN_HEALTH_CHECKS": "true",
             **env,
         },
         stdout=log,

@@ -296,12 +296,19 @@ def test_expression_of_interest_creates_a_lead(live_server, open_page, seeded):
     assert p.errors == []
 
 
+def _phone_with_details(open_page, base: str, parcel, width: int, height: int, query: str = ""):
+    """A phone-sized touch page on the seeded view, with ``parcel``'s details open."""
+    p = open_page(width, height, is_mobile=True, has_touch=True, device_scale_factor=2)
+    p.page.goto(f"{base}/?{VIEW}{query}&sel=parcels:{parcel.pk}")
+    _wait_ready(p.page)
+    p.page.wait_for_selector("#drawer:not([hidden])")
+    return p
+
+
 def test_phone_sized_screen_stays_usable(live_server, open_page, seeded):
     city, parcels = seeded
-    p = open_page(390, 844, is_mobile=True, has_touch=True, device_scale_factor=2)
+    p = _phone_with_details(open_page, live_server.url, parcels[0], 390, 844)
     page = p.page
-    page.goto(f"{live_server.url}/?{VIEW}&sel=parcels:{parcels[0].pk}")
-    _wait_ready(page)
     page.wait_for_selector("#drawer .nearby-list li")
     box = page.locator("#drawer").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] > 300  # a bottom sheet
@@ -321,11 +328,8 @@ def test_phone_sized_screen_stays_usable(live_server, open_page, seeded):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_phone_toolbar_fits_360_px_and_one_sheet_opens_at_a_time(live_server, open_page, seeded, lang):
     city, parcels = seeded
-    p = open_page(360, 740, is_mobile=True, has_touch=True, device_scale_factor=2)
+    p = _phone_with_details(open_page, live_server.url, parcels[0], 360, 740, f"&lang={lang}")
     page = p.page
-    page.goto(f"{live_server.url}/?{VIEW}&lang={lang}&sel=parcels:{parcels[0].pk}")
-    _wait_ready(page)
-    page.wait_for_selector("#drawer:not([hidden])")
     actions = page.evaluate(
         "() => { const a = document.querySelector('.topbar .actions');"
         " return [a.scrollWidth, a.clientWidth]; }"
