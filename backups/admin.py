@@ -4,13 +4,14 @@ from typing import Any
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from policy.predicates import may_manage_backups
 
 from .models import BackupJob
 
 
 @admin.register(BackupJob)
-class BackupJobAdmin(admin.ModelAdmin):
+class BackupJobAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "name",
@@ -27,16 +28,9 @@ class BackupJobAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "trigger")
     search_fields = ("name",)
-    readonly_fields = [f.name for f in BackupJob._meta.fields]
 
     def has_module_permission(self, request: Any) -> bool:
         return may_manage_backups(request.user)
 
     def has_view_permission(self, request: Any, obj: Any = None) -> bool:
         return may_manage_backups(request.user)
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False

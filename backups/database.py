@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from django.conf import settings
@@ -44,6 +46,13 @@ ORDER BY 1, 2
 
 def current_name() -> str:
     return str(settings.DATABASES["default"]["NAME"])
+
+
+def database_url(dbname: str | None = None) -> str:
+    """A ``DATABASE_URL`` for another process on database ``dbname`` of the same server."""
+    db = settings.DATABASES["default"]
+    auth = f"{quote(db.get('USER') or '')}:{quote(db.get('PASSWORD') or '')}@" if db.get("USER") else ""
+    return f"postgis://{auth}{db.get('HOST') or ''}:{db.get('PORT') or 5432}/{dbname or current_name()}"
 
 
 def libpq_env(dbname: str | None = None) -> dict[str, str]:
@@ -184,16 +193,10 @@ def database_exists(name: str) -> bool:
 def migrate(dbname: str) -> None:
     """``manage.py migrate`` on another database of the server (a restored copy, before it goes
     live), in a process of its own: Django's connections stay on the live one."""
-    import sys
-    from urllib.parse import quote
-
-    db = settings.DATABASES["default"]
-    auth = f"{quote(db.get('USER') or '')}:{quote(db.get('PASSWORD') or '')}@" if db.get("USER") else ""
-    url = f"postgis://{auth}{db.get('HOST') or ''}:{db.get('PORT') or 5432}/{dbname}"
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=settings.BASE_DIR,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**os.environ, "DATABASE_URL": database_url(dbname)},
         check=True,
     )
 

@@ -72,16 +72,11 @@ class FullBackup(Processor):
         name = manifests.name_for(job.created_at, job.pk)
         try:
             return self._back_up(job, ctx, store, name)
-        except (JobCancelled, LeaseLost):
-            store.delete(manifests.dump_key(name))
-            raise
-        except JobFailed as exc:
-            store.delete(manifests.dump_key(name))
-            alert(job, exc.message)
-            raise
         except Exception as exc:
             store.delete(manifests.dump_key(name))
-            alert(job, f"{type(exc).__name__}: {exc}")
+            # A cancelled run, or one another worker took over, is no failure to report.
+            if not isinstance(exc, JobCancelled | LeaseLost):
+                alert(job, exc.message if isinstance(exc, JobFailed) else f"{type(exc).__name__}: {exc}")
             raise
 
     def _back_up(self, job: BackupJob, ctx: Context, store: Store, name: str) -> Made:

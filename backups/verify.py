@@ -13,6 +13,7 @@ swaps the restored database in:
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psycopg
@@ -119,8 +120,6 @@ def restore_and_check(
     manifest: dict[str, Any], dump: Any, store: Store, checkpoint: Any = lambda: None
 ) -> dict[str, Any]:
     """Restore ``dump`` into a scratch database, run ``check`` on it, drop it; the report."""
-    import time
-
     scratch = scratch_name(manifest["database"]["name"], f"verify_{manifest['job']}")
     database.drop_database(scratch)  # left by a run that was killed
     started = time.monotonic()

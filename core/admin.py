@@ -18,6 +18,21 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .context import note_personal_data
 
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record kept by the platform itself (a job, an upload): shown in full, never added or
+    edited in the admin. Every concrete field is read-only."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 # Sent by the "confirm" button of admin/action_confirmation.html.
 ACTION_CONFIRM_FIELD = "_confirmed"
 

@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import IngestJob
 
 
 @admin.register(IngestJob)
-class IngestJobAdmin(admin.ModelAdmin):
+class IngestJobAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "kind",
@@ -20,10 +22,6 @@ class IngestJobAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "kind", "layer")
     search_fields = ("filename", "sha256", "created_by__username")
-    readonly_fields = [f.name for f in IngestJob._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -11,18 +11,15 @@ import time
 import uuid
 from pathlib import Path
 from typing import IO
-from urllib.parse import quote
-
-from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def session_database_url() -> str:
     """The URL of the database this test session really uses (the test database)."""
-    db = settings.DATABASES["default"]
-    auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
-    return f"postgis://{auth}{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    from backups.database import database_url
+
+    return database_url()
 
 
 def _celery(args: list[str], queue: str, log: IO[str], env: dict[str, str]) -> subprocess.Popen:
