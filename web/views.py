@@ -66,9 +66,11 @@ def investment_map(request: HttpRequest) -> HttpResponse:
 
 
 def privacy_notice(request: HttpRequest) -> HttpResponse:
-    """The investors' privacy notice, which the expression-of-interest form's consent links to."""
+    """The investors' privacy notice, which the expression-of-interest form's consent links to. It
+    says the contact details are stored encrypted only when they are (``NATIONAL_CRYPTO``)."""
     code, explicit = page_language(request)
-    return with_language_cookie(render(request, "web/privacy.html"), code, explicit)
+    page = render(request, "web/privacy.html", {"encrypted": settings.NATIONAL_CRYPTO})
+    return with_language_cookie(page, code, explicit)
 
 
 def _bounded(raw: str | None, cast: type, low: float, high: float, default: Any) -> Any:

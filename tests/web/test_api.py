@@ -276,8 +276,12 @@ def test_point_payload_has_no_personal_data(city):
     assert "reporter" not in data and "reporter_id" not in data
 
 
-def test_the_privacy_notice_in_both_languages(client, db):
+def test_the_privacy_notice_in_both_languages(client, db, settings):
     zh = client.get("/privacy/")
     assert zh.status_code == 200 and "个人信息保护法" in zh.content.decode()
     en = client.get("/privacy/?lang=en")
     assert en.status_code == 200 and "Personal Information Protection Law" in en.content.decode()
+    # Encryption at rest is promised only where it is on.
+    assert "加密保存" not in zh.content.decode() and "stored encrypted" not in en.content.decode()
+    settings.NATIONAL_CRYPTO = True
+    assert "加密保存" in client.get("/privacy/?lang=zh").content.decode()

@@ -27,7 +27,7 @@ export function setupLegend(ctx) {
     box.innerHTML = `<h3>${esc(t('legend'))}</h3>${uses
       .map((u) => `<div class="legend-row">${swatch(COLOURS.land_use[u] || COLOURS.layers.parcels)}${esc(L('land_use', u))}</div>`)
       .join('')}${states.has('available') ? `<div class="legend-row">${swatch('#5f6b7a')}${esc(t('legend_available'))}</div>` : ''}${
-      faded.length ? `<div class="legend-row">${swatch('#5f6b7a', 'faded')}${esc(faded.map((s) => L('supply_status', s)).join('、'))}</div>` : ''
+      faded.length ? `<div class="legend-row">${swatch('#5f6b7a', 'faded')}${esc(t('legend_faded', { states: faded.map((s) => L('supply_status', s)).join(t('list_sep')) }))}</div>` : ''
     }${bubbles
       .map((n) => `<div class="legend-row">${swatch(COLOURS.layers[n], 'bubble')}${esc(t(`legend_bubble_${n}`))}</div>`)
       .join('')}`;
