@@ -86,6 +86,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.exceptions import ValidationError
 
+from core.months import change, month_start
 from geoportal.replicas import read_chunked_cursor, read_cursor
 from layers.models import Division, Enterprise, ProjectStage
 from policy.actions import Action
@@ -564,23 +565,17 @@ def _text(kind: str, value: Any) -> str:
 # --- the KPIs --------------------------------------------------------------------------------------
 
 
-def _month(year: int, month: int, shift: int = 0) -> date:
-    """The first day of the month ``shift`` months after ``year``-``month``."""
-    index = year * 12 + month - 1 + shift
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _bounds(year: int, month: int) -> tuple[str, list[Any]]:
     """``b``: the year, the month, the month before and the same month a year before, each as a
     half-open range of dates."""
     values = [
         date(year, 1, 1),
         date(year + 1, 1, 1),
-        _month(year, month),
-        _month(year, month, 1),
-        _month(year, month, -1),
-        _month(year, month, -12),
-        _month(year, month, -11),
+        month_start(year, month),
+        month_start(year, month, 1),
+        month_start(year, month, -1),
+        month_start(year, month, -12),
+        month_start(year, month, -11),
     ]
     return (
         ", b AS (SELECT %s::date AS y0, %s::date AS y1, %s::date AS m0, %s::date AS m1, %s::date AS lm0,"
@@ -707,12 +702,8 @@ def _completion(n: int, wan: float, target: tuple[int, Decimal] | None) -> dict[
     }
 
 
-def _change(now: float, before: float) -> float | None:
-    return round((now - before) / before, 4) if before else None
-
-
 def _changes(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, float | None]:
-    return {key: _change(float(now[key]), float(before[key])) for key in ("introduced", "investment_wan")}
+    return {key: change(float(now[key]), float(before[key])) for key in ("introduced", "investment_wan")}
 
 
 def _by_county(
@@ -805,6 +796,19 @@ def kpis(user: Any, params: Mapping[str, Any], year: int, month: int) -> dict[st
             "year_on_year": _changes(months["this_month"], months["same_month_last_year"]),
         },
     }
+
+
+def introduced_by_month(projects: QuerySet[Project], since: date) -> dict[date, tuple[int, float]]:
+    """The projects of ``projects`` introduced (signed, as the KPIs count it) in each month from
+    ``since`` on: month → (count, planned investment in 万元). The wall's trend of signed investment."""
+    frame, args = _frame(projects)
+    sql = (
+        f"{frame} SELECT date_trunc('month', t.introduced_on)::date AS month, count(*),"
+        " sum(t.investment_wan) FROM t WHERE t.introduced_on >= %s GROUP BY 1"
+    )
+    with read_cursor() as cursor:
+        cursor.execute(sql, [*args, since])
+        return {month: (n, _amount(wan)) for month, n, wan in cursor.fetchall()}
 
 
 def year_month(params: Mapping[str, Any], today: date | None = None) -> tuple[int, int]:

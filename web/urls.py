@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk, editor, exports, meta, mobile, staff, views
+from . import desk, editor, exports, meta, mobile, staff, views, wall
 
 app_name = "web"
 
@@ -24,8 +24,8 @@ urlpatterns = [
     path("m/manifest.webmanifest", mobile.manifest, name="mobile-manifest"),
     path("api/meta/", meta.MetaView.as_view(), name="meta"),
     path("api/search/", views.SearchView.as_view(), name="search"),
-    path("api/wall/summary/", views.WallSummaryView.as_view(), name="wall-summary"),
-    path("api/wall/points/", views.WallPointsView.as_view(), name="wall-points"),
-    path("api/wall/events/", views.WallEventsView.as_view(), name="wall-events"),
+    path("api/wall/summary/", wall.WallSummaryView.as_view(), name="wall-summary"),
+    path("api/wall/points/", wall.WallPointsView.as_view(), name="wall-points"),
+    path("api/wall/events/", wall.WallEventsView.as_view(), name="wall-events"),
     path("api/stream/field-points/", views.field_point_stream, name="stream-field-points"),
 ]

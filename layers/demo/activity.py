@@ -267,7 +267,8 @@ def field_points(
     keys = list(vocab.FIELD_POINT_CATEGORIES)
     shares = np.array([vocab.FIELD_POINT_CATEGORIES[k][2] for k in keys])
     category = np.array(keys, dtype=object)[rng.choice(len(keys), n, p=shares / shares.sum())]
-    reported = _times(rng, as_of, n, 365)
+    # Two years, so the wall's trend has a 同比 (the same month a year before) for every month.
+    reported = _times(rng, as_of, n, 730)
     status = weighted_choice(rng, vocab.EVENT_STATUS, n)
     # Old reports are mostly dealt with by now.
     old = np.array([(as_of - r).days > 90 for r in reported]) & (rng.random(n) < 0.7)

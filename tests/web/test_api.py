@@ -6,15 +6,17 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import AuthToken, TokenKind
 from accounts.roles import Role
 from core import sse
 from core.auth import issue_ticket as stream_ticket
-from layers.models import FieldPoint
-from projects.models import Project
+from layers.models import Division, FieldPoint
+from projects.models import CountyTarget, Project
 from tests.builders import make_record
 from web import stream
 
@@ -140,8 +142,12 @@ def test_wall_summary_and_points(api, city, display_token):
         name=site.project_name,
         stage="signed",
         card="red",
+        investment_wan=250,
         division=city.counties[0],
         owner=city.users[Role.DISTRICT_OFFICER],
+    )
+    CountyTarget.objects.create(
+        division=city.counties[0], year=timezone.localdate().year, investment_wan=1000
     )
     make_record("project_sites", city, city.inside(1), stage="lead")
     make_record("field_points", city, city.inside(0))
@@ -159,6 +165,24 @@ def test_wall_summary_and_points(api, city, display_token):
     assert data["carriers"]["parcels_available"] == 1
     assert [c["code"] for c in data["counties"]] == [c.code for c in city.counties]
     assert data["categories"][0]["key"] == "hazard"
+    # The projects theme: signed this year against the annual target, and the signing by month.
+    assert data["signed"]["projects"] == 1 and data["signed"]["investment_wan"] == 250
+    assert data["target"]["investment_wan"] == 1000 and data["target"]["completion"] == 0.25
+    assert data["signed"]["by_month"][-1] == {
+        "month": timezone.localdate().strftime("%Y-%m"),
+        "value": 250,
+        "mom": None,
+        "yoy": None,
+        "partial": True,
+    }
+    assert data["field_points"]["by_month"][-1]["value"] == 1
+    assert data["field_points"]["by_category"] == [{"key": "hazard", "count": 1}]
+    assert data["carriers"]["by_land_use"][0]["count"] == 1
+    # County names for the map, on a point inside each county.
+    assert all(
+        Division.objects.get(code=c["code"]).geom.contains(Point(*c["point"], srid=4326))
+        for c in data["counties"]
+    )
     points = api.get("/api/wall/points/", {"days": 7}).json()
     assert points["count"] == 1
     lon, lat = points["points"][0]

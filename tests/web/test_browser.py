@@ -10,6 +10,7 @@ test-artifacts/web/.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -372,9 +373,21 @@ def test_wall_shows_a_new_field_point_pushed_by_the_server(live_server, open_pag
     _wait_ready(page)
     page.wait_for_selector("#live-status.on")
     page.wait_for_selector("#feed li")  # the recent points
-    page.wait_for_function("() => document.querySelectorAll('#kpis .kpi').length === 6")
+    page.wait_for_function("() => document.querySelectorAll('#kpis .kpi').length === 4")
     page.wait_for_selector(".cluster-label")  # counts on the cluster bubbles
+    page.wait_for_selector(".district-label")
     assert not_blank(p.shot("wall-start"))
+    _assert_wall_legible(page)
+    # The legend is what the carriers theme draws: the counts of parcels and buildings, the parks.
+    legend = page.eval_on_selector_all("#legend [data-legend]", "els => els.map(e => e.dataset.legend)")
+    assert legend == ["parcels", "buildings", "parks"]
+    for layer in ("parcels-aggregates", "buildings-aggregates", "parks-fill"):
+        assert (
+            page.evaluate(f"window.__geoportal.map.queryRenderedFeatures({{layers: ['{layer}']}}).length") > 0
+        )
+    # Feed items carry their date, not only the time: "12/03 14:05".
+    stamps = page.eval_on_selector_all("#feed time", "els => els.map(e => e.textContent)")
+    assert stamps and all(re.match(r"^\d{2}/\d{2} \d{2}:\d{2}$", s) for s in stamps), stamps
 
     page.evaluate("window.__sameDocument = true")
     requests: list[str] = []
@@ -398,6 +411,86 @@ def test_wall_shows_a_new_field_point_pushed_by_the_server(live_server, open_pag
     page.wait_for_function("() => window.__geoportal.theme === 'governance'", timeout=20000)
     page.wait_for_function("() => window.__geoportal.map.areTilesLoaded()")
     p.shot("wall-governance")
+    assert p.errors == []
+
+
+# Every visible text node of the wall, and every font size its charts are given: none under 14 px
+# (the issue's floor at 1920 × 1080).
+SMALL_TEXT = """() => {
+  const small = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el.getClientRects().length || el.closest('script')) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 14) small.push([el.className || el.tagName, node.textContent.slice(0, 24), size]);
+  }
+  const sizes = (o, at) => (o && typeof o === 'object' && o.show !== false
+    ? Object.entries(o).flatMap(([k, v]) => (k === 'fontSize' ? [[at, v]] : sizes(v, `${at}.${k}`))) : []);
+  // What a chart is told to draw: hidden parts (show: false) keep ECharts' defaults and draw nothing.
+  for (const [name, chart] of Object.entries(window.__geoportal.charts || {})) {
+    for (const [at, size] of sizes(chart.getOption() || {}, name)) if (size < 14) small.push([at, size]);
+  }
+  return small;
+}"""
+
+
+def _assert_wall_legible(page) -> None:
+    assert page.evaluate(SMALL_TEXT) == []
+    # Nothing in a panel runs past its card.
+    spill = page.evaluate(
+        """() => [...document.querySelectorAll('.card *, .kpi *')].filter((el) => {
+          const card = el.closest('.card, .kpi').getBoundingClientRect();
+          const r = el.getBoundingClientRect();
+          return r.width && getComputedStyle(el).overflow !== 'hidden' && r.right > card.right + 1;
+        }).map((el) => el.className + ': ' + el.textContent.slice(0, 30))"""
+    )
+    assert spill == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_wall_themes_at_1080p_and_4k(live_server, open_page, seeded, lang):
+    """Each theme's numbers, breakdown and trend with 环比/同比, the funnel and the target gauge, in
+    both languages at 1920 × 1080 (type ≥ 14 px, nothing overflowing), and the layout at 4K."""
+    city, _parcels = seeded
+    from projects.models import CountyTarget
+
+    CountyTarget.objects.create(division=city.counties[0], year=time.localtime().tm_year, investment_wan=5000)
+    _record, token = tokens.issue(city.users[Role.DISPLAY], TokenKind.DISPLAY)
+    width, height = (1920, 1080) if lang == "en" else (3840, 2160)
+    p = open_page(width, height)
+    page = p.page
+    page.goto(f"{live_server.url}/wall/?token={token}&rotate=3600&lang={lang}")
+    _wait_ready(page)
+    page.wait_for_function(
+        "() => window.__geoportal.charts && document.querySelectorAll('#kpis .kpi').length === 4"
+    )
+    for theme in ("governance", "projects", "events"):
+        page.evaluate(f"window.__geoportal.showTheme('{theme}')")
+        page.wait_for_function(
+            f"() => document.body.dataset.theme === '{theme}' && document.querySelector('#kpis .kpi')"
+        )
+        if theme == "projects":
+            page.wait_for_selector("#funnel .stage")
+            assert page.locator("#funnel .stage").count() == 10
+            assert "%" in page.inner_text("#target-figures")
+        else:
+            page.wait_for_function("() => document.querySelector('#trend-changes').textContent.length > 0")
+        series = page.evaluate("window.__geoportal.charts.trend.getOption().series[0].data.length")
+        assert series == 12
+        page.wait_for_timeout(900)  # the charts' entry animation
+        if lang == "en":
+            _assert_wall_legible(page)
+        else:
+            # At 4K the type doubles with the width (1 rem = 1/160 of it).
+            assert (
+                page.evaluate("parseFloat(getComputedStyle(document.querySelector('.kpi-label')).fontSize)")
+                >= 28
+            )
+        p.shot(f"wall-{theme}-{lang}-{width}")
+    words = page.inner_text("#trend-changes")
+    assert ("MoM" in words and "YoY" in words) if lang == "en" else ("环比" in words and "同比" in words)
     assert p.errors == []
 
 

@@ -25,6 +25,11 @@ export function makeFormat(lang) {
       if (lang === 'en') return v * 10000 >= 1e9 ? `¥${nf(2).format((v * 10000) / 1e9)}B` : `¥${nf(1).format((v * 10000) / 1e6)}M`;
       return v >= 10000 ? `${nf(2).format(v / 10000)} 亿元` : `${num(v, 0)} 万元`;
     },
+    // Floor space by the hundred thousand: "297.7 万㎡", "2.98M m²".
+    floorSpace(m2) {
+      if (m2 === null || m2 === undefined) return '—';
+      return lang === 'en' ? `${nf(2).format(m2 / 1e6)}M m²` : `${nf(1).format(m2 / 1e4)} 万㎡`;
+    },
     distance(m) {
       if (m === null || m === undefined) return '—';
       return m >= 1000 ? `${num(m / 1000, 2)} km` : `${num(m, 0)} m`;
@@ -34,13 +39,14 @@ export function makeFormat(lang) {
       if (n >= 1000 && lang === 'en') return `${nf(1).format(n / 1000)}k`;
       return String(n);
     },
-    time(iso) {
-      // Today's events by the clock; older ones (a replay after a night off) with their date.
-      const d = new Date(iso);
-      if (d.toDateString() === new Date().toDateString()) {
-        return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-      }
-      return d.toLocaleString(locale, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+    // A moment with its date, always: a feed read across a room says when, not only what time.
+    stamp(iso) {
+      return new Date(iso).toLocaleString(locale, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+    },
+    // "2026-11" as a chart's month: "11月", "Nov".
+    month(yearMonth) {
+      const [y, m] = yearMonth.split('-').map(Number);
+      return new Date(y, m - 1, 1).toLocaleDateString(locale, { month: 'short' });
     },
     date(iso) {
       if (!iso) return '—';

@@ -1,6 +1,8 @@
-// The big-screen wall (大屏): a dark city map with heat map and clusters, counts by county, the
-// project funnel, the open grid events (by status, the late ones blinking) and a live feed of field
-// points pushed by the server (SSE). Themes rotate by themselves. Everything is reused across rotations (map layers, chart instances, DOM nodes), and
+// The big-screen wall (大屏): a dark city map with heat map and clusters, its legend and county
+// names; per theme its headline numbers, counts by county, a breakdown, a year's trend with
+// 环比/同比 and, for projects, the funnel and the annual target; the open grid events (by status,
+// the late ones blinking) and a live feed of field points pushed by the server (SSE), dated.
+// Themes rotate by themselves. Everything is reused across rotations (map layers, chart instances, DOM nodes), and
 // every list is capped, so it can run for days without reloading or growing.
 import maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -14,6 +16,8 @@ import { markMilestones, onFirstDataRender } from '../common/marks.js';
 import { readWatermarkConfig, startWatermark } from '../common/watermark.js';
 import META from '../generated/meta.json';
 import { WALL_DICT } from './dict.js';
+import { barsOption, gaugeOption, trendOption } from './options.js';
+import { makePanels } from './panels.js';
 
 
 performance.mark('geoportal:script-start');
@@ -26,6 +30,7 @@ const lang = cfg.lang === 'en' ? 'en' : 'zh';
 const t = makeT({ zh: { ...WALL_DICT.zh, ...META.words.zh }, en: { ...WALL_DICT.en, ...META.words.en } }, lang);
 const L = makeLabel(lang);
 const fmt = makeFormat(lang);
+const panels = makePanels({ t, L, fmt });
 const api = makeApi({ lang, token: cfg.token });
 const ORIGIN = window.location.origin;
 const FEED_MAX = 30;
@@ -52,6 +57,7 @@ const THEMES = [
     data: ['parcels-aggregates', 'parcels-fill', 'buildings-aggregates'],
     rollup: { layer: 'parcels', supply_status: 'available' },
     metric: 'area_mu',
+    colour: '#f59e0b',
   },
   {
     key: 'governance',
@@ -59,6 +65,8 @@ const THEMES = [
     data: ['field_points-aggregates', 'field_points-points', 'heat'],
     rollup: { layer: 'field_points' },
     metric: 'count',
+    colour: '#fb923c',
+    trend: (s) => s.field_points.by_month,
   },
   {
     key: 'projects',
@@ -66,6 +74,9 @@ const THEMES = [
     data: ['project_sites-aggregates', 'project_sites-points'],
     rollup: { layer: 'project_sites' },
     metric: 'count',
+    colour: '#e879f9',
+    trend: (s) => s.signed.by_month,
+    money: true,
   },
   {
     key: 'events',
@@ -73,6 +84,8 @@ const THEMES = [
     data: ['events-points'],
     rollup: null, // its counts by county come with the events (/api/wall/events/)
     metric: 'count',
+    colour: '#ef4444',
+    trend: (_s, e) => e && e.by_month,
   },
 ];
 const ALL_THEME_LAYERS = [...new Set(THEMES.flatMap((th) => th.layers))];
@@ -88,6 +101,10 @@ const TILE_LAYERS = ['divisions', 'parks', 'parcels', 'buildings', 'project_site
 const SCALE = window.innerWidth / 1920;
 const px = (n) => Math.round(n * SCALE * 10) / 10;
 const BUILDINGS_SHIFT = [px(22), px(-16)]; // building counts sit beside the parcel counts
+
+// A bubble is at least wide enough for its count (cluster-label, 1.2 rem bold): a four-digit
+// count is never cut to its last digits by a smaller bubble's neighbour.
+const fitCount = (radius) => ['max', radius, ['*', ['length', ['to-string', ['get', 'count']]], px(6)]];
 
 function darkStyle(bounds, first) {
   // The first theme's layers are visible from the start, so their tiles load with the style.
@@ -107,7 +124,7 @@ function darkStyle(bounds, first) {
       'circle-blur': 0.15,
       'circle-stroke-color': colour,
       'circle-stroke-width': px(2),
-      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(5), 30, px(18), 100, px(36)],
+      'circle-radius': fitCount(['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(5), 30, px(18), 100, px(36)]),
     },
   });
   const stageColour = ['match', ['get', 'stage'], ...STAGES.flatMap((s) => [s, STAGE_COLOURS[s]]), '#94a3b8'];
@@ -142,7 +159,7 @@ function darkStyle(bounds, first) {
         },
       },
       aggregates('parcels', '#f59e0b'),
-      { ...aggregates('buildings', '#a78bfa'), paint: { ...aggregates('buildings', '#a78bfa').paint, 'circle-translate': BUILDINGS_SHIFT, 'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(4), 30, px(16), 100, px(30)] } },
+      { ...aggregates('buildings', '#a78bfa'), paint: { ...aggregates('buildings', '#a78bfa').paint, 'circle-translate': BUILDINGS_SHIFT, 'circle-radius': fitCount(['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, px(4), 30, px(16), 100, px(30)]) } },
       aggregates('field_points', '#fb923c'),
       { id: 'field_points-points', type: 'circle', source: 'city', 'source-layer': 'field_points', minzoom: DETAIL.field_points, filter: ['!=', ['get', 'aggregated'], true], layout: shown('field_points-points'), paint: { 'circle-color': '#fb923c', 'circle-radius': px(4) } },
       aggregates('project_sites', '#e879f9'),
@@ -290,6 +307,7 @@ function showTheme(i) {
   map.easeTo({ bearing: [0, -6, 5][i % 3], duration: 2500 });
   if (started) loadCounties(theme);
   if (started && theme.key === 'events') loadEvents();
+  drawTheme(theme);
   blinkEvents(theme.key === 'events');
   // A transform, not the width: it runs on the compositor, with no layout or paint of a 4K page
   // on every frame for the whole rotation.
@@ -300,6 +318,9 @@ function showTheme(i) {
   progress.style.transform = 'scaleX(1)';
 }
 
+// Tests and a kiosk's remote control bring a theme up by its key.
+window.__geoportal.showTheme = (key) => showTheme(THEMES.findIndex((th) => th.key === key));
+
 function rotate() {
   window.__geoportal.rotations += 1;
   showTheme((state.theme + 1) % THEMES.length);
@@ -309,9 +330,7 @@ function rotate() {
 
 // ECharts comes in a bundle of its own (wall-charts.js), loaded after the map's first render.
 let echarts = null;
-let countyChart = null;
-let funnelChart = null;
-let eventsChart = null;
+const chart = {};
 let chartsLoading = null;
 function charts() {
   if (!chartsLoading) {
@@ -320,13 +339,13 @@ function charts() {
       script.src = cfg.chartsJs;
       script.onload = () => {
         echarts = window.GeoportalECharts;
-        countyChart = echarts.init(document.getElementById('county-chart'), null, { renderer: 'canvas' });
-        funnelChart = echarts.init(document.getElementById('funnel-chart'), null, { renderer: 'canvas' });
-        eventsChart = echarts.init(document.getElementById('events-chart'), null, { renderer: 'canvas' });
-        // The cards change size as their contents arrive: keep the charts fitted to them.
-        new ResizeObserver(() => countyChart.resize()).observe(document.getElementById('county-chart'));
-        new ResizeObserver(() => funnelChart.resize()).observe(document.getElementById('funnel-chart'));
-        new ResizeObserver(() => eventsChart.resize()).observe(document.getElementById('events-chart'));
+        for (const name of ['county', 'breakdown', 'trend', 'gauge', 'events']) {
+          const el = document.getElementById(`${name}-chart`);
+          chart[name] = echarts.init(el, null, { renderer: 'canvas' });
+          // The cards change size as their contents arrive: keep the charts fitted to them.
+          new ResizeObserver(() => chart[name].resize()).observe(el);
+        }
+        window.__geoportal.charts = chart;
         resolve();
       };
       script.onerror = () => {
@@ -338,79 +357,106 @@ function charts() {
   }
   return chartsLoading;
 }
-const AXIS = { color: '#8fb3d9', fontSize: remPx(0.75) };
 
-function remPx(rem) {
-  return rem * parseFloat(getComputedStyle(document.documentElement).fontSize);
-}
+const unitLabel = (theme) => (v) => (theme.metric === 'area_mu' ? `${fmt.num(v, 0)}${t('mu')}` : fmt.num(v, 0));
 
 async function loadCounties(theme) {
   const title = document.getElementById('county-title');
   title.textContent = theme.key === 'events' ? t('events_by_county') : t(`county_${theme.key}`);
   try {
     const [data] = await Promise.all([theme.rollup ? api.get('/api/spatial/rollup', { level: 'county', ...theme.rollup }) : eventCounties(), charts()]);
-    const rows = data.rows;
-    for (const r of rows) state.counties[r.code.slice(0, 6)] = r.name;
-    const values = rows.map((r) => (theme.metric === 'area_mu' ? Math.round(r.area_mu || 0) : r.count));
-    countyChart.setOption(
-      {
-        animationDuration: 800,
-        grid: { left: '4%', right: '12%', top: '2%', bottom: '2%', containLabel: true },
-        tooltip: { show: false },
-        xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: 'rgba(143,179,217,.12)' } } },
-        yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.name), axisLabel: { ...AXIS, fontSize: remPx(0.85) }, axisLine: { lineStyle: { color: '#1d5fa8' } }, axisTick: { show: false } },
-        series: [
-          {
-            type: 'bar',
-            data: values,
-            barMaxWidth: remPx(1.1),
-            itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: '#0ea5e9' }, { offset: 1, color: { carriers: '#f59e0b', governance: '#fb923c', projects: '#e879f9', events: '#ef4444' }[theme.key] }]), borderRadius: [0, 4, 4, 0] },
-            label: { show: true, position: 'right', color: '#e2f0ff', fontSize: remPx(0.8), formatter: (p) => `${fmt.num(p.value, 0)}${theme.metric === 'area_mu' ? t('mu') : ''}` },
-          },
-        ],
-      },
-      { notMerge: true },
-    );
+    if (THEMES[state.theme] !== theme) return; // the wall has moved on meanwhile
+    const rows = data.rows.map((r) => ({ name: r.name, value: theme.metric === 'area_mu' ? Math.round(r.area_mu || 0) : r.count }));
+    chart.county.setOption(barsOption(echarts, rows, { colour: theme.colour, label: unitLabel(theme) }), { notMerge: true });
   } catch {
     /* keep the previous chart */
   }
 }
 
-// The stage's warned projects after its counts: 黄2 红1 (nothing when none are warned).
-function cardText(c) {
-  if (!c || !(c.yellow || c.red)) return '';
-  return `  ${c.yellow ? `${t('card_yellow')}${c.yellow}` : ''}${c.yellow && c.red ? ' ' : ''}${c.red ? `${t('card_red')}${c.red}` : ''}`;
+// The theme's own card, its trend and its headline numbers, from what has come so far.
+async function drawTheme(theme) {
+  const s = state.summary;
+  const e = state.events;
+  document.getElementById('kpis').innerHTML = panels.kpis(theme.key, s, e);
+  drawLegend(theme);
+  if (!s) return;
+  await charts();
+  if (THEMES[state.theme] !== theme) return;
+  const breakdown = document.getElementById('breakdown-title');
+  if (theme.key === 'projects') {
+    breakdown.textContent = t('funnel_title');
+    const funnel = document.getElementById('funnel');
+    funnel.innerHTML = panels.funnel(s);
+    panels.paintFunnel(funnel);
+    document.getElementById('target-figures').innerHTML = panels.target(s);
+    chart.gauge.setOption(gaugeOption(s.target ? s.target.completion : null), { notMerge: true });
+  } else if (theme.key !== 'events') {
+    breakdown.textContent = t(`breakdown_${theme.key}`);
+    const rows =
+      theme.key === 'carriers'
+        ? s.carriers.by_land_use.map((r) => ({ name: L('land_use', r.land_use), value: Math.round(r.area_mu), colour: COLOURS.land_use[r.land_use] }))
+        : s.field_points.by_category.map((r) => ({ name: state.categories[r.key] || r.key, value: r.count }));
+    chart.breakdown.setOption(barsOption(echarts, rows, { colour: theme.colour, label: unitLabel(theme) }), { notMerge: true });
+  }
+  const series = theme.trend && theme.trend(s, e);
+  document.body.dataset.trend = series ? 'on' : 'off';
+  if (!series) return;
+  document.getElementById('trend-title').textContent = t(`trend_${theme.key}`);
+  document.getElementById('trend-changes').innerHTML = panels.changes(series);
+  const valueLabel = theme.money ? (v) => fmt.money(v) : (v) => fmt.num(v, 0);
+  chart.trend.setOption(
+    trendOption(series, { colour: theme.colour, monthLabel: fmt.month, valueLabel, momName: t('mom') }),
+    { notMerge: true },
+  );
 }
 
-async function drawFunnel(summary) {
-  await charts();
-  const counts = Object.fromEntries(summary.stages.map((s) => [s.stage, s.count]));
-  const cards = Object.fromEntries(summary.stages.map((s) => [s.stage, { yellow: s.yellow || 0, red: s.red || 0 }]));
-  // A true funnel: projects that reached each stage or went beyond it.
-  let running = 0;
-  const reached = {};
-  for (const s of [...STAGES].reverse()) {
-    running += counts[s] || 0;
-    reached[s] = running;
-  }
-  funnelChart.setOption({
-    animationDuration: 800,
-    tooltip: { show: false },
-    series: [
-      {
-        type: 'funnel',
-        sort: 'none',
-        left: '4%',
-        right: '4%',
-        top: '2%',
-        bottom: '2%',
-        minSize: '18%',
-        gap: 2,
-        label: { show: true, position: 'inside', color: '#041221', fontSize: remPx(0.75), formatter: (p) => `${L('stage', p.data.stage)}  ${p.data.value}（${p.data.here}）${cardText(p.data.cards)}` },
-        itemStyle: { borderWidth: 0 },
-        data: STAGES.map((s) => ({ name: s, stage: s, value: reached[s], here: counts[s] || 0, cards: cards[s], itemStyle: { color: STAGE_COLOURS[s] } })),
-      },
-    ],
+// --- legend and county names --------------------------------------------------------------------
+
+// What each layer draws, for the legend: a theme's legend is its visible layers' entries, and the
+// classed layers (stages, event states) list only the classes in the data on screen.
+const LEGEND = {
+  'parcels-aggregates': () => [{ key: 'parcels', colour: '#f59e0b', label: t('legend_parcels') }],
+  'buildings-aggregates': () => [{ key: 'buildings', colour: '#a78bfa', label: t('legend_buildings') }],
+  'parks-fill': () => [{ key: 'parks', kind: 'area', colour: '#14b8a6', label: t('legend_parks') }],
+  'parks-line': () => [{ key: 'parks', kind: 'area', colour: '#14b8a6', label: t('legend_parks') }],
+  heat: () => [{ key: 'heat', kind: 'heat', label: t('legend_heat') }],
+  'field_points-aggregates': () => [{ key: 'field_points', colour: '#fb923c', label: t('legend_field_points') }],
+  'live-points': () => [{ key: 'live', colour: '#f43f5e', label: t('legend_live') }],
+  'project_sites-aggregates': () => [{ key: 'project_sites', colour: '#e879f9', label: t('legend_project_sites') }],
+  'project_sites-points': () =>
+    (state.summary ? state.summary.stages.filter((s) => s.count) : []).map((s) => ({ key: `stage:${s.stage}`, colour: STAGE_COLOURS[s.stage], label: L('stage', s.stage) })),
+  'events-points': () =>
+    (state.events ? state.events.by_status.filter((r) => r.count) : []).map((r) => ({ key: `event:${r.state}`, colour: EVENT_COLOURS[r.state], label: L('event_status', r.state) })),
+  'events-late': () => (state.events && state.events.overdue ? [{ key: 'late', kind: 'ring', label: t('legend_late') }] : []),
+};
+
+const legend = document.getElementById('legend');
+function drawLegend(theme) {
+  const seen = new Set();
+  const zoom = map ? map.getZoom() : 0;
+  // A layer outside its zooms draws nothing here (the points below their detail zoom), so it has no entry.
+  const drawn = (id) => {
+    const layer = map && map.getLayer(id);
+    return layer && zoom >= (layer.minzoom || 0) && zoom < (layer.maxzoom || 24);
+  };
+  const entries = theme.layers
+    .filter(drawn)
+    .flatMap((id) => (LEGEND[id] ? LEGEND[id]() : []))
+    .filter((e) => !seen.has(e.key) && seen.add(e.key));
+  legend.innerHTML = panels.legend(entries);
+  panels.paintLegend(legend);
+}
+
+// The county names, as DOM markers (the map has no glyphs offline), placed once.
+let countyNames = null;
+function placeCountyNames(counties) {
+  if (countyNames || !map) return;
+  countyNames = counties.map((c) => {
+    const el = document.createElement('div');
+    el.className = 'district-label';
+    el.textContent = c.name;
+    // Below the county's count bubble, which sits on the same point.
+    return new maplibregl.Marker({ element: el, anchor: 'top', offset: [0, px(26)] }).setLngLat(c.point).addTo(map);
   });
 }
 
@@ -457,27 +503,13 @@ function drawEvents(data) {
     .join('');
   renderAlerts(data.alerts);
   charts().then(() => {
-    const rows = data.by_status;
-    eventsChart.setOption(
-      {
-        animationDuration: 800,
-        grid: { left: '2%', right: '10%', top: '2%', bottom: '2%', containLabel: true },
-        tooltip: { show: false },
-        xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: 'rgba(143,179,217,.12)' } } },
-        yAxis: { type: 'category', inverse: true, data: rows.map((r) => L('event_status', r.state)), axisLabel: { ...AXIS, fontSize: remPx(0.85) }, axisLine: { lineStyle: { color: '#1d5fa8' } }, axisTick: { show: false } },
-        series: [
-          {
-            type: 'bar',
-            data: rows.map((r) => ({ value: r.count, itemStyle: { color: EVENT_COLOURS[r.state], borderRadius: [0, 4, 4, 0] } })),
-            barMaxWidth: remPx(1.1),
-            label: { show: true, position: 'right', color: '#e2f0ff', fontSize: remPx(0.8), formatter: (p) => fmt.num(p.value, 0) },
-          },
-        ],
-      },
-      { notMerge: true },
-    );
+    const rows = data.by_status.map((r) => ({ name: L('event_status', r.state), value: r.count, colour: EVENT_COLOURS[r.state] }));
+    chart.events.setOption(barsOption(echarts, rows, { label: (v) => fmt.num(v, 0) }), { notMerge: true });
   });
-  if (THEMES[state.theme].key === 'events') loadCounties(THEMES[state.theme]);
+  if (THEMES[state.theme].key === 'events') {
+    loadCounties(THEMES[state.theme]);
+    drawTheme(THEMES[state.theme]);
+  }
 }
 
 function renderAlerts(alerts) {
@@ -519,34 +551,17 @@ REDUCED_MOTION.addEventListener('change', () => blinkEvents(THEMES[state.theme].
 
 // --- numbers ------------------------------------------------------------------------------------
 
-function kpi(key, value, unit = '') {
-  return `<div class="kpi" data-kpi="${key}"><div class="kpi-value">${esc(value)}<small>${esc(unit)}</small></div><div class="kpi-label">${esc(t(`kpi_${key}`))}</div></div>`;
-}
-
 async function loadSummary() {
   try {
     const s = await api.get('/api/wall/summary/');
     state.summary = s;
     for (const c of s.categories) state.categories[c.key] = lang === 'en' ? c.name_en : c.name_zh;
     for (const c of s.counties || []) state.counties[c.code.slice(0, 6)] = c.name;
-    renderKpis();
-    drawFunnel(s);
+    placeCountyNames(s.counties || []);
+    drawTheme(THEMES[state.theme]);
   } catch {
     /* try again at the next refresh */
   }
-}
-
-function renderKpis() {
-  const s = state.summary;
-  if (!s) return;
-  document.getElementById('kpis').innerHTML = [
-    kpi('parcels', fmt.num(s.carriers.parcels_available, 0)),
-    kpi('parcels_mu', fmt.num(s.carriers.parcels_available_mu, 0), t('mu')),
-    kpi('buildings', fmt.num(s.carriers.buildings_available, 0)),
-    kpi('projects', fmt.num(s.projects, 0)),
-    kpi('points_today', fmt.num(s.field_points.today, 0)),
-    kpi('points_7d', fmt.num(s.field_points.last_7d, 0)),
-  ].join('');
 }
 
 // --- live feed ----------------------------------------------------------------------------------
@@ -565,7 +580,7 @@ function feedItem(p, fresh) {
   li.dataset.id = p.id;
   const category = state.categories[p.category] || (lang === 'en' ? p.category_en : p.category_zh) || p.category;
   const places = p.places && p.places.length ? p.places.join(' · ') : state.counties[(p.division_code || '').slice(0, 6)] || '';
-  li.innerHTML = `<time>${esc(fmt.time(p.reported_at))}</time><span class="cat cat-${esc(p.category)}">${esc(category)}</span>
+  li.innerHTML = `<time>${esc(fmt.stamp(p.reported_at))}</time><span class="cat cat-${esc(p.category)}">${esc(category)}</span>
     <span class="place">${esc(places)}</span><span class="note">${esc(p.note || '')}</span>`;
   return li;
 }
@@ -596,9 +611,8 @@ function onFieldPoint(p) {
   if (state.heat.length > HEAT_MAX) state.heat.length = HEAT_MAX;
   pushHeat();
   if (state.summary) {
-    state.summary.field_points.today += 1;
-    state.summary.field_points.last_7d += 1;
-    renderKpis();
+    for (const key of ['today', 'last_7d', 'this_month', 'total']) state.summary.field_points[key] += 1;
+    if (THEMES[state.theme].key === 'governance') document.getElementById('kpis').innerHTML = panels.kpis('governance', state.summary, state.events);
   }
   document.getElementById('feed-count').textContent = t('feed_new', { n: window.__geoportal.events });
 }
