@@ -155,16 +155,20 @@ def store(found: Lookup, body: bytes) -> None:
         _cache_down(exc)
 
 
+# A division's features in a low-zoom tile: how many, and their extent (west, south, east, north).
+Members = tuple[int, float, float, float, float]
+
+
 def cached_counts(
-    name: str, user: Any, filters: Mapping[str, str], level: str, compute: Callable[[], dict[str, int]]
-) -> dict[str, int]:
-    """Per-division feature counts for low-zoom tiles, shared by every tile at that level.
+    name: str, user: Any, filters: Mapping[str, str], level: str, compute: Callable[[], dict[str, Members]]
+) -> dict[str, Members]:
+    """Per-division feature counts and extents for low-zoom tiles, shared by every tile at that level.
 
     Keyed like a tile (data version, permission scope, filters), so an edit or a different scope
     never sees another's counts.
     """
     found = lookup([name], 0, 0, 0, user, filters)
-    key = f"tiles:counts:{level}:{found.slot.rsplit(':', 1)[1]}:{found.etag}"
+    key = f"tiles:members:{level}:{found.slot.rsplit(':', 1)[1]}:{found.etag}"
     try:
         return cache.get_or_set(key, compute, timeout=TILE_TTL)
     except CACHE_DOWN as exc:

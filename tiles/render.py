@@ -17,7 +17,7 @@ from layers.api.filters import attribute_filters
 from policy.predicates import read_sql
 
 from . import sql
-from .cache import Lookup, cached_counts, store
+from .cache import Lookup, Members, cached_counts, store
 from .config import EXTENT, TileLayer, aggregate_level, division_level_for
 
 _PLACEHOLDER = re.compile(r"(?<!%)%s")
@@ -90,7 +90,9 @@ def render(layer: TileLayer, z: int, x: int, y: int, user: Any, filters: Mapping
         counts = cached_counts(layer.name, user, filters, level, lambda: _count(layer, where, params, level))
         if not counts:
             return b""
-        params.update(level=level, codes=list(counts), counts=list(counts.values()))
+        members = list(counts.values())
+        params.update(level=level, codes=list(counts), counts=[m[0] for m in members])
+        params.update({side: [m[i + 1] for m in members] for i, side in enumerate(SIDES)})
         query = sql.aggregate(level)
     with read_cursor() as cursor:
         cursor.execute(query, params)
@@ -98,10 +100,13 @@ def render(layer: TileLayer, z: int, x: int, y: int, user: Any, filters: Mapping
     return bytes(row[0]) if row and row[0] else b""
 
 
-def _count(layer: TileLayer, where: str, params: dict[str, Any], level: str) -> dict[str, int]:
+SIDES = ("west", "south", "east", "north")
+
+
+def _count(layer: TileLayer, where: str, params: dict[str, Any], level: str) -> dict[str, Members]:
     with read_cursor() as cursor:
         cursor.execute(sql.division_counts(layer, where, level), params)
-        return dict(cursor.fetchall())
+        return {code: tuple(rest) for code, *rest in cursor.fetchall()}
 
 
 def tile_body(

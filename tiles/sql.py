@@ -3,7 +3,7 @@
 - ``detail``: the features themselves, ``ST_AsMVTGeom`` after ``ST_Transform``; the bbox test is
   ``geom && <tile envelope in 4326>`` so it runs on the GiST index and never transforms the table.
 - ``aggregate``: below a layer's detail zoom, one point per division (its label point) with the
-  number of features, counted by the indexed ``division_code``.
+  number of features, counted by the indexed ``division_code``, and their extent.
 
 The permission and attribute filters arrive as a compiled WHERE fragment with its parameters (see
 ``tiles.render``); nothing a client sends is ever formatted into the SQL text.
@@ -69,11 +69,15 @@ def detail(layer: TileLayer, where: str, simplify_tolerance: float | None) -> st
 
 
 def division_counts(layer: TileLayer, where: str, level: str) -> str:
-    """Features per division at ``level`` over the whole (permission-cut) table, by code prefix."""
+    """Features per division at ``level`` over the whole (permission-cut) table, by code prefix,
+    with the extent of those features (west, south, east, north): a click on a count fits the map
+    to its members, not to the division's label point."""
     table = q(layer.spec.model._meta.db_table)
     n = PREFIX_LENGTH[level]
     return f"""
-        SELECT left({table}.division_code, {n}) AS code, count(*) AS count
+        SELECT left({table}.division_code, {n}) AS code, count(*) AS count,
+               ST_XMin(ST_Extent({table}.geom)), ST_YMin(ST_Extent({table}.geom)),
+               ST_XMax(ST_Extent({table}.geom)), ST_YMax(ST_Extent({table}.geom))
         FROM {table}
         WHERE {table}.division_code <> '' AND ({where})
         GROUP BY 1
@@ -93,7 +97,9 @@ def aggregate(level: str) -> str:
                    ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS lonlat
         ),
         counts AS (
-            SELECT * FROM unnest(%(codes)s::text[], %(counts)s::bigint[]) AS c(code, count)
+            SELECT * FROM unnest(%(codes)s::text[], %(counts)s::bigint[], %(west)s::float8[],
+                                 %(south)s::float8[], %(east)s::float8[], %(north)s::float8[])
+                AS c(code, count, west, south, east, north)
         ),
         shown AS (
             SELECT d.id, d.code, d.name, ST_PointOnSurface(d.geom) AS label
@@ -102,6 +108,7 @@ def aggregate(level: str) -> str:
         )
         SELECT ST_AsMVT(features, %(name)s, {EXTENT}, 'geom', 'id') FROM (
             SELECT shown.id, shown.code, shown.name, counts.count, true AS aggregated,
+                   counts.west, counts.south, counts.east, counts.north,
                    ST_AsMVTGeom(ST_Transform(shown.label, 3857), tile.merc, {EXTENT}, {BUFFER}, true) AS geom
             FROM shown JOIN counts ON counts.code = left(shown.code, {n}), tile
             WHERE ST_Intersects(shown.label, tile.lonlat)

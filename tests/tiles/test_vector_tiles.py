@@ -170,8 +170,10 @@ def test_empty_tile_is_204(client, city):
 
 
 def test_low_zoom_aggregates_counts_per_division(client, city):
-    for i in range(3):
+    plots = [
         make_record("parcels", city, city.inside(dx=0.005 + i * 0.004), land_use="industrial", is_public=True)
+        for i in range(3)
+    ]
     make_record("parcels", city, city.inside(county=1), land_use="industrial", is_public=True)
     make_record("parcels", city, city.inside(county=1, dx=0.02), land_use="industrial", is_public=False)
     x, y = tile_of(X0 + 0.1, Y0 + 0.05, 6)
@@ -179,6 +181,16 @@ def test_low_zoom_aggregates_counts_per_division(client, city):
     counts = {f["properties"]["code"]: f["properties"]["count"] for f in points}
     assert counts == {city.counties[0].code: 3, city.counties[1].code: 1}
     assert all(f["properties"]["aggregated"] and f["geometry"]["type"] == "Point" for f in points)
+    # With its members' extent, which a click on the count fits the map to.
+    first = next(f["properties"] for f in points if f["properties"]["code"] == city.counties[0].code)
+    extents = [p.geom.extent for p in plots]
+    expected = [
+        min(e[0] for e in extents),
+        min(e[1] for e in extents),
+        max(e[2] for e in extents),
+        max(e[3] for e in extents),
+    ]
+    assert [first[k] for k in ("west", "south", "east", "north")] == pytest.approx(expected, abs=1e-6)
 
 
 def test_composite_tiles_hold_both_layers(client, city):

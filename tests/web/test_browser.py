@@ -203,17 +203,62 @@ def test_an_anonymous_map_asks_for_versioned_parcel_tiles(live_server, open_page
     assert p.errors == []
 
 
-def test_low_zoom_shows_clusters_with_counts(live_server, open_page, seeded):
+CLUSTER_BOXES = """() => [...document.querySelectorAll('.cluster:not(.covered)')].map((el) => {
+  const r = el.getBoundingClientRect();
+  return {code: el.dataset.code, x0: r.left, x1: r.right, y0: r.top, y1: r.bottom,
+          pills: [...el.querySelectorAll('.pill')].map((b) => [b.dataset.layer, b.textContent])};
+})"""
+
+
+def test_low_zoom_clusters_follow_the_filters_never_overlap_and_fit_their_members(
+    live_server, open_page, seeded
+):
+    city, parcels = seeded
     p = open_page()
-    p.page.goto(f"{live_server.url}/?map=8.5/22.95/112.10")
-    _wait_ready(p.page)
-    p.page.wait_for_function(
+    page = p.page
+    page.goto(f"{live_server.url}/?map=8.5/22.95/112.10")
+    _wait_ready(page)
+    page.wait_for_function(
         "() => window.__geoportal.map.queryRenderedFeatures({layers: ['parcels-aggregates']}).length > 0"
     )
-    counts = [f["count"] for f in _rendered(p.page, "parcels-aggregates")]
+    counts = [f["count"] for f in _rendered(page, "parcels-aggregates")]
     assert sum(counts) == 16
-    p.page.wait_for_selector(".cluster-label")
+    page.wait_for_selector(".cluster .pill")
+    boxes = page.evaluate(CLUSTER_BOXES)
+    # One label per division, a pill per layer, and no label on another.
+    assert len({b["code"] for b in boxes}) == len(boxes)
+    for a, b in ((a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :]):
+        assert a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["y1"] <= b["y0"] or b["y1"] <= a["y0"], (a, b)
+    shown = sum(int(n) for b in boxes for layer, n in b["pills"] if layer == "parcels")
+    assert shown == 16
+    assert {layer for b in boxes for layer, _n in b["pills"]} == {"parcels", "buildings"}
     p.shot("map-clusters")
+
+    # A condition only land has: the parcel counts follow it, and the buildings are set aside.
+    page.goto(f"{live_server.url}/?map=8.5/22.95/112.10&lu=industrial")
+    _wait_ready(page)
+    page.wait_for_selector('.cluster .pill[data-layer="parcels"]')
+    page.wait_for_selector('#map-legend [data-note="buildings-set-aside"]')
+    industrial = sum(1 for parcel in parcels if parcel.land_use == "industrial")
+    page.wait_for_function(
+        f"""() => [...document.querySelectorAll('.cluster .pill[data-layer="parcels"]')]
+            .reduce((n, b) => n + Number(b.textContent), 0) === {industrial}"""
+    )
+    assert page.locator('.cluster .pill[data-layer="buildings"]').count() == 0
+
+    # A click on a count fits the map to its members: every one of them is then in view.
+    pill = page.locator('.cluster .pill[data-layer="parcels"]').first
+    code = pill.evaluate("b => b.closest('.cluster').dataset.code")
+    pill.click()
+    page.wait_for_function("() => window.__geoportal.lastFit")
+    members = [
+        x for x in parcels if x.land_use == "industrial" and x.division_code.startswith(code.rstrip("0")[:6])
+    ]
+    view = page.evaluate("() => window.__geoportal.map.getBounds().toArray().flat()")
+    for member in members:
+        west, south, east, north = member.geom.extent
+        assert view[0] <= west and east <= view[2] and view[1] <= south and north <= view[3]
+    assert page.evaluate("window.__geoportal.map.getZoom()") > 8.5
     assert p.errors == []
 
 

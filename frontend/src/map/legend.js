@@ -1,7 +1,9 @@
 // The map's legend, read from the map itself: the land uses and supply states of the plots on
-// screen and the count bubbles drawn, so it always lists exactly what is drawn, no more.
+// screen and the counts drawn, so it always lists exactly what is drawn, no more; and a note when
+// the buildings are set aside by a condition only land has.
 import { esc } from '../common/format.js';
 import { COLOURS, LABELS } from '../common/labels.js';
+import { landOnly } from './state.js';
 
 // In the order of the land-use choices (industrial first), as the filters list them.
 const USE_ORDER = Object.keys(LABELS.zh.land_use);
@@ -18,11 +20,12 @@ export function setupLegend(ctx) {
     const states = new Set(plots.map((f) => f.properties.supply_status));
     const faded = [...states].filter((s) => s !== 'available');
     const bubbles = ['parcels', 'buildings'].filter((n) => rendered(`${n}-aggregates`).length);
-    const key = JSON.stringify([uses, [...states].sort(), bubbles]);
+    const setAside = ctx.state.layers.includes('buildings') && landOnly(ctx.state.f);
+    const key = JSON.stringify([uses, [...states].sort(), bubbles, setAside]);
     if (key === shown) return;
     shown = key;
     box.dataset.landUses = uses.join(',');
-    box.hidden = !uses.length && !bubbles.length;
+    box.hidden = !uses.length && !bubbles.length && !setAside;
     const swatch = (colour, cls = '') => `<i class="swatch ${cls}" data-swatch="${colour}"></i>`;
     box.innerHTML = `<h3>${esc(t('legend'))}</h3>${uses
       .map((u) => `<div class="legend-row">${swatch(COLOURS.land_use[u] || COLOURS.layers.parcels)}${esc(L('land_use', u))}</div>`)
@@ -30,7 +33,7 @@ export function setupLegend(ctx) {
       faded.length ? `<div class="legend-row">${swatch('#5f6b7a', 'faded')}${esc(t('legend_faded', { states: faded.map((s) => L('supply_status', s)).join(t('list_sep')) }))}</div>` : ''
     }${bubbles
       .map((n) => `<div class="legend-row">${swatch(COLOURS.layers[n], 'bubble')}${esc(t(`legend_bubble_${n}`))}</div>`)
-      .join('')}`;
+      .join('')}${setAside ? `<div class="legend-row legend-note" data-note="buildings-set-aside">${esc(t('legend_buildings_set_aside'))}</div>` : ''}`;
     // Colours through the CSSOM: the Content-Security-Policy refuses style="" attributes.
     box.querySelectorAll('[data-swatch]').forEach((i) => { i.style.background = i.dataset.swatch; });
   }

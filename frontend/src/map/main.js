@@ -15,12 +15,13 @@ import { DICT } from './dict.js';
 import { setupDrawer } from './drawer.js';
 import { setupHoverCard } from './hovercard.js';
 import { setupInterest } from './interest.js';
+import { fitMembers, setupClusters } from './clusters.js';
 import { setupLegend } from './legend.js';
 import { setupMatch } from './match.js';
 import { setupPanels } from './panels.js';
 import { setupResults } from './results.js';
 import { setupSearch } from './search.js';
-import { ALL_LAYERS, readState, tileFilters, writeState } from './state.js';
+import { ALL_LAYERS, landOnly, readState, tileFilters, writeState } from './state.js';
 
 performance.mark('geoportal:script-start');
 // Start MapLibre's tile workers now: booting them is most of the wait for the first tile.
@@ -71,6 +72,18 @@ function tileUrl(layer) {
     .replace('%7By%7D', '{y}');
 }
 
+// Whether a layer's features are drawn: switched on, and (for buildings) not set aside by a
+// condition only land has (state.landOnly).
+const drawn = (layer) => state.layers.includes(layer) && !(layer === 'buildings' && landOnly(state.f));
+
+function showLayer(map, name) {
+  for (const layer of map.getStyle().layers) {
+    if ((layer['source-layer'] || layer.source) === name && !layer.id.startsWith('district-')) {
+      map.setLayoutProperty(layer.id, 'visibility', drawn(name) ? 'visible' : 'none');
+    }
+  }
+}
+
 function adaptStyle(style) {
   // Tiles with the current filters; the selection and the district mask use feature-state/filters.
   // Parcels and buildings keep sources of their own (the filters go on their tile URLs); the
@@ -108,13 +121,10 @@ function adaptStyle(style) {
   const lit = ['any', selected, ['boolean', ['feature-state', 'hover'], false]];
   for (const layer of style.layers) {
     const source = layer['source-layer'] || layer.source;
-    if (layer.id.endsWith('-aggregates') && source === 'buildings') {
-      layer.paint['circle-translate'] = [16, -12];
-      layer.paint['circle-radius'] = ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 1, 5, 100, 22];
-    }
     if (layer.id.endsWith('-aggregates')) {
-      layer.paint['circle-stroke-width'] = 2;
-      layer.paint['circle-opacity'] = 0.85;
+      // Drawn as the clusters' pills (clusters.js); the circles stay for the legend and for taps.
+      layer.paint['circle-opacity'] = 0;
+      layer.paint['circle-stroke-opacity'] = 0;
     }
     if ((source === 'parcels' || source === 'buildings' || source === 'parks') && layer.type === 'line') {
       layer.paint['line-width'] = ['case', lit, 4, layer.paint['line-width'] || 1];
@@ -126,7 +136,7 @@ function adaptStyle(style) {
       layer.paint['fill-opacity'] = ['case', lit, 0.8, byStatus];
     }
     if (source === 'divisions' && layer.type === 'fill') layer.paint['fill-opacity'] = 0.03;
-    layer.layout = { ...(layer.layout || {}), visibility: state.layers.includes(source) ? 'visible' : 'none' };
+    layer.layout = { ...(layer.layout || {}), visibility: drawn(source) ? 'visible' : 'none' };
   }
   style.sources.nearby = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
   style.sources.matches = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
@@ -219,7 +229,7 @@ async function start() {
   const ctx = { map, api, t, L, fmt, state, cfg, lang, save, maplibregl, bounds, sourceOf };
   window.__geoportal = { map, ctx, firstDataRender: null };
   onFirstDataRender(map, () => DATA_LAYERS);
-  setupClusters(ctx);
+  setupClusters(ctx, AGGREGATED);
 
   ctx.refreshFilters = () => {
     // The list's one request first: the new tiles would otherwise take every connection the
@@ -229,17 +239,14 @@ async function start() {
       const source = map.getSource(name);
       if (source) source.setTiles([tileUrl(name)]);
     }
+    showLayer(map, 'buildings');
     applyDistrictMask(ctx);
     save();
   };
   ctx.setLayerVisible = (name, on) => {
     state.layers = on ? [...new Set([...state.layers, name])] : state.layers.filter((l) => l !== name);
     state.layers.sort((a, b) => ALL_LAYERS.indexOf(a) - ALL_LAYERS.indexOf(b));
-    for (const layer of map.getStyle().layers) {
-      if ((layer['source-layer'] || layer.source) === name && !layer.id.startsWith('district-')) {
-        map.setLayoutProperty(layer.id, 'visibility', on ? 'visible' : 'none');
-      }
-    }
+    showLayer(map, name);
     save();
   };
 
@@ -280,9 +287,7 @@ function onClick(ctx, e) {
   const f = hits[0];
   const layer = f.sourceLayer;
   if (f.properties.aggregated) {
-    const detail = META.layers[layer].detail_minzoom;
-    const zoom = Math.min(detail, map.getZoom() + 2.5);
-    map.easeTo({ center: f.geometry.coordinates, zoom });
+    fitMembers(map, f.properties, layer, AGGREGATED[layer]);
     return;
   }
   if (layer === 'amenities') {
@@ -317,41 +322,5 @@ function applyDistrictMask(ctx) {
   ctx.updateClusters && ctx.updateClusters();
 }
 
-
-// Count labels on the low-zoom aggregates (no glyphs offline, so HTML markers).
-function setupClusters(ctx) {
-  const { map, fmt } = ctx;
-  const pool = new Map();
-  const update = () => {
-    const layers = Object.keys(AGGREGATED)
-      .map((n) => `${n}-aggregates`)
-      .filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
-    const seen = new Set();
-    const features = layers.length ? map.queryRenderedFeatures({ layers }) : [];
-    for (const f of features.slice(0, 400)) {
-      const key = `${f.sourceLayer}:${f.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      let marker = pool.get(key);
-      if (!marker) {
-        const el = document.createElement('div');
-        el.className = `cluster-label cluster-${f.sourceLayer}`;
-        marker = new ctx.maplibregl.Marker({ element: el, offset: f.sourceLayer === 'buildings' ? [16, -12] : [0, 0] });
-        marker.setLngLat(f.geometry.coordinates).addTo(map);
-        pool.set(key, marker);
-      }
-      marker.getElement().textContent = fmt.count(f.properties.count);
-      marker.getElement().title = `${f.properties.name}: ${f.properties.count}`;
-    }
-    for (const [key, marker] of pool) {
-      if (!seen.has(key)) {
-        marker.remove();
-        pool.delete(key);
-      }
-    }
-  };
-  ctx.updateClusters = update;
-  map.on('idle', update);
-}
 
 start();

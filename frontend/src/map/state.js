@@ -73,6 +73,12 @@ export function writeState(state) {
 }
 
 /** Tile query parameters for the attribute filters (the tile and REST APIs share their names). */
+// Conditions only land has (use, area, price): while one is set, the buildings are not what the
+// investor asked for, and the map does not draw them (their counts would ignore the conditions).
+export function landOnly(f) {
+  return f.land_use.length > 0 || f.area_min !== null || f.area_max !== null || f.price_min !== null || f.price_max !== null;
+}
+
 export function tileFilters(f, layer) {
   const q = {};
   if (layer === 'parcels') {
