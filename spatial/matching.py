@@ -5,7 +5,15 @@ How a carrier is scored
 *Filters* decide which carriers take part at all: the carrier layers asked for (parcels, buildings
 or both), published records only, the supply status (default: available, 可供), and — when given —
 the land-use classes (parcels) and building kinds (buildings). Everything else the investor states
-is a *criterion*. Each criterion gives a satisfaction ``s`` between 0 and 1:
+is a *criterion*.
+
+*Hard constraints* (``HARD``: area, price and district, unless the request's ``hard`` names fewer)
+are needs a carrier must meet to be listed at all: a 50–100 亩 request lists no 45 亩 site, an
+over-budget one or one in another county (nor one whose price is not published). How many each
+constraint set aside is reported (``excluded``, in ``HARD`` order, each counting what the ones
+before it left), so an empty answer says which need to relax. The other criteria are weighted
+*preferences*, and only they make the score. Each criterion gives a satisfaction ``s`` between 0
+and 1:
 
 ==============  =====================================================  ===========================
 criterion       met (s = 1) when                                       partly met
@@ -25,10 +33,12 @@ A carrier that does not publish the value a criterion needs gets ``s = 0`` with 
 ``unknown``; a criterion that does not apply to a kind of carrier (floor load of bare land) is left
 out of that carrier's score and listed as ``not_applicable``.
 
-``score = 100 × Σ(weight × s) / Σ(weight)`` over the criteria that apply. The default weights are
-``DEFAULT_WEIGHTS``; a request may set any of them between ``WEIGHT_MIN`` and ``WEIGHT_MAX`` (0 turns
-a criterion off), and each amenity requirement may carry its own weight. Ties rank by carrier layer
-and id, so pages are stable.
+``score = 100 × Σ(weight × s) / Σ(weight)`` over the preferences that apply (100 when there are
+none). The default weights are ``DEFAULT_WEIGHTS``; a request may set any of them between
+``WEIGHT_MIN`` and ``WEIGHT_MAX`` (0 turns a criterion off), and each amenity requirement may carry
+its own weight. Equal scores are broken, in ``TIE_BREAKS`` order, by carrier layer (land first),
+the lower price, the area nearer the middle of the range asked for, and the id, so pages are
+stable; each result says how many share its score.
 
 Distances to amenities are measured from the carrier's footprint (not its centre) in a transverse
 Mercator projection centred on the carriers; within 100 km of its meridian the scale error is
@@ -67,6 +77,8 @@ CARRIERS = ("parcels", "buildings")
 MAX_AMENITY_DISTANCE_M = 50_000.0
 
 MET, PARTIAL, MISSED, UNKNOWN, NOT_APPLICABLE = "met", "partial", "missed", "unknown", "not_applicable"
+HARD = ("area", "price", "district")
+TIE_BREAKS = ("layer", "price", "area_fit", "id")
 
 
 @dataclass
@@ -94,6 +106,7 @@ class Needs:
     districts: tuple[Division, ...] = ()
     amenities: tuple[AmenityNeed, ...] = ()
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    hard: tuple[str, ...] = HARD
 
 
 # --- candidates ----------------------------------------------------------------------------------
@@ -443,29 +456,66 @@ def criteria(c: Candidates, needs: Needs) -> list[Criterion]:
 class Ranking:
     candidates: Candidates
     criteria: list[Criterion]
-    order: np.ndarray  # candidate indices, best first
+    order: np.ndarray  # indices of the candidates that meet every hard constraint, best first
     score: np.ndarray  # 0..100 per candidate
+    hard: tuple[str, ...] = ()  # the hard constraints applied (those the request gave)
+    excluded: dict[str, int] = field(default_factory=dict)  # set aside by each, in HARD order
+    tied: np.ndarray = field(default_factory=lambda: np.empty(0, int))  # per candidate: same score
 
     def __len__(self) -> int:
         return len(self.order)
+
+
+def _tie_keys(c: Candidates, needs: Needs, crits: list[Criterion]) -> list[np.ndarray]:
+    """The keys that order equal scores (``TIE_BREAKS``): land before buildings, the lower price
+    (the price criterion's, else the carrier's own), the area nearer the middle of the range."""
+    n = len(c)
+    layer_rank = np.array([CARRIERS.index(v) for v in c.layer], dtype=int)
+    price = next((crit.actual for crit in crits if crit.name == "price"), None)
+    if price is None:
+        price = np.where(c.layer == "parcels", c.price_wan_per_mu, c.rent)
+    low, high = needs.area_min_m2, needs.area_max_m2
+    if low is not None or high is not None:
+        middle = ((low or 0) + high) / 2 if high is not None else low
+        area_fit = np.abs(c.area_m2 - middle) / max(middle or 1.0, 1.0)
+    else:
+        area_fit = np.zeros(n)
+    last = np.inf  # an unknown price or area orders after every known one
+    return [layer_rank, np.nan_to_num(price, nan=last), np.nan_to_num(area_fit, nan=last), c.id]
 
 
 def rank(needs: Needs) -> Ranking:
     c = load_candidates(needs)
     crits = criteria(c, needs)
     n = len(c)
+    keep = np.ones(n, dtype=bool)
+    excluded = {}
+    hard = [crit for name in HARD for crit in crits if crit.name == name and name in needs.hard]
+    for crit in hard:
+        met = crit.status == MET
+        excluded[crit.name] = int((keep & ~met).sum())
+        keep &= met
     points = np.zeros(n)
     total = np.zeros(n)
     for crit in crits:
+        if crit in hard:
+            continue
         applies = crit.status != NOT_APPLICABLE
         points += np.where(applies, crit.weight * crit.satisfaction, 0.0)
         total += np.where(applies, crit.weight, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(total > 0, 100 * points / total, 100.0)
     score = np.round(score, 1)
-    layer_rank = np.array([CARRIERS.index(v) for v in c.layer], dtype=int) if n else np.empty(0, int)
-    order = np.lexsort((c.id, layer_rank, -score)) if n else np.empty(0, int)
-    return Ranking(c, crits, order, score)
+    if n:
+        layer_rank, price, area_fit, ids = _tie_keys(c, needs, crits)
+        ranked = np.lexsort((ids, area_fit, price, layer_rank, -score))
+        order = ranked[keep[ranked]]
+        values, counts = np.unique(score[order], return_counts=True)
+        tied = np.zeros(n, dtype=int)
+        tied[order] = counts[np.searchsorted(values, score[order])] - 1
+    else:
+        order, tied = np.empty(0, int), np.empty(0, int)
+    return Ranking(c, crits, order, score, tuple(crit.name for crit in hard), excluded, tied)
 
 
 def reasons(ranking: Ranking, i: int) -> list[dict[str, Any]]:
@@ -486,6 +536,7 @@ def reasons(ranking: Ranking, i: int) -> list[dict[str, Any]]:
             "wanted": crit.wanted,
             "actual": None if np.isnan(actual) else round(float(actual), 2),
             "unit": crit.unit,
+            "hard": crit.name in ranking.hard,
         }
         if crit.name == "price":
             entry["unit"] = crit.extra[i]["unit"]
@@ -553,12 +604,8 @@ def _message(crit: Criterion, e: dict[str, Any], c: Candidates, i: int) -> str:
         word = "meets" if status == MET else "below"
         return f"{crit.name} {actual:g} {crit.unit} {word} the minimum {e['wanted']:g} ({by:+g})"
     if crit.name == "district":
-        where = c.division_code[i] or "outside every division"
-        return (
-            f"in a preferred district ({where})"
-            if status == MET
-            else f"not in a preferred district ({where})"
-        )
+        names = ", ".join(d["name"] for d in e["wanted"])
+        return f"in {names}" if status == MET else f"not in {names}"
     if crit.name == "industry":
         return (
             f"park's leading industries include {e['wanted']}"

@@ -332,6 +332,12 @@ class MatchRequestSerializer(serializers.Serializer):
         child=serializers.CharField(), required=False, help_text="Preferred division codes."
     )
     amenities = AmenityNeedSerializer(many=True, required=False)
+    hard = serializers.ListField(
+        child=serializers.ChoiceField(choices=matching.HARD),
+        required=False,
+        help_text=f"The needs a carrier must meet to be listed (default all of {list(matching.HARD)}); "
+        "the others given are weighted preferences. [] makes every need a preference.",
+    )
     weights = serializers.DictField(
         child=serializers.FloatField(),
         required=False,
@@ -363,4 +369,9 @@ class MatchRequestSerializer(serializers.Serializer):
 
 class MatchResponseSerializer(FeatureCollectionSerializer):
     weights = serializers.DictField(child=serializers.FloatField(), help_text="The weights used.")
-    criteria = serializers.ListField(child=serializers.CharField(), help_text="The criteria scored.")
+    criteria = serializers.ListField(child=serializers.CharField(), help_text="The criteria evaluated.")
+    hard = serializers.ListField(child=serializers.CharField(), help_text="The hard constraints applied.")
+    excluded = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Carriers set aside by each hard constraint, in order."
+    )
+    tie_breaks = serializers.ListField(child=serializers.CharField(), help_text="What orders equal scores.")

@@ -484,6 +484,7 @@ def _needs(data: dict[str, Any], user: Any) -> matching.Needs:
             for a in data.get("amenities", [])
         ),
         weights=weights,
+        hard=tuple(data.get("hard", matching.HARD)),
     )
 
 
@@ -511,6 +512,9 @@ class MatchView(APIView):
             **response.data,
             "weights": needs.weights,
             "criteria": [crit.name for crit in ranking.criteria],
+            "hard": list(ranking.hard),
+            "excluded": ranking.excluded,
+            "tie_breaks": list(matching.TIE_BREAKS),
         }
         return response
 
@@ -545,6 +549,7 @@ def _match_features(ranking: matching.Ranking, page: list[tuple[int, int]], out)
                 "properties": {
                     "rank": position + 1,
                     "score": float(ranking.score[i]),
+                    "tied": int(ranking.tied[i]),
                     "layer": layer,
                     "record_id": rid,
                     "url": f"/api/{layer}/{rid}/",

@@ -39,7 +39,10 @@ def sites(city):
     return cheap_near, dear_near, cheap_far
 
 
+# Every need a weighted preference (hard: []), so the scores show the formula; the hard constraints
+# have their own test below.
 NEEDS = {
+    "hard": [],
     "carrier": "parcels",
     "land_use": ["industrial"],
     "area_min": 50,
@@ -100,7 +103,7 @@ def test_weights_are_adjustable_and_change_the_ranking(api, city, sites):
 def test_partial_credit_and_score_formula(api, city, sites):
     cheap_near, *_ = sites
     # Wanting at least 80 mu: a 60 mu parcel is 25 % short, with a 50 % tolerance -> half credit.
-    body = match(api, carrier="parcels", area_min=80, area_unit="mu")
+    body = match(api, carrier="parcels", area_min=80, area_unit="mu", hard=[])
     why = reasons(body["features"][0])["area"]
     assert why["status"] == "partial" and why["satisfaction"] == pytest.approx(
         1 - (80 - 60) / 80 / 0.5, abs=0.02
@@ -137,6 +140,7 @@ def test_buildings_with_factory_needs_and_not_applicable_criteria(api, city):
         min_clear_height_m=8,
         max_rent_yuan_m2_month=20,
         area_min=2000,
+        hard=[],
     )
     by_id = {(f["properties"]["layer"], f["properties"]["record_id"]): f for f in body["features"]}
     assert body["features"][0]["properties"]["record_id"] == strong.pk
@@ -153,7 +157,7 @@ def test_preferred_districts_and_industry(api, city):
     Park.objects.filter(pk=city.park.pk).update(leading_industries=["新材料", "装备制造"])
     in_park = parcel(city, city.inside(dx=0.01, dy=0.01))
     elsewhere = parcel(city, city.inside(county=1, dx=0.05, dy=0.05))
-    body = match(api, carrier="parcels", districts=[city.counties[1].code], industry="新材料")
+    body = match(api, carrier="parcels", districts=[city.counties[1].code], industry="新材料", hard=[])
     by_id = {f["properties"]["record_id"]: reasons(f) for f in body["features"]}
     assert (
         by_id[in_park.pk]["industry"]["status"] == "met"
@@ -174,6 +178,34 @@ def test_paged_with_count(api, city):
 
 def test_only_public_carriers_whoever_asks(city, sites, as_role):
     assert match(as_role(Role.ADMIN), **NEEDS)["count"] == 3
+
+
+def test_hard_constraints_set_aside_what_misses_them_and_say_how_many(api, city, sites):
+    cheap_near, dear_near, cheap_far = sites
+    body = match(api, **dict(NEEDS, hard=["area", "price", "district"]))
+    # dear_near is over budget: not listed at all, and counted under price.
+    assert [f["properties"]["record_id"] for f in body["features"]] == [cheap_near.pk, cheap_far.pk]
+    assert body["count"] == 2 and body["hard"] == ["area", "price"]
+    assert body["excluded"] == {"area": 0, "price": 1}
+    # Only the preferences score: the exit within 5 km, and 7.9 km -> 0.42.
+    assert [f["properties"]["score"] for f in body["features"]] == [100.0, pytest.approx(42.0, abs=0.5)]
+    why = reasons(body["features"][0])
+    assert why["area"]["hard"] and why["price"]["hard"] and not why["amenity:highway_exit"]["hard"]
+    # Out of range: nothing left, and the count says it was the area.
+    narrow = match(api, carrier="parcels", area_min=80, area_max=90, area_unit="mu")
+    assert narrow["count"] == 0 and narrow["excluded"]["area"] == 3
+    elsewhere = match(api, carrier="parcels", districts=[city.counties[1].code])
+    assert elsewhere["count"] == 0 and elsewhere["excluded"] == {"district": 3}
+
+
+def test_equal_scores_are_broken_by_price_then_area_fit_and_shown(api, city, sites):
+    cheap_near, dear_near, cheap_far = sites
+    body = match(api, carrier="parcels", area_min=50, area_max=70, area_unit="mu")
+    assert body["tie_breaks"] == ["layer", "price", "area_fit", "id"]
+    features = [f["properties"] for f in body["features"]]
+    assert {p["score"] for p in features} == {100.0} and all(p["tied"] == 2 for p in features)
+    # Equal area: the cheaper two (20 万元/亩) first, by id; then the dearer one.
+    assert [p["record_id"] for p in features] == [cheap_near.pk, cheap_far.pk, dear_near.pk]
 
 
 def test_documented_defaults():

@@ -299,9 +299,25 @@ def test_matching_returns_ranked_sites(live_server, open_page, seeded):
         float(x.split()[0].replace(",", "")) for x in page.locator(".match-list .score").all_inner_texts()
     ]
     assert scores == sorted(scores, reverse=True)
+    # Drawn on the map with their rank; the budget is a hard constraint, so none is over it.
+    assert page.locator(".match-rank").all_inner_texts() == [str(r) for r in ranks]
+    assert "硬性条件" in page.inner_text(".match-hard")
     page.locator(".match-list details").first.click()
     assert page.locator(".match-list .reason").count() >= 3
+    assert page.locator(".match-list .reason .hard").count() >= 2  # area and price: musts
+    price = [r for r in page.locator(".match-list .reason").all_inner_texts() if "价格" in r]
+    assert price and all("✓" in r for r in price)
     p.shot("map-match")
+
+    # Nothing that large: the answer says which need set them aside, and offers to rank instead.
+    page.fill('#match-form input[name="area_min"]', "5000")
+    page.fill('#match-form input[name="area_max"]', "6000")
+    page.click('#match-form button[type="submit"]')
+    page.wait_for_selector(".match-excluded li")
+    assert "面积" in page.inner_text(".match-excluded") and page.locator(".match-rank").count() == 0
+    page.click("#match-soften")
+    page.wait_for_selector(".match-list li.match")
+    assert page.locator(".match-rank").count() >= 1
     assert p.errors == []
 
 

@@ -1,4 +1,7 @@
 // Site matching (智能选址): a form for /api/spatial/match and the ranked results with their reasons.
+// Area, budget and district are hard constraints (the server lists only what meets them and says
+// how many each set aside); the rest are weighted preferences. The results are drawn on the map
+// with their rank, and equal scores say so.
 import { MU_M2, esc } from '../common/format.js';
 import { chips } from './panels.js';
 
@@ -69,28 +72,49 @@ export function setupMatch(ctx) {
     } else if (ctx.lang === 'en' && r.message) {
       detail = r.message;
     }
-    return `<li class="reason reason-${esc(r.status)}"><span class="icon">${ICON[r.status] || ''}</span><span class="crit">${esc(name)}</span>
-      <span class="why">${esc(t(r.status))}${detail ? ' · ' + esc(detail) : ''}</span><span class="pts">${esc(fmt.num(r.points, 1))}/${esc(fmt.num(r.weight, 1))}</span></li>`;
+    return `<li class="reason reason-${esc(r.status)}"><span class="icon">${ICON[r.status] || ''}</span><span class="crit">${esc(name)}${r.hard ? ` <small class="hard">${esc(t('hard_mark'))}</small>` : ''}</span>
+      <span class="why">${esc(t(r.status))}${detail ? ' · ' + esc(detail) : ''}</span><span class="pts">${r.hard ? '' : `${esc(fmt.num(r.points, 1))}/${esc(fmt.num(r.weight, 1))}`}</span></li>`;
   }
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const criterionName = (name) => t(`criterion_${name}`);
+  let rankMarkers = [];
+  function drawRanks(features) {
+    for (const m of rankMarkers) m.remove();
+    rankMarkers = features.map((f) => {
+      const el = document.createElement('div');
+      el.className = 'match-rank';
+      el.textContent = f.properties.rank;
+      return new ctx.maplibregl.Marker({ element: el }).setLngLat(middle(f.geometry)).addTo(map);
+    });
+  }
+
+  async function run(soft) {
     out.innerHTML = `<p class="hint">${esc(t('matching'))}</p>`;
     try {
-      const data = await api.post('/api/spatial/match?page_size=10', body());
+      const data = await api.post('/api/spatial/match?page_size=10', { ...body(), ...(soft ? { hard: [] } : {}) });
       const features = data.features || [];
+      map.getSource('matches').setData({ type: 'FeatureCollection', features: features.map((f) => ({ type: 'Feature', geometry: f.geometry, properties: { rank: f.properties.rank } })) });
+      drawRanks(features);
       if (!features.length) {
-        out.innerHTML = `<p class="hint">${esc(t('match_none'))}</p>`;
-        map.getSource('matches').setData({ type: 'FeatureCollection', features: [] });
+        const why = Object.entries(data.excluded || {})
+          .filter(([, n]) => n > 0)
+          .map(([c, n]) => `<li>${esc(t('match_excluded', { criterion: criterionName(c), n }))}</li>`)
+          .join('');
+        out.innerHTML = `<p class="hint">${esc(t('match_none'))}</p><ul class="match-excluded">${why}</ul>${
+          data.hard && data.hard.length ? `<button type="button" class="link" id="match-soften">${esc(t('match_soften'))}</button>` : ''
+        }`;
+        const soften = document.getElementById('match-soften');
+        if (soften) soften.addEventListener('click', () => run(true));
         return;
       }
-      out.innerHTML = `<p class="hint">${esc(t('match_count', { n: data.count, k: features.length }))}</p><ol class="match-list">${features
+      const hard = data.hard && data.hard.length ? `<p class="hint match-hard">${esc(t('match_hard', { list: data.hard.map(criterionName).join(t('list_sep')) }))}</p>` : '';
+      out.innerHTML = `<p class="hint">${esc(t('match_count', { n: data.count, k: features.length }))}</p>${hard}<ol class="match-list">${features
         .map((f, i) => {
           const p = f.properties;
           const name = p.name || p.code || `#${p.record_id}`;
           return `<li class="match" data-i="${i}"><div class="match-head"><span class="rank">${p.rank}</span>
             <button type="button" class="link" data-open="${i}">${esc(name)}</button>
-            <span class="score"><b>${esc(fmt.num(p.score, 1))}</b> ${esc(t('score'))}</span></div>
+            <span class="score"><b>${esc(fmt.num(p.score, 1))}</b> ${esc(t('score'))}${p.tied ? ` <small class="tied">${esc(t('match_tied', { n: p.tied }))}</small>` : ''}</span></div>
             <div class="bar"><i data-score="${Math.max(2, Math.min(100, p.score))}"></i></div>
             <div class="match-meta">${esc(p.layer === 'parcels' ? t('parcels') : L('kind', p.kind))} · ${esc(fmt.area(p.area_m2))}</div>
             <details><summary>${esc(t('reasons'))}</summary><ul class="reasons">${p.reasons.map(reasonText).join('')}</ul></details></li>`;
@@ -104,9 +128,21 @@ export function setupMatch(ctx) {
           ctx.openDetail(p.layer, p.record_id);
         }),
       );
-      map.getSource('matches').setData({ type: 'FeatureCollection', features: features.map((f) => ({ type: 'Feature', geometry: f.geometry, properties: { rank: f.properties.rank } })) });
     } catch (err) {
       out.innerHTML = `<p class="errors">${esc(t('load_failed', { msg: err.message }))}</p>`;
     }
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    run(false);
   });
+}
+
+// The middle of a result's extent, where its rank is drawn.
+function middle(geometry) {
+  const flat = JSON.stringify(geometry.coordinates).match(/-?\d+(\.\d+)?(e-?\d+)?/g).map(Number);
+  const xs = flat.filter((_v, i) => i % 2 === 0);
+  const ys = flat.filter((_v, i) => i % 2 === 1);
+  return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
 }
