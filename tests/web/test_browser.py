@@ -410,6 +410,24 @@ def test_phone_toolbar_fits_360_px_and_one_sheet_opens_at_a_time(live_server, op
     page.wait_for_selector("#compare:not([hidden])")
     assert page.is_hidden("#panel")
     p.shot(f"map-phone-one-sheet-{lang}")
+
+    # The sheet is dragged by its handle and comes to rest at a snap point: up to all the room below
+    # the top bar (which stays usable), down to a peek at the map.
+    below_bar = 740 - page.locator(".topbar").bounding_box()["height"]
+    handle = page.locator("#compare .sheet-handle").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    for to, snap, expected in ((60, "2", below_bar), (700, "0", 0.3 * 740)):
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x, (y + to) / 2, steps=4)
+        page.mouse.move(x, to, steps=4)
+        page.mouse.up()
+        page.wait_for_function(f"() => document.getElementById('compare').dataset.snap === '{snap}'")
+        page.wait_for_timeout(300)  # the settling transition
+        height = page.locator("#compare").bounding_box()["height"]
+        assert abs(height - expected) <= 2, (snap, height)
+        handle = page.locator("#compare .sheet-handle").bounding_box()
+        y = handle["y"] + handle["height"] / 2
     assert p.errors == []
 
 

@@ -17,6 +17,7 @@ import { setupHoverCard } from './hovercard.js';
 import { setupInterest } from './interest.js';
 import { fitMembers, setupClusters } from './clusters.js';
 import { setupLegend } from './legend.js';
+import { setupSheets } from './sheets.js';
 import { setupMatch } from './match.js';
 import { setupPanels } from './panels.js';
 import { setupResults } from './results.js';
@@ -250,6 +251,7 @@ async function start() {
     save();
   };
 
+  setupSheets(t);
   setupDrawer(ctx);
   setupCompare(ctx);
   setupInterest(ctx);
