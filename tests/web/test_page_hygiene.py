@@ -120,7 +120,9 @@ def test_wall_has_no_csp_violation_and_a_watermark_that_comes_back(live_server, 
     page = p.page
     page.goto(f"{live_server.url}/wall/?token={token}")
     page.wait_for_function("() => window.__geoportal && window.__geoportal.firstDataRender", timeout=20000)
-    page.wait_for_function("() => document.querySelectorAll('#kpis .kpi').length === 6")  # ECharts loaded
+    page.wait_for_function(
+        "() => window.__geoportal.charts && document.querySelectorAll('#kpis .kpi').length === 4"
+    )
     # One layer over the page, one inside the map's canvas container.
     assert page.evaluate(
         f"{WATERMARK_LAYERS}.some((el) => el.parentElement.classList.contains('maplibregl-canvas-container'))"
