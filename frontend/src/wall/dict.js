@@ -38,7 +38,7 @@ export const WALL_DICT = {
     breakdown_carriers: 'Available land by use (mu)', breakdown_governance: 'Field points this month by category',
     trend_governance: 'Field points by month', trend_projects: 'Investment signed by month', trend_events: 'Grid events by month',
     mom: 'MoM', yoy: 'YoY',
-    target_year: 'Investment target reached', target_signed: 'Signed', target_goal: 'Target', target_projects: 'Projects / target',
+    target_year: 'Investment target reached', target_signed: 'Investment signed', target_goal: 'Target', target_projects: 'Projects / target',
     target_none: 'No investment target is set for this year.',
     legend_parcels: 'Available parcels', legend_buildings: 'Buildings to let or sell', legend_parks: 'Industrial parks', legend_heat: 'Field points, 30 days',
     legend_field_points: 'Field points', legend_live: 'Just reported', legend_project_sites: 'Projects', legend_late: 'Overdue (blinking)',
