@@ -422,7 +422,10 @@ def rollup(
         divisions = visible(user, LAYERS["divisions"]).filter(level=level).order_by("code")
         if within is not None:
             divisions = divisions.filter(code__startswith=within.prefix)
-        units = [(d.prefix, {"code": d.code, "name": d.name, "level": d.level}) for d in divisions]
+        units = [
+            (d.prefix, {"code": d.code, "name": d.name, "name_en": d.name_en, "level": d.level})
+            for d in divisions
+        ]
 
     def numbers(row: dict | None) -> dict[str, Any]:
         row = row or {}

@@ -520,8 +520,8 @@ class MatchView(APIView):
 
 
 _DETAIL_COLUMNS = {
-    "parcels": ("name", "code", "land_use", "supply_status"),
-    "buildings": ("name", "kind", "supply_status"),
+    "parcels": ("name", "name_en", "code", "land_use", "supply_status"),
+    "buildings": ("name", "name_en", "kind", "supply_status"),
 }
 
 
@@ -537,7 +537,7 @@ def _match_features(ranking: matching.Ranking, page: list[tuple[int, int]], out)
     for position, i in page:
         layer, rid = str(c.layer[i]), int(c.id[i])
         row = details[layer][rid]
-        name, code = row[0], row[1] if layer == "parcels" else ""
+        name, name_en, code = row[0], row[1], row[2] if layer == "parcels" else ""
         kind, supply_status, wkb = row[-3], row[-2], row[-1]
         geom = GEOSGeometry(memoryview(bytes(wkb)), srid=4326)
         area = None if np.isnan(c.area_m2[i]) else round(float(c.area_m2[i]), 2)
@@ -554,6 +554,7 @@ def _match_features(ranking: matching.Ranking, page: list[tuple[int, int]], out)
                     "record_id": rid,
                     "url": f"/api/{layer}/{rid}/",
                     "name": name,
+                    "name_en": name_en,
                     "code": code,
                     "kind": kind,
                     "supply_status": supply_status,

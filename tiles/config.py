@@ -63,13 +63,14 @@ TILE_LAYERS: dict[str, TileLayer] = {
     t.name: t
     for t in [
         TileLayer(_P["divisions"], ("code", "name", "level"), simplify=True),
-        TileLayer(_P["parks"], ("name", "level", "area_mu", "available_area_m2"), simplify=True),
+        TileLayer(_P["parks"], ("name", "name_en", "level", "area_mu", "available_area_m2"), simplify=True),
         TileLayer(
             _P["parcels"],
-            # name: the hover card on the investment map (frontend/src/map/legend.js).
+            # name, name_en: the hover card on the investment map (frontend/src/map/hovercard.js).
             (
                 "code",
                 "name",
+                "name_en",
                 "land_use",
                 "supply_status",
                 "supply_mode",
@@ -82,7 +83,7 @@ TILE_LAYERS: dict[str, TileLayer] = {
         ),
         TileLayer(
             _P["buildings"],
-            ("name", "kind", "supply_status", "floors", "vacant_area_m2", "park_id"),
+            ("name", "name_en", "kind", "supply_status", "floors", "vacant_area_m2", "park_id"),
             detail_minzoom=13,
             aggregate=True,
         ),

@@ -102,12 +102,12 @@ def aggregate(level: str) -> str:
                 AS c(code, count, west, south, east, north)
         ),
         shown AS (
-            SELECT d.id, d.code, d.name, ST_PointOnSurface(d.geom) AS label
+            SELECT d.id, d.code, d.name, d.name_en, ST_PointOnSurface(d.geom) AS label
             FROM layers_division d, tile
             WHERE d.level = %(level)s AND d.deleted_at IS NULL AND d.geom && tile.lonlat
         )
         SELECT ST_AsMVT(features, %(name)s, {EXTENT}, 'geom', 'id') FROM (
-            SELECT shown.id, shown.code, shown.name, counts.count, true AS aggregated,
+            SELECT shown.id, shown.code, shown.name, shown.name_en, counts.count, true AS aggregated,
                    counts.west, counts.south, counts.east, counts.north,
                    ST_AsMVTGeom(ST_Transform(shown.label, 3857), tile.merc, {EXTENT}, {BUFFER}, true) AS geom
             FROM shown JOIN counts ON counts.code = left(shown.code, {n}), tile

@@ -3,9 +3,9 @@
 An investor types a park's exact name, a county or "高速" and expects that first. So the hits of
 every layer go into one list ranked, best first, by:
 
-1. **how the text matches:** the whole name or code, then its start, then anywhere in the name or
-   code, and only then an address or a category's name (in either language: "高速" finds the
-   highway exits, whatever they are called);
+1. **how the text matches:** the whole name (Chinese or English, so "Xinxing" finds 新兴县) or
+   code, then its start, then anywhere in the name or code, and only then an address or a
+   category's name (in either language: "高速" finds the highway exits, whatever they are called);
 2. **what it is:** the places people look for by name (divisions, parks), then the carriers
    (parcels, buildings), then amenities and organisations;
 3. **the shorter name** (the closer match), then the layer and the id, so equal hits keep their
@@ -46,10 +46,10 @@ class Searched:
 
 
 LAYER_SEARCH: dict[str, Searched] = {
-    "divisions": Searched(names=("name", "code"), rank=0),
-    "parks": Searched(names=("name",), rank=0),
-    "parcels": Searched(names=("code", "name"), rank=1),
-    "buildings": Searched(names=("name",), rank=1, labelled="kind"),
+    "divisions": Searched(names=("name", "name_en", "code"), rank=0),
+    "parks": Searched(names=("name", "name_en"), rank=0),
+    "parcels": Searched(names=("code", "name", "name_en"), rank=1),
+    "buildings": Searched(names=("name", "name_en"), rank=1, labelled="kind"),
     "amenities": Searched(names=("name",), rank=2, descriptions=("address",), labelled="category"),
     "places": Searched(names=("name",), rank=2, descriptions=("address",)),
 }
@@ -122,6 +122,7 @@ def _candidates(user: Any, layer: str, q: str, limit: int) -> list[tuple[tuple, 
             "layer": layer,
             "id": r.pk,
             "name": getattr(r, "name", "") or "",
+            "name_en": getattr(r, "name_en", "") or "",
             "code": getattr(r, "code", "") or "",
             "center": [round(r._c.x, 6), round(r._c.y, 6)],
             "bbox": [round(v, 6) for v in r._e.extent],

@@ -59,8 +59,13 @@ def wall_summary(user: Any) -> dict[str, Any]:
         "carriers": _carriers(visible("parcels"), visible("buildings"), visible("parks")),
         "categories": list(FieldPointCategory.objects.values("key", "name_zh", "name_en").order_by("id")),
         "counties": [
-            {"code": c.code, "name": c.name, "point": [round(c.label.x, 5), round(c.label.y, 5)]}
-            for c in counties.annotate(label=PointOnSurface("geom")).only("code", "name")
+            {
+                "code": c.code,
+                "name": c.name,
+                "name_en": c.name_en,
+                "point": [round(c.label.x, 5), round(c.label.y, 5)],
+            }
+            for c in counties.annotate(label=PointOnSurface("geom")).only("code", "name", "name_en")
         ],
     }
 
@@ -278,7 +283,9 @@ def wall_events(user: Any) -> dict[str, Any]:
     )
     recent = list(_lon_lat(events).order_by("-created_at", "-id").values(*fields)[:WALL_EVENT_RECENT])
     codes = {r["division_code"] for r in [*alerts, *recent]} | {c["county"].ljust(12, "0") for c in counties}
-    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    named = Division.objects.filter(code__in=codes)
+    names = dict(named.values_list("code", "name"))
+    english = dict(named.values_list("code", "name_en"))
     points = _lon_lat(open_events).values_list("x", "y", "state", "late")[:WALL_EVENT_POINTS]
 
     def event(row: dict[str, Any]) -> dict[str, Any]:
@@ -310,6 +317,7 @@ def wall_events(user: Any) -> dict[str, Any]:
             {
                 "code": c["county"].ljust(12, "0") if c["county"] else "",
                 "name": names.get(c["county"].ljust(12, "0"), ""),
+                "name_en": english.get(c["county"].ljust(12, "0"), ""),
                 "open": c["open"],
                 "overdue": c["overdue"],
             }

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from crypto.fields import EncryptedFieldMixin
 from layers.derivation import derived_columns, with_point
+from layers.english import english_name
 
 
 def _plain(value: Any) -> Any:
@@ -65,6 +66,10 @@ def bulk_load(model: type[models.Model], ids: np.ndarray, values: Mapping[str, A
     """
     started = time.monotonic()
     table, n = model._meta.db_table, len(ids)
+    source = getattr(model, "english_from", None)
+    if source and "name_en" not in values and isinstance(values.get(source), np.ndarray):
+        # As save() would: the English name from the Chinese one (layers.english).
+        values = {**values, "name_en": np.array([english_name(v) for v in values[source]], dtype=object)}
     derived = derived_columns(model)
     now = timezone.now()
     per_row: dict[str, list[Any]] = {"id": ids.tolist()}

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from layers.english import english_name
+
 MU_M2 = 2000 / 3  # 1 亩 = 666.67 m²
 
 
@@ -25,11 +27,14 @@ class LayerFeature(models.Model):
     """Abstract base of every spatial layer record.
 
     Subclasses declare ``geom`` and may set ``derive_park`` / ``derive_grid_cell`` so that save()
-    fills those foreign keys by spatial lookup; nobody types them in.
+    fills those foreign keys by spatial lookup; nobody types them in. Those with an English name
+    (``name_en``, ``fields.english_name_field``) set ``english_from`` to the field it is made from
+    when left blank.
     """
 
     derive_park: ClassVar[bool] = False
     derive_grid_cell: ClassVar[bool] = False
+    english_from: ClassVar[str | None] = None
 
     division_code = models.CharField(
         _("行政区划代码"),
@@ -100,6 +105,8 @@ class LayerFeature(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.geom is not None:
             self.derive()
+        if self.english_from and not self.name_en:
+            self.name_en = english_name(getattr(self, self.english_from))
         super().save(*args, **kwargs)
 
     def soft_delete(self, user: Any = None) -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crypto.fields import EncryptedCharField
 
 from .base import LayerFeature, division_prefix_index
-from .fields import derived_link_field, money_field, photos_field, rent_field
+from .fields import derived_link_field, english_name_field, money_field, photos_field, rent_field
 
 
 class ParkLevel(models.TextChoices):
@@ -93,7 +93,10 @@ def _ratio_field(label: str, help_text: str) -> models.DecimalField:
 
 
 class Park(LayerFeature):
+    english_from = "name"
+
     name = models.CharField(_("园区名称"), max_length=100, help_text=_("园区全称。"))
+    name_en = english_name_field()
     level = models.CharField(
         _("园区级别"), max_length=16, choices=ParkLevel.choices, help_text=_("国家级、省级、市级或县级。")
     )
@@ -149,9 +152,11 @@ class Park(LayerFeature):
 
 class LandParcel(LayerFeature):
     derive_park = True
+    english_from = "name"
 
     code = models.CharField(_("地块编号"), max_length=40, unique=True, help_text=_("地块唯一编号。"))
     name = models.CharField(_("地块名称"), max_length=100, blank=True, help_text=_("地块通俗名称或坐落。"))
+    name_en = english_name_field()
     park = derived_link_field("layers.Park", _("所属园区"), "parcels", _("按位置自动判定；园区外为空。"))
     area_m2 = models.FloatField(
         _("面积（㎡）"), default=0, editable=False, db_index=True, help_text=_("按边界椭球面积自动计算。")
@@ -221,6 +226,7 @@ class LandParcel(LayerFeature):
 
 class Building(LayerFeature):
     derive_park = True
+    english_from = "name"
 
     kind = models.CharField(
         _("类型"),
@@ -230,6 +236,7 @@ class Building(LayerFeature):
         help_text=_("标准厂房、写字楼、孵化器等。"),
     )
     name = models.CharField(_("名称"), max_length=100, help_text=_("楼宇名称。"))
+    name_en = english_name_field()
     park = derived_link_field("layers.Park", _("所属园区"), "buildings", _("按位置自动判定；园区外为空。"))
     supply_status = supply_status_field()
 

@@ -6,6 +6,7 @@ from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import LayerFeature, division_prefix_index
+from .fields import english_name_field
 
 
 class DivisionLevel(models.TextChoices):
@@ -27,6 +28,8 @@ LEVEL_ORDER = [DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWN, Div
 
 
 class Division(LayerFeature):
+    english_from = "name"
+
     code = models.CharField(
         _("区划代码"),
         max_length=12,
@@ -34,6 +37,7 @@ class Division(LayerFeature):
         help_text=_("12位统计用区划代码（GB/T 2260 及乡镇、村级扩展）。"),
     )
     name = models.CharField(_("名称"), max_length=100, help_text=_("行政区划名称，如“云城区”。"))
+    name_en = english_name_field()
     level = models.CharField(
         _("级别"),
         max_length=10,

@@ -54,3 +54,14 @@ def derived_link_field(to: str, label: str, related_name: str, help_text: str) -
 
 def derived_park_field(related_name: str) -> models.ForeignKey:
     return derived_link_field("layers.Park", _("所属园区"), related_name, _("按位置自动判定。"))
+
+
+def english_name_field() -> models.CharField:
+    """``name_en``: the name on the English pages, typed in the admin or, left blank, made from the
+    name on save (``layers.english``, pinyin with the generic ending translated)."""
+    return models.CharField(
+        _("英文名称"),
+        max_length=200,
+        blank=True,
+        help_text=_("英文页面显示的名称；留空则保存时按名称拼音生成，如“Xinxing County”。"),
+    )

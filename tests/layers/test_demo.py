@@ -156,6 +156,13 @@ def test_parcel_sizes_and_codes(demo_city: str) -> None:
     assert 0.45 < share_public < 0.75
 
 
+@pytest.mark.django_db
+def test_demo_places_and_carriers_have_english_names(demo_city: str) -> None:
+    for model in (m.Division, m.Park, m.Building):
+        assert not model.objects.filter(name_en="").exists(), model
+    assert m.Division.objects.get(level="city").name_en == "Yunfu City"
+
+
 DERIVED = ("division_code", "park_id", "grid_cell_id", "area_m2", "area_mu", "length_m")
 
 

@@ -544,6 +544,12 @@ def test_wall_themes_at_1080p_and_4k(live_server, open_page, seeded, lang):
     page.wait_for_function(
         "() => window.__geoportal.charts && document.querySelectorAll('#kpis .kpi').length === 4"
     )
+    if lang == "en":
+        # The county names in English (pinyin, made on save), on the map and on the county chart.
+        page.wait_for_function("() => (window.__geoportal.charts.county.getOption().yAxis || [{}])[0].data")
+        labels = page.eval_on_selector_all(".district-label", "els => els.map(e => e.textContent)")
+        axis = page.evaluate("window.__geoportal.charts.county.getOption().yAxis[0].data")
+        assert labels and axis and not any(re.search(r"[\u4e00-\u9fff]", x) for x in [*labels, *axis])
     for theme in ("governance", "projects", "events"):
         page.evaluate(f"window.__geoportal.showTheme('{theme}')")
         page.wait_for_function(

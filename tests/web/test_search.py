@@ -42,6 +42,14 @@ def test_a_county_comes_before_the_restaurants_in_it(api, city):
     hits = _search(api, "新兴县")
     assert hits[0]["layer"] == "divisions" and hits[0]["name"] == "新兴县"
     assert {h["match"] for h in hits[1:]} == {"description"}
+    # In English too, by the name made in pinyin: "Xinxing" is the start of "Xinxing County".
+    english = _search(api, "xinxing")
+    assert (english[0]["name"], english[0]["name_en"], english[0]["match"]) == (
+        "新兴县",
+        "Xinxing County",
+        "prefix",
+    )
+    assert _search(api, "Xinxing County")[0]["match"] == "exact"
 
 
 def test_a_category_name_finds_what_it_names(api, city):

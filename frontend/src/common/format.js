@@ -25,6 +25,12 @@ export function makeFormat(lang) {
       if (lang === 'en') return v * 10000 >= 1e9 ? `¥${nf(2).format((v * 10000) / 1e9)}B` : `¥${nf(1).format((v * 10000) / 1e6)}M`;
       return v >= 10000 ? `${nf(2).format(v / 10000)} 亿元` : `${num(v, 0)} 万元`;
     },
+    // A record's name in the reader's language: the English one (layers.english) on English
+    // pages where there is one, else the name, else the code.
+    name(record, fallback = '') {
+      if (!record) return fallback;
+      return (lang === 'en' && record.name_en) || record.name || record.code || fallback;
+    },
     // Floor space by the hundred thousand: "297.7 万㎡", "2.98M m²".
     floorSpace(m2) {
       if (m2 === null || m2 === undefined) return '—';

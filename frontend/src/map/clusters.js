@@ -47,7 +47,7 @@ export function setupClusters(ctx, detail) {
     const divisions = new Map();
     for (const f of ids.length ? map.queryRenderedFeatures({ layers: ids }) : []) {
       const p = f.properties;
-      const d = divisions.get(p.code) || { code: p.code, name: p.name, at: f.geometry.coordinates, layers: {} };
+      const d = divisions.get(p.code) || { code: p.code, name: fmt.name(p), at: f.geometry.coordinates, layers: {} };
       d.layers[f.sourceLayer] = p; // a count on a tile edge comes once per tile: the same one
       divisions.set(p.code, d);
     }

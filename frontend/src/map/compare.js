@@ -68,7 +68,7 @@ export function setupCompare(ctx) {
       }),
     );
     const head = features
-      .map(({ ref, f }) => `<th><button type="button" class="link" data-open="${ref}">${esc(f ? f.properties.name || f.properties.code : ref)}</button>
+      .map(({ ref, f }) => `<th><button type="button" class="link" data-open="${ref}">${esc(f ? fmt.name(f.properties, ref) : ref)}</button>
         <button type="button" class="btn btn-small" data-remove="${ref}">${esc(t('remove'))}</button></th>`)
       .join('');
     const rows = tableRows(features);

@@ -154,7 +154,7 @@ export function setupDrawer(ctx) {
     }
     if (mine !== request) return;
     const p = feature.properties;
-    const name = p.name || p.code || `#${id}`;
+    const name = fmt.name(p, `#${id}`);
     title.textContent = name;
     const kindLabel = layer === 'parcels' ? L('land_use', p.land_use) : layer === 'buildings' ? L('kind', p.kind) : t('parks');
     sub.innerHTML = `<span class="tag">${esc(kindLabel)}</span>${p.supply_status ? `<span class="tag tag-${esc(p.supply_status)}">${esc(L('supply_status', p.supply_status))}</span>` : ''}<span id="drawer-place"></span>`;

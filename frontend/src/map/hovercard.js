@@ -16,7 +16,7 @@ export function setupHoverCard(ctx) {
     const p = f.properties;
     const price = p.price_wan_per_mu === undefined || p.price_wan_per_mu === null ? null : Number(p.price_wan_per_mu);
     card
-      .setHTML(`<b>${esc(p.name || p.code)}</b><div>${esc(fmt.num(p.area_mu, 1))} ${esc(t('mu'))}${price === null ? '' : ` · ${esc(fmt.unitPrice(price))}`}</div>${
+      .setHTML(`<b>${esc(fmt.name(p))}</b><div>${esc(fmt.num(p.area_mu, 1))} ${esc(t('mu'))}${price === null ? '' : ` · ${esc(fmt.unitPrice(price))}`}</div>${
         price === null || !p.area_mu ? '' : `<div class="muted">${esc(t('total_price', { v: fmt.money(price * p.area_mu) }))}</div>`
       }`)
       .addTo(map);

@@ -40,7 +40,7 @@ export function setupInterest(ctx) {
       const [layer, id] = ref.split(':');
       ctx.fetchFeature(layer, Number(id)).then((f) => {
         const el = list.querySelector(`[data-name="${ref}"]`);
-        if (el) el.textContent = f.properties.name || f.properties.code || ref;
+        if (el) el.textContent = ctx.fmt.name(f.properties, ref);
       }).catch(() => {});
     }
   }

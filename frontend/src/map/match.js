@@ -111,7 +111,7 @@ export function setupMatch(ctx) {
       out.innerHTML = `<p class="hint">${esc(t('match_count', { n: data.count, k: features.length }))}</p>${hard}<ol class="match-list">${features
         .map((f, i) => {
           const p = f.properties;
-          const name = p.name || p.code || `#${p.record_id}`;
+          const name = fmt.name(p, `#${p.record_id}`);
           return `<li class="match" data-i="${i}"><div class="match-head"><span class="rank">${p.rank}</span>
             <button type="button" class="link" data-open="${i}">${esc(name)}</button>
             <span class="score"><b>${esc(fmt.num(p.score, 1))}</b> ${esc(t('score'))}${p.tied ? ` <small class="tied">${esc(t('match_tied', { n: p.tied }))}</small>` : ''}</span></div>

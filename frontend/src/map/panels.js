@@ -52,13 +52,13 @@ export function setupPanels(ctx) {
   ctx.counties = [];
 
   api.get('/api/divisions/', { level: 'county', page_size: 100, ordering: 'code' }).then((fc) => {
-    ctx.counties = fc.features.map((f) => ({ code: f.properties.code, name: f.properties.name, geometry: f.geometry }));
+    ctx.counties = fc.features.map((f) => ({ code: f.properties.code, name: ctx.fmt.name(f.properties), geometry: f.geometry }));
     for (const c of ctx.counties) districtSelect.add(new Option(c.name, c.code, false, c.code === state.f.district));
     ctx.onCounties && ctx.onCounties(ctx.counties);
     ctx.refreshResults && ctx.refreshResults(); // the rows name their county
   }).catch(() => {});
   api.get('/api/parks/', { page_size: 200, ordering: 'name' }).then((fc) => {
-    for (const f of fc.features) parkSelect.add(new Option(f.properties.name, String(f.id), false, String(f.id) === state.f.park));
+    for (const f of fc.features) parkSelect.add(new Option(ctx.fmt.name(f.properties), String(f.id), false, String(f.id) === state.f.park));
   }).catch(() => {});
 
   const readNumber = (v) => (v === '' || Number.isNaN(Number(v)) ? null : Number(v));

@@ -34,7 +34,7 @@ export function setupResults(ctx) {
     const county = countyOf(p.division_code);
     const total = p.price_wan_per_mu !== null && p.area_mu ? Number(p.price_wan_per_mu) * p.area_mu : null;
     return `<li class="result" data-id="${feature.id}" tabindex="0">
-      <div class="result-name">${esc(p.name || p.code)}</div>
+      <div class="result-name">${esc(fmt.name(p))}</div>
       <div class="result-meta">${esc(county ? county.name : '')}${county ? ' · ' : ''}${esc(L('land_use', p.land_use))} · ${esc(L('supply_status', p.supply_status))}</div>
       <div class="result-figures"><span>${esc(fmt.num(p.area_mu, 1))} ${esc(t('mu'))}</span>
         <span>${esc(fmt.unitPrice(p.price_wan_per_mu))}</span>

@@ -2,7 +2,7 @@
 import { esc } from '../common/format.js';
 
 export function setupSearch(ctx) {
-  const { api, t, map } = ctx;
+  const { api, t, fmt, map } = ctx;
   const input = document.getElementById('search-input');
   const box = document.getElementById('search-results');
   let timer = null;
@@ -16,7 +16,7 @@ export function setupSearch(ctx) {
     } else {
       box.innerHTML = hits
         .map((h, i) => `<button type="button" class="hit ${i === active ? 'active' : ''}" data-i="${i}">
-          <span class="hit-layer">${esc(t(h.layer))}</span><span class="hit-name">${esc(h.name || h.code)}</span>
+          <span class="hit-layer">${esc(t(h.layer))}</span><span class="hit-name">${esc(fmt.name(h))}</span>
           <span class="hit-detail">${esc([h.code && h.name ? h.code : '', h.detail || ''].filter(Boolean).join(' · '))}</span></button>`)
         .join('');
     }
@@ -47,7 +47,7 @@ export function setupSearch(ctx) {
       map.fitBounds([[minx, miny], [maxx, maxy]], { padding: 40, duration: 700 });
     } else if (h.layer === 'amenities') {
       map.easeTo({ center: h.center, zoom: 15.5 });
-      new ctx.maplibregl.Popup({ closeButton: false }).setLngLat(h.center).setText(`${h.name} · ${h.detail || ''}`).addTo(map);
+      new ctx.maplibregl.Popup({ closeButton: false }).setLngLat(h.center).setText(`${fmt.name(h)} · ${h.detail || ''}`).addTo(map);
     } else {
       ctx.openDetail(h.layer, h.id, { fly: true });
     }

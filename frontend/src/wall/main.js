@@ -366,7 +366,7 @@ async function loadCounties(theme) {
   try {
     const [data] = await Promise.all([theme.rollup ? api.get('/api/spatial/rollup', { level: 'county', ...theme.rollup }) : eventCounties(), charts()]);
     if (THEMES[state.theme] !== theme) return; // the wall has moved on meanwhile
-    const rows = data.rows.map((r) => ({ name: r.name, value: theme.metric === 'area_mu' ? Math.round(r.area_mu || 0) : r.count }));
+    const rows = data.rows.map((r) => ({ name: fmt.name(r), value: theme.metric === 'area_mu' ? Math.round(r.area_mu || 0) : r.count }));
     chart.county.setOption(barsOption(echarts, rows, { colour: theme.colour, label: unitLabel(theme) }), { notMerge: true });
   } catch {
     /* keep the previous chart */
@@ -454,7 +454,7 @@ function placeCountyNames(counties) {
   countyNames = counties.map((c) => {
     const el = document.createElement('div');
     el.className = 'district-label';
-    el.textContent = c.name;
+    el.textContent = fmt.name(c);
     // Below the county's count bubble, which sits on the same point.
     return new maplibregl.Marker({ element: el, anchor: 'top', offset: [0, px(26)] }).setLngLat(c.point).addTo(map);
   });
@@ -483,7 +483,7 @@ function loadEvents() {
 
 async function eventCounties() {
   const data = state.events || (await loadEvents());
-  return { rows: (data ? data.by_county : []).map((c) => ({ code: c.code, name: c.name, count: c.open })) };
+  return { rows: (data ? data.by_county : []).map((c) => ({ code: c.code, name: c.name, name_en: c.name_en, count: c.open })) };
 }
 
 function drawEvents(data) {
@@ -556,7 +556,7 @@ async function loadSummary() {
     const s = await api.get('/api/wall/summary/');
     state.summary = s;
     for (const c of s.categories) state.categories[c.key] = lang === 'en' ? c.name_en : c.name_zh;
-    for (const c of s.counties || []) state.counties[c.code.slice(0, 6)] = c.name;
+    for (const c of s.counties || []) state.counties[c.code.slice(0, 6)] = fmt.name(c);
     placeCountyNames(s.counties || []);
     drawTheme(THEMES[state.theme]);
   } catch {
