@@ -29,7 +29,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # GeoDjango loads GDAL, GEOS and PROJ through ctypes: libgdal32 brings libgeos and libproj along.
 # The backups (backups/) run pg_dump and pg_restore, as new as the PostgreSQL 15 server.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gdal-bin libgdal32 curl postgresql-client-15 \
+ && apt-get install -y --no-install-recommends gdal-bin libgdal32 curl postgresql-client-15 fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 geoportal \

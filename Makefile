@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make run` and `make test`. Both set up everything first.
-.PHONY: run stop reload backup restore pitr-enable pitr-backup pitr-restore bench-reload bench-scaleout bench-backup test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend clean
+.PHONY: run stop reload backup restore pitr-enable pitr-backup pitr-restore bench-reload bench-scaleout bench-backup test setup lint lock bench bench-deps bench-layers bench-spatial bench-tiles bench-ingest bench-audit bench-projects bench-grid bench-mobile bench-editor bench-ogc bench-frontend bench-brochure clean
 
 run:  ## set up, load the demo city, start web + worker + beat in the background
 	@bash scripts/run.sh
@@ -96,6 +96,9 @@ bench-backup: bench-deps  ## backup time, logical-restore and PITR RTO vs bare p
 
 bench-scaleout: bench-deps  ## two web processes and two workers: throughput 1 vs 2, a web and a worker killed mid-load (needs `make run`)
 	@.venv/bin/python scripts/bench/scaleout.py
+
+bench-brochure: bench-deps  ## the one-page brochure PDF of a parcel and a park vs the record's GeoJSON and Chromium's print to PDF (needs `make run`)
+	@.venv/bin/python scripts/bench/brochure.py
 
 bench-frontend: bench-deps  ## first map render of / and /wall/ in Chromium, bundle sizes, live feed, wall memory over MINUTES (30)
 	@.venv/bin/python scripts/bench/frontend.py --minutes $(or $(MINUTES),30)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk, editor, exports, meta, mobile, staff, views, wall
+from . import brochure, desk, editor, exports, meta, mobile, staff, views, wall
 
 app_name = "web"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.investment_map, name="map"),
     path("privacy/", views.privacy_notice, name="privacy"),
     path("wall/", views.wall, name="wall"),
+    path("brochure/<str:layer>/<int:pk>.pdf", brochure.brochure, name="brochure"),
+    path("brochure/<str:layer>/<int:pk>/qr.svg", brochure.share_qr, name="share-qr"),
     path("login/", staff.LoginView.as_view(), name="login"),
     path("logout/", staff.LogoutView.as_view(), name="logout"),
     path("audit/", staff.audit_page, name="audit"),

@@ -140,6 +140,9 @@ LOGIN_REDIRECT_URL = "/"
 # PERSONAL_DATA_KEYS ("id:key,..." with 128-bit hex or base64 keys; older keys after it stay
 # readable) or of the file PERSONAL_DATA_KEY_FILE. A malformed key stops start-up here.
 NATIONAL_CRYPTO = env_bool("NATIONAL_CRYPTO", False)
+# The TrueType font the brochures (web/brochure.py) set Chinese in: Debian's fonts-wqy-microhei,
+# which make setup and the Docker image install.
+BROCHURE_FONT = env_str("BROCHURE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 PERSONAL_DATA_KEYS = parse_keys(
     env_str("PERSONAL_DATA_KEYS", ""), env_str("PERSONAL_DATA_KEY_FILE", ""), required=NATIONAL_CRYPTO
 )

@@ -279,6 +279,15 @@ def test_detail_drawer_opens_with_nearby_amenities(live_server, open_page, seede
     assert all(("m" in item) for item in items)
     page.wait_for_function(f"() => location.search.includes('sel=parcels:{target.pk}')")
     p.shot("map-drawer")
+    # 分享: the link that reopens the record and its QR code; 名片 PDF: the printable brochure.
+    page.click('#drawer [data-act="share"]')
+    page.wait_for_function("() => document.querySelector('#drawer .share-qr').naturalWidth > 0")
+    link = page.input_value("#drawer .share-url")
+    assert link.endswith(f"/?sel=parcels:{target.pk}&lang=zh")
+    href = page.get_attribute('#drawer [data-act="brochure"]', "href")
+    pdf = page.request.get(f"{live_server.url}{href}")
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    p.shot("map-drawer-share")
     assert p.errors == []
 
 

@@ -166,6 +166,13 @@ export function setupDrawer(ctx) {
         ${carrier ? `<button type="button" class="btn btn-small" data-act="compare" ${inCompare ? 'disabled' : ''}>${esc(inCompare ? t('in_compare') : t('add_compare'))}</button>` : ''}
         <button type="button" class="btn btn-small" data-act="locate">${esc(t('locate'))}</button>
         ${carrier ? `<button type="button" class="btn btn-small btn-primary" data-act="interest">${esc(t('express_interest'))}</button>` : ''}
+        <a class="btn btn-small" data-act="brochure" href="/brochure/${esc(layer)}/${id}.pdf?lang=${ctx.lang}" target="_blank" rel="noopener">${esc(t('brochure'))}</a>
+        <button type="button" class="btn btn-small" data-act="share" aria-expanded="false">${esc(t('share'))}</button>
+      </div>
+      <div class="share-box" data-part="share" hidden>
+        <img class="share-qr" alt="${esc(t('share_qr'))}" width="132" height="132">
+        <div><p class="hint">${esc(t('share_hint'))}</p><input type="text" readonly class="share-url">
+        <button type="button" class="btn btn-small" data-act="copy">${esc(t('copy_link'))}</button></div>
       </div>
       <h3>${esc(t('attributes'))}</h3>
       <table class="attrs">${attributes(layer, p)}</table>
@@ -181,6 +188,27 @@ export function setupDrawer(ctx) {
         cmpBtn.disabled = true;
         cmpBtn.textContent = t('in_compare');
       }
+    });
+    // 分享: the link that reopens this record (and the language), and its QR code for WeChat.
+    const shareBtn = body.querySelector('[data-act="share"]');
+    const shareBox = body.querySelector('[data-part="share"]');
+    shareBtn.addEventListener('click', () => {
+      const open = shareBox.hidden;
+      shareBox.hidden = !open;
+      shareBtn.setAttribute('aria-expanded', String(open));
+      if (!open) return;
+      shareBox.querySelector('.share-url').value = `${window.location.origin}/?sel=${layer}:${id}&lang=${ctx.lang}`;
+      shareBox.querySelector('.share-qr').src = `/brochure/${layer}/${id}/qr.svg?lang=${ctx.lang}`;
+    });
+    body.querySelector('[data-act="copy"]').addEventListener('click', async (e) => {
+      const input = shareBox.querySelector('.share-url');
+      input.select();
+      try {
+        await navigator.clipboard.writeText(input.value);
+      } catch {
+        document.execCommand('copy'); // a page served over plain http has no clipboard API
+      }
+      e.target.textContent = t('copied');
     });
     const intBtn = body.querySelector('[data-act="interest"]');
     if (intBtn) intBtn.addEventListener('click', () => ctx.openInterest(ref));
