@@ -86,6 +86,13 @@ class Lead(models.Model):
         related_name="leads",
         help_text=_("投资人提交意向时选中的楼宇厂房。"),
     )
+    parks = models.ManyToManyField(
+        "layers.Park",
+        verbose_name=_("浏览的园区"),
+        blank=True,
+        related_name="leads",
+        help_text=_("投资人在园区详情中提交意向时所看的园区。"),
+    )
     carriers = models.JSONField(
         _("载体顺序"),
         default=list,

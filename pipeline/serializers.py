@@ -15,7 +15,8 @@ from policy.privacy import mask_fields
 from .models import Lead
 
 MAX_CARRIERS = 20
-CARRIER_LAYERS = ("parcels", "buildings")
+# An investor expresses interest from a plot, a building or a whole park.
+CARRIER_LAYERS = ("parcels", "buildings", "parks")
 _MOBILE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 _LANDLINE = re.compile(r"^(0\d{9,11})$")
 # Outside mainland China: E.164, a plus (or 00) and the country code, at most 15 digits in all.
@@ -48,10 +49,10 @@ def parse_carrier(ref: Any) -> tuple[str, int]:
     elif isinstance(ref, str) and ":" in ref:
         layer, rid = ref.split(":", 1)
     else:
-        raise serializers.ValidationError(_("each carrier is 'parcels:ID' or 'buildings:ID'."))
+        raise serializers.ValidationError(_("each carrier is 'parcels:ID', 'buildings:ID' or 'parks:ID'."))
     if layer not in CARRIER_LAYERS:
         raise serializers.ValidationError(
-            _("carriers are parcels or buildings, not %(layer)s.") % {"layer": layer}
+            _("carriers are parcels, buildings or parks, not %(layer)s.") % {"layer": layer}
         )
     try:
         number = int(rid)
@@ -80,7 +81,7 @@ class LeadCreateSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         required=False,
         max_length=MAX_CARRIERS,
-        help_text="The carriers the investor looked at: ['parcels:12', 'buildings:5'] (at most 20).",
+        help_text="The carriers the investor looked at (at most 20): ['parcels:12', 'parks:3'].",
     )
     website = serializers.CharField(
         required=False, allow_blank=True, help_text="Leave empty (a trap for spam robots)."
@@ -193,6 +194,7 @@ class LeadSerializer(serializers.ModelSerializer):
     def get_carriers(self, lead: Lead) -> list[dict[str, Any]]:
         records = {("parcels", p.pk): p for p in lead.parcels.all()}
         records.update({("buildings", b.pk): b for b in lead.buildings.all()})
+        records.update({("parks", p.pk): p for p in lead.parks.all()})
         out = []
         for ref in lead.carriers:
             layer, _sep, rid = ref.partition(":")

@@ -58,7 +58,7 @@ def leads_for(user: Any) -> QuerySet[Lead]:
     return (
         Lead.objects.filter(leads_filter(user))
         .select_related("division")
-        .prefetch_related("parcels", "buildings")
+        .prefetch_related("parcels", "buildings", "parks")
     )
 
 
@@ -160,4 +160,5 @@ class LeadViewSet(
             lead.save()
             lead.parcels.set([r for layer, r in carriers if layer == "parcels"])
             lead.buildings.set([r for layer, r in carriers if layer == "buildings"])
+            lead.parks.set([r for layer, r in carriers if layer == "parks"])
         return lead, carriers

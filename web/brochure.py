@@ -31,7 +31,7 @@ from reportlab.pdfgen import canvas
 
 from audit.models import AuditAction
 from audit.writer import record
-from layers.models import MU_M2, Division
+from layers.models import MU_M2, Division, Park
 from layers.registry import LAYERS
 from policy.predicates import read_filter
 
@@ -111,7 +111,7 @@ def facts(layer: str, obj: Any, lang: str) -> list[tuple[str, str]]:
 
     def add(field: str, value: Any) -> None:
         if value not in (None, "", [], 0):
-            rows.append((_label(model, field), str(value)))
+            rows.append((_label(model, field), f"{value:,}" if isinstance(value, int) else str(value)))
 
     if layer == "parcels":
         add("code", obj.code)
@@ -143,14 +143,38 @@ def facts(layer: str, obj: Any, lang: str) -> list[tuple[str, str]]:
         add("leading_industries", "、".join(obj.leading_industries))
         add("area_m2", _area(obj.area_m2, lang))
         add("available_area_m2", _area(obj.available_area_m2, lang))
-        add("contact_name", obj.contact_name)
+        add("power_capacity_kva", obj.power_capacity_kva)
+        add("water_supply_t_day", obj.water_supply_t_day)
+        add("gas_supply_m3_day", obj.gas_supply_m3_day)
+        add("sewage_capacity_t_day", obj.sewage_capacity_t_day)
+        titles = [f.get("title", "") for f in obj.planning_files if isinstance(f, dict)]
+        add("planning_files", "；".join(titles))
     park = getattr(obj, "park", None)
     if park is not None:
         rows.append((_("所属园区"), park.name_en if lang == "en" and park.name_en else park.name))
     places = _places(obj, lang)
     if places:
         rows.append((_("所在地"), places))
+    contact = investment_contact(obj)
+    if contact is not None:
+        c = contact
+        who = " ".join(x for x in (c.investment_contact_name, c.investment_contact_title) if x)
+        reach = " · ".join(x for x in (c.investment_contact_phone, c.investment_contact_email) if x)
+        rows.append((_label(type(c), "investment_contact_name"), f"{who}\n{reach}" if reach else who))
     return rows
+
+
+def investment_contact(obj: Any) -> Any:
+    """Who an investor calls about ``obj``: its park's published officer, else its county's."""
+    for owner in (obj if isinstance(obj, Park) else getattr(obj, "park", None), _county(obj)):
+        if owner is not None and owner.investment_contact_name:
+            return owner
+    return None
+
+
+def _county(obj: Any) -> Division | None:
+    code = obj.division_code or ""
+    return Division.objects.filter(code=code[:6].ljust(12, "0")).first() if code else None
 
 
 # --- the page -------------------------------------------------------------------------------------

@@ -73,6 +73,46 @@ class Stage:
             self.say(f"{line}  ({self.detail})" if self.detail else line)
 
 
+def investment_contacts(owners: list[str], office: str) -> dict[str, np.ndarray]:
+    """A published investment officer for each named owner (a county, a park; "" for none): a
+    name, a title at ``office``, an office line in Yunfu's 0766 area and a work address."""
+    rng = np.random.default_rng(sum(map(ord, office)))  # another officer for each office
+    rows = [
+        (person_name(rng), f"{office}招商专员", f"0766-{int(rng.integers(2_000_000, 9_000_000))}")
+        if owner
+        else ("", "", "")
+        for owner in owners
+    ]
+    emails = [f"invest{i:03d}@yunfu.gov.cn.example" if owner else "" for i, owner in enumerate(owners)]
+    return {
+        "investment_contact_name": np.array([r[0] for r in rows], dtype=object),
+        "investment_contact_title": np.array([r[1] for r in rows], dtype=object),
+        "investment_contact_phone": np.array([r[2] for r in rows], dtype=object),
+        "investment_contact_email": np.array(emails, dtype=object),
+    }
+
+
+def park_utilities(names: list[str]) -> dict[str, np.ndarray]:
+    """Each park's utility capacity and its planning documents (titles; no file to download)."""
+    rng = np.random.default_rng(767)
+    n = len(names)
+    return {
+        "power_capacity_kva": rng.integers(20, 200, n) * 1000,
+        "water_supply_t_day": rng.integers(5, 80, n) * 1000,
+        "gas_supply_m3_day": rng.integers(1, 30, n) * 1000,
+        "sewage_capacity_t_day": rng.integers(2, 40, n) * 1000,
+        "planning_files": _objects(
+            [
+                [
+                    {"title": f"{name}控制性详细规划（2021—2035年）", "url": ""},
+                    {"title": f"{name}产业发展规划", "url": ""},
+                ]
+                for name in names
+            ]
+        ),
+    }
+
+
 def demo_users() -> models.QuerySet:
     return get_user_model().objects.filter(
         Q(username__in=DEMO_USERNAMES)
@@ -199,6 +239,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
             "level": np.array([d.level for d in c.divisions], dtype=object),
             # Parents can be named before they exist: ids are chosen in advance and the FK is deferred.
             "parent": np.array([div_id[d.parent] if d.parent else None for d in c.divisions], dtype=object),
+            **investment_contacts([d.name if d.level == "county" else "" for d in c.divisions], "招商局"),
             "geom": np.array([d.geom for d in c.divisions], dtype=object),
             "is_public": True,
         },
@@ -228,6 +269,8 @@ def load_city(city: City, say: Say) -> dict[str, int]:
             "contact_name": np.array([p.contact_name for p in c.parks], dtype=object),
             "contact_phone": np.array([p.contact_phone for p in c.parks], dtype=object),
             "policies": np.array([p.policies for p in c.parks], dtype=object),
+            **investment_contacts([p.name for p in c.parks], "管委会"),
+            **park_utilities([p.name for p in c.parks]),
             "geom": as_multipolygons([p.geom for p in c.parks]),
             "is_public": True,
         },

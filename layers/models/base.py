@@ -121,3 +121,28 @@ def division_prefix_index(model_name: str) -> models.Index:
     return models.Index(
         fields=["division_code"], name=f"{model_name}_division_idx", opclasses=["varchar_pattern_ops"]
     )
+
+
+class InvestmentContact(models.Model):
+    """招商联系人: the investment officer a park or a county publishes for investors to call. Not
+    personal data: a work contact published on purpose (the drawer, the brochure), so it is
+    neither masked nor encrypted; a personal number belongs in ``contact_phone``, which is."""
+
+    investment_contact_name = models.CharField(
+        _("招商联系人"), max_length=50, blank=True, help_text=_("对外公布的招商专员姓名。")
+    )
+    investment_contact_title = models.CharField(
+        _("招商联系人职务"), max_length=50, blank=True, help_text=_("如“招商局招商专员”。")
+    )
+    investment_contact_phone = models.CharField(
+        _("招商咨询电话"),
+        max_length=30,
+        blank=True,
+        help_text=_("对外公布的办公电话，不作脱敏处理；请勿填写个人手机号。"),
+    )
+    investment_contact_email = models.EmailField(
+        _("招商咨询邮箱"), blank=True, help_text=_("对外公布的办公邮箱。")
+    )
+
+    class Meta:
+        abstract = True

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crypto.fields import EncryptedCharField
 
-from .base import LayerFeature, division_prefix_index
+from .base import InvestmentContact, LayerFeature, division_prefix_index
 from .fields import derived_link_field, english_name_field, money_field, photos_field, rent_field
 
 
@@ -92,7 +92,7 @@ def _ratio_field(label: str, help_text: str) -> models.DecimalField:
     )
 
 
-class Park(LayerFeature):
+class Park(LayerFeature, InvestmentContact):
     english_from = "name"
 
     name = models.CharField(_("园区名称"), max_length=100, help_text=_("园区全称。"))
@@ -129,6 +129,24 @@ class Park(LayerFeature):
     policies = models.TextField(_("优惠政策"), blank=True, help_text=_("园区招商政策说明。"))
     policy_files = models.JSONField(
         _("政策文件"), default=list, blank=True, help_text=_("政策附件地址列表。")
+    )
+    planning_files = models.JSONField(
+        _("规划文件"),
+        default=list,
+        blank=True,
+        help_text=_('控制性详细规划、产业规划等文件：[{"title": 标题, "url": 地址}]，地址可留空。'),
+    )
+    power_capacity_kva = models.PositiveIntegerField(
+        _("供电容量（kVA）"), null=True, blank=True, help_text=_("园区变电站可供容量。")
+    )
+    water_supply_t_day = models.PositiveIntegerField(
+        _("日供水能力（吨）"), null=True, blank=True, help_text=_("园区每日可供工业用水量。")
+    )
+    gas_supply_m3_day = models.PositiveIntegerField(
+        _("日供气能力（立方米）"), null=True, blank=True, help_text=_("园区每日可供天然气量。")
+    )
+    sewage_capacity_t_day = models.PositiveIntegerField(
+        _("污水日处理能力（吨）"), null=True, blank=True, help_text=_("园区污水处理厂每日处理能力。")
     )
     intro_video = models.CharField(
         _("宣传视频"), max_length=300, blank=True, help_text=_("园区介绍视频地址。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import LayerFeature, division_prefix_index
+from .base import InvestmentContact, LayerFeature, division_prefix_index
 from .fields import english_name_field
 
 
@@ -27,7 +27,8 @@ PREFIX_LENGTH: dict[str, int] = {
 LEVEL_ORDER = [DivisionLevel.CITY, DivisionLevel.COUNTY, DivisionLevel.TOWN, DivisionLevel.VILLAGE]
 
 
-class Division(LayerFeature):
+# A county publishes its investment contact (InvestmentContact), for the plots outside any park.
+class Division(LayerFeature, InvestmentContact):
     english_from = "name"
 
     code = models.CharField(

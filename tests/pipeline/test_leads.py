@@ -92,6 +92,15 @@ def test_anonymous_investor_creates_a_lead_linked_to_the_carriers_viewed(api, ci
     assert res["Location"] == f"/api/pipeline/leads/{lead.pk}/"
 
 
+def test_interest_in_a_whole_park_goes_to_the_parks_county(api, city, ip):
+    res = post(api, form(carriers=[f"parks:{city.park.pk}"]), ip)
+    assert res.status_code == 201, res.content
+    lead = Lead.objects.get(reference=res.json()["reference"])
+    assert list(lead.parks.all()) == [city.park] and lead.carriers == [f"parks:{city.park.pk}"]
+    assert lead.division_code[:6] == city.park.division_code[:6]
+    assert post(api, form(carriers=["field_points:1"]), ip).status_code == 400
+
+
 def test_an_investor_abroad_gives_an_international_number(api, city, ip):
     res = post(api, form(phone="+44 20 7946 0958"), ip)
     assert res.status_code == 201, res.content

@@ -2,7 +2,9 @@
 
 from accounts.roles import Role
 from audit.models import AuditAction, Entry
+from layers.models import Division, Park
 from tests.builders import make_record
+from web.brochure import investment_contact
 
 
 def test_a_published_parcel_has_a_one_page_brochure_in_either_language(client, city):
@@ -32,3 +34,18 @@ def test_the_share_qr_code_is_an_svg_of_the_records_link(client, city):
     response = client.get(f"/brochure/parks/{park.pk}/qr.svg?lang=en")
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert response.content.lstrip().startswith(b"<svg")
+
+
+def test_the_contact_is_the_parks_published_officer_else_the_countys(city):
+    county = city.counties[0]
+    Division.objects.filter(pk=county.pk).update(
+        investment_contact_name="李明", investment_contact_phone="0766-8888888"
+    )
+    outside = make_record("parcels", city, city.inside(0, 0.05, 0.05), is_public=True)
+    inside = make_record("parcels", city, city.inside(0), is_public=True)
+    assert inside.park_id == city.park.pk and outside.park_id is None
+    assert investment_contact(inside).pk == county.pk, "the park publishes nobody yet"
+    Park.objects.filter(pk=city.park.pk).update(investment_contact_name="王芳")
+    inside.refresh_from_db()
+    assert investment_contact(inside).investment_contact_name == "王芳"
+    assert investment_contact(outside).investment_contact_name == "李明"

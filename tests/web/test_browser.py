@@ -264,6 +264,9 @@ def test_low_zoom_clusters_follow_the_filters_never_overlap_and_fit_their_member
 def test_detail_drawer_opens_with_nearby_amenities(live_server, open_page, seeded):
     city, parcels = seeded
     target = parcels[0]  # next to the amenities
+    # The investment officer the park (or, outside parks, the county) publishes.
+    for model in (m.Park, m.Division):
+        model.objects.update(investment_contact_name="王芳", investment_contact_phone="0766-8888888")
     p = open_page()
     page = p.page
     _open_map_with_parcels(page, live_server.url)
@@ -278,6 +281,9 @@ def test_detail_drawer_opens_with_nearby_amenities(live_server, open_page, seede
     assert len(items) == 3 and any("医院" in item for item in items)
     assert all(("m" in item) for item in items)
     page.wait_for_function(f"() => location.search.includes('sel=parcels:{target.pk}')")
+    page.wait_for_selector("#drawer .contact-card")
+    assert "王芳" in page.inner_text("#drawer .contact-card")
+    assert page.get_attribute("#drawer .contact-card a", "href") == "tel:07668888888"
     p.shot("map-drawer")
     # 分享: the link that reopens the record and its QR code; 名片 PDF: the printable brochure.
     page.click('#drawer [data-act="share"]')

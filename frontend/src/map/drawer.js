@@ -127,8 +127,35 @@ export function setupDrawer(ctx) {
       row(t('total_area'), fmt.area(p.area_m2)),
       row(t('available_area'), p.available_area_m2 ? fmt.area(p.available_area_m2) : null),
       row(t('contact'), [p.contact_name, p.contact_phone].filter(Boolean).join(' ')),
+      row(t('power_capacity'), unit(p.power_capacity_kva, 'kVA', 0)),
+      row(t('water_supply'), unit(p.water_supply_t_day, t('t_day'), 0)),
+      row(t('gas_supply'), unit(p.gas_supply_m3_day, t('m3_day'), 0)),
+      row(t('sewage_capacity'), unit(p.sewage_capacity_t_day, t('t_day'), 0)),
       row(t('policies'), p.policies),
-    ].join('');
+    ].join('') + planningRow(p.planning_files);
+  }
+
+  // 规划文件: linked where a file is published, named where it is kept on paper.
+  function planningRow(files) {
+    if (!files || !files.length) return '';
+    const items = files.map((f) => (f.url ? `<li><a href="${esc(f.url)}" target="_blank" rel="noopener">${esc(f.title)}</a></li>` : `<li>${esc(f.title)}</li>`));
+    return `<tr><th>${esc(t('planning_files'))}</th><td><ul class="plain">${items.join('')}</ul></td></tr>`;
+  }
+
+  // 招商联系人: the park's published investment officer, else the county's (InvestmentContact).
+  async function contactOf(layer, p) {
+    if (layer === 'parks') return p;
+    if (p.park) return (await ctx.fetchFeature('parks', Number(p.park))).properties;
+    const county = (ctx.counties || []).find((c) => (p.division_code || '').startsWith(c.code.slice(0, 6)));
+    return county ? county.props : null;
+  }
+
+  function contactCard(c) {
+    if (!c || !c.investment_contact_name) return '';
+    const phone = c.investment_contact_phone;
+    const email = c.investment_contact_email;
+    return `<h3>${esc(t('investment_contact'))}</h3><div class="contact-card"><b>${esc(c.investment_contact_name)}</b> <span class="muted">${esc(c.investment_contact_title || '')}</span>
+      <div>${phone ? `<a href="tel:${esc(phone.replace(/[^0-9+]/g, ''))}">${esc(phone)}</a>` : ''}${phone && email ? ' · ' : ''}${email ? `<a href="mailto:${esc(email)}">${esc(email)}</a>` : ''}</div></div>`;
   }
 
   ctx.openDetail = async (layer, id, { fly = true } = {}) => {
@@ -165,7 +192,7 @@ export function setupDrawer(ctx) {
       <div class="drawer-actions">
         ${carrier ? `<button type="button" class="btn btn-small" data-act="compare" ${inCompare ? 'disabled' : ''}>${esc(inCompare ? t('in_compare') : t('add_compare'))}</button>` : ''}
         <button type="button" class="btn btn-small" data-act="locate">${esc(t('locate'))}</button>
-        ${carrier ? `<button type="button" class="btn btn-small btn-primary" data-act="interest">${esc(t('express_interest'))}</button>` : ''}
+        ${carrier || layer === 'parks' ? `<button type="button" class="btn btn-small btn-primary" data-act="interest">${esc(t('express_interest'))}</button>` : ''}
         <a class="btn btn-small" data-act="brochure" href="/brochure/${esc(layer)}/${id}.pdf?lang=${ctx.lang}" target="_blank" rel="noopener">${esc(t('brochure'))}</a>
         <button type="button" class="btn btn-small" data-act="share" aria-expanded="false">${esc(t('share'))}</button>
       </div>
@@ -174,6 +201,7 @@ export function setupDrawer(ctx) {
         <div><p class="hint">${esc(t('share_hint'))}</p><input type="text" readonly class="share-url">
         <button type="button" class="btn btn-small" data-act="copy">${esc(t('copy_link'))}</button></div>
       </div>
+      <div data-part="contact"></div>
       <h3>${esc(t('attributes'))}</h3>
       <table class="attrs">${attributes(layer, p)}</table>
       <div data-part="photos"></div>
@@ -214,6 +242,12 @@ export function setupDrawer(ctx) {
     if (intBtn) intBtn.addEventListener('click', () => ctx.openInterest(ref));
     if (fly) fit(feature.geometry);
 
+    contactOf(layer, p)
+      .then((c) => {
+        const el = body.querySelector('[data-part="contact"]');
+        if (mine === request && el) el.innerHTML = contactCard(c);
+      })
+      .catch(() => {});
     renderPhotos(p.photos || []);
     const centre = centreOf(feature.geometry);
     if (centre) {

@@ -23,8 +23,9 @@ export function setupInterest(ctx) {
   function renderCarriers(preselect) {
     const viewed = loadViewed();
     const refs = new Set(viewed.map((v) => v.ref));
-    // Sites in the comparison that were never opened here (a shared link): named once fetched.
-    const unnamed = ctx.state.cmp.filter((ref) => !refs.has(ref));
+    // Sites in the comparison that were never opened here (a shared link), and a park the
+    // interest is expressed from: named once fetched.
+    const unnamed = [...new Set([...(preselect ? [preselect] : []), ...ctx.state.cmp])].filter((ref) => !refs.has(ref));
     for (const ref of unnamed) viewed.push({ ref, name: t('loading') });
     if (!viewed.length) {
       list.innerHTML = `<p class="hint">${esc(t('no_carriers'))}</p>`;
@@ -32,7 +33,7 @@ export function setupInterest(ctx) {
     }
     list.innerHTML = viewed
       .map((v) => {
-        const kind = v.ref.startsWith('parcels') ? t('parcels') : t('buildings');
+        const kind = t(v.ref.split(':')[0]);
         return `<label class="chip"><input type="checkbox" name="carriers" value="${esc(v.ref)}" checked ${preselect === v.ref ? 'data-pre="1"' : ''}><span>${esc(kind)} · <span data-name="${esc(v.ref)}">${esc(v.name)}</span></span></label>`;
       })
       .join('');

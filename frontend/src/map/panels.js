@@ -52,7 +52,7 @@ export function setupPanels(ctx) {
   ctx.counties = [];
 
   api.get('/api/divisions/', { level: 'county', page_size: 100, ordering: 'code' }).then((fc) => {
-    ctx.counties = fc.features.map((f) => ({ code: f.properties.code, name: ctx.fmt.name(f.properties), geometry: f.geometry }));
+    ctx.counties = fc.features.map((f) => ({ code: f.properties.code, name: ctx.fmt.name(f.properties), geometry: f.geometry, props: f.properties }));
     for (const c of ctx.counties) districtSelect.add(new Option(c.name, c.code, false, c.code === state.f.district));
     ctx.onCounties && ctx.onCounties(ctx.counties);
     ctx.refreshResults && ctx.refreshResults(); // the rows name their county
