@@ -768,4 +768,23 @@ def test_results_list_counts_what_the_api_counts_and_offers_near_misses(live_ser
     near.click()
     page.wait_for_function("() => document.getElementById('results-count').dataset.count === '8'")
     assert page.input_value('#filter-form input[name="price_max"]') == ""
+
+    # Saved searches: named, kept in the browser, each a link that brings the search back.
+    page.fill("#saved-name", "工业可供")
+    page.press("#saved-name", "Enter")
+    saved = page.locator("#saved-list a")
+    assert saved.all_inner_texts() == ["工业可供"]
+    href = saved.first.get_attribute("href")
+    assert (
+        "lu=industrial" in href
+        and "st=available" in href
+        and "sort=price_desc" in href
+        and "map=" not in href
+    )
+    page.goto(f"{live_server.url}/?{VIEW}&panel=filters")
+    _wait_ready(page)
+    page.click("#saved-list a")
+    page.wait_for_function("() => document.getElementById('results-count').dataset.count === '8'")
+    page.click("#saved-list [data-forget]")
+    assert page.locator("#saved-list a").count() == 0
     assert p.errors == []

@@ -17,6 +17,7 @@ import { setupHoverCard } from './hovercard.js';
 import { setupInterest } from './interest.js';
 import { fitMembers, setupClusters } from './clusters.js';
 import { setupLegend } from './legend.js';
+import { setupSaved } from './saved.js';
 import { setupSheets } from './sheets.js';
 import { setupMatch } from './match.js';
 import { setupPanels } from './panels.js';
@@ -258,6 +259,7 @@ async function start() {
   setupMatch(ctx);
   setupPanels(ctx);
   setupResults(ctx);
+  setupSaved(ctx);
   setupSearch(ctx);
   setupLegend(ctx);
   setupHoverCard(ctx);
