@@ -201,17 +201,23 @@ def locate(user: Any, lon: float, lat: float) -> dict[str, Any]:
 
 
 _LOCATE_LAYERS = {
-    "divisions": ("'id', id, 'code', code, 'name', name, 'level', level", "code", None, ""),
-    "parks": ("'id', id, 'name', name, 'level', level", "area_m2, id", 1, ""),
+    "divisions": (
+        "'id', id, 'code', code, 'name', name, 'name_en', name_en, 'level', level",
+        "code",
+        None,
+        "",
+    ),
+    "parks": ("'id', id, 'name', name, 'name_en', name_en, 'level', level", "area_m2, id", 1, ""),
     "parcels": (
-        "'id', id, 'code', code, 'name', name, 'land_use', land_use, 'supply_status', supply_status, "
+        "'id', id, 'code', code, 'name', name, 'name_en', name_en, 'land_use', land_use, "
+        "'supply_status', supply_status, "
         "'area_m2', area_m2, 'area_mu', round(area_mu::numeric, 2)",
         "area_m2, id",
         1,
         "",
     ),
     "buildings": (
-        "'id', id, 'name', name, 'kind', kind, 'supply_status', supply_status",
+        "'id', id, 'name', name, 'name_en', name_en, 'kind', kind, 'supply_status', supply_status",
         "id",
         1,
         " AND ST_Dimension(geom) = 2",  # a point building contains nothing

@@ -446,11 +446,32 @@ def test_phone_toolbar_fits_360_px_and_one_sheet_opens_at_a_time(live_server, op
     assert p.errors == []
 
 
+CJK_OUTSIDE_PROPER_NAMES = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    // The brand mark, the switch to Chinese and amenities' names (no English form) are Chinese.
+    if (!el.getClientRects().length || el.closest('.brand-mark, .btn-lang, .nearby-list')) continue;
+    const text = walker.currentNode.textContent;
+    if (/[\u4e00-\u9fff]/.test(text)) out.push(text.trim());
+  }
+  return out;
+}"""
+
+
 def test_english_page(live_server, open_page, seeded):
+    city, parcels = seeded
     p = open_page()
-    p.page.goto(f"{live_server.url}/?{VIEW}&lang=en")
+    p.page.goto(f"{live_server.url}/?{VIEW}&lang=en&sel=parcels:{parcels[0].pk}")
     _wait_ready(p.page)
     assert "Yunfu Investment Map" in p.page.inner_text(".brand")
+    # The plot's details in English: its name and place names too (made in pinyin on save).
+    p.page.wait_for_function("() => (document.getElementById('drawer-place') || {}).textContent")
+    p.page.wait_for_selector("#drawer .nearby-list li")
+    assert p.page.inner_text("#drawer-title") == parcels[0].name_en
+    assert p.page.evaluate(CJK_OUTSIDE_PROPER_NAMES) == []
+    p.shot("map-english-drawer")
     p.page.click("#lang-switch")
     p.page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     assert "云浮招商地图" in p.page.inner_text(".brand")

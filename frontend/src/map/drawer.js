@@ -253,8 +253,8 @@ export function setupDrawer(ctx) {
     if (centre) {
       api.get('/api/spatial/locate', { lon: centre[0].toFixed(6), lat: centre[1].toFixed(6) }).then((loc) => {
         if (mine !== request) return;
-        const names = (loc.divisions || []).filter((d) => d.level !== 'city').map((d) => d.name);
-        if (loc.park && layer !== 'parks') names.push(loc.park.name);
+        const names = (loc.divisions || []).filter((d) => d.level !== 'city').map((d) => fmt.name(d));
+        if (loc.park && layer !== 'parks') names.push(fmt.name(loc.park));
         const el = document.getElementById('drawer-place');
         if (el) el.textContent = names.join(' · ');
       }).catch(() => {});
