@@ -4,7 +4,7 @@ the coverage threshold, problems still open; and the worker's day (网格员工�
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,14 @@ def test_the_monitor_lists_missed_low_coverage_and_open_problems(api, city, make
 
 
 def test_a_workers_day(api, city, make_task):
+    """A worker's day, at noon: the track of a run begun an hour ago falls on the same day,
+    which it would not at half past midnight."""
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
+    with mock.patch("django.utils.timezone.now", return_value=noon):
+        _a_workers_day(api, city, make_task)
+
+
+def _a_workers_day(api, city, make_task):
     worker = city.users[Role.GRID_WORKER]
     task = make_task()
     soon = timezone.now() + timedelta(days=30)
