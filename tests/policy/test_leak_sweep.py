@@ -28,6 +28,7 @@ from exports.models import ExportJob
 from grid.models import Department, EventCategory, GridEvent
 from inbox.models import Message
 from ingest.models import IngestJob
+from layers.models.base import PUBLISHED_CONTACT_FIELDS
 from layers.registry import LAYERS
 from patrols.models import ChecklistTemplate, PatrolRun, PatrolTask
 from pipeline.models import Lead
@@ -51,7 +52,8 @@ def _mark(record: models.Model) -> None:
     for field in record._meta.concrete_fields:
         if not isinstance(field, models.CharField | models.TextField) or field.choices or field.primary_key:
             continue
-        if "phone" in field.name:
+        # A published investment contact's office number is public by design (not personal data).
+        if "phone" in field.name and field.name not in PUBLISHED_CONTACT_FIELDS:
             values[field.name] = PHONE
         elif not field.max_length or field.max_length >= len(MARKER) + 6:
             values[field.name] = f"{MARKER}{record.pk}"
