@@ -45,6 +45,20 @@ DEFAULT_POLICY: dict[str, list[str]] = {
 }
 
 
+def with_basemap(policy: Mapping[str, Sequence[str]]) -> Mapping[str, Sequence[str]]:
+    """The policy with a configured base map's tile hosts (tiles.basemap) allowed to load images
+    and be fetched: MapLibre fetches raster tiles."""
+    from tiles.basemap import origins
+
+    hosts = origins()
+    if not hosts or not policy:
+        return policy
+    widened = {**policy}
+    for directive in ("img-src", "connect-src"):
+        widened[directive] = [*policy.get(directive, ["'self'"]), *hosts]
+    return widened
+
+
 @functools.lru_cache(maxsize=4)
 def _without_nonce(policy: str) -> str:
     # Most responses use no nonce: their header is the same every time (keyed by the policy's
@@ -76,7 +90,7 @@ class ContentSecurityPolicyMiddleware:
 
         request.csp_nonce = SimpleLazyObject(make_nonce)  # type: ignore[attr-defined]
         response = self.get_response(request)
-        policy = getattr(settings, "SECURE_CSP", DEFAULT_POLICY)
+        policy = with_basemap(getattr(settings, "SECURE_CSP", DEFAULT_POLICY))
         # A view may set its own (stricter) policy; media files get nginx's "sandbox", for example.
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = (

@@ -11,9 +11,11 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest
+from django.utils import translation
 
 from layers.models import Division
 
+from . import basemap
 from .cache import CACHE_DOWN, version_of, versions
 from .config import SOURCE_MAXZOOM, TILE_LAYERS, TileLayer
 
@@ -224,6 +226,10 @@ def _draw(layer: TileLayer) -> list[dict[str, Any]]:
 
 
 def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
+    """The investment map's style: a configured base map (tiles.basemap) at the bottom, then the
+    public layers."""
+    lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
+    base_sources, base_layers = basemap.style_parts(lang)
     public = [layer for layer in TILE_LAYERS.values() if layer.spec.public]
     order = ["divisions", "orthophotos", "parks", "parcels", "buildings", "amenities", "panoramas"]
     public.sort(key=lambda layer: order.index(layer.name) if layer.name in order else len(order))
@@ -237,20 +243,24 @@ def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
         "center": [round((bounds[0] + bounds[2]) / 2, 5), round((bounds[1] + bounds[3]) / 2, 5)],
         "zoom": 9,
         "sources": {
-            layer.name: {
-                "type": "vector",
-                "tiles": [
-                    tile_url(request, layer.name, version_of([tokens[layer.name]]) if tokens else None)
-                ],
-                "minzoom": layer.minzoom,
-                "maxzoom": SOURCE_MAXZOOM,
-                "bounds": bounds,
-                "promoteId": "id",
-            }
-            for layer in public
+            **base_sources,
+            **{
+                layer.name: {
+                    "type": "vector",
+                    "tiles": [
+                        tile_url(request, layer.name, version_of([tokens[layer.name]]) if tokens else None)
+                    ],
+                    "minzoom": layer.minzoom,
+                    "maxzoom": SOURCE_MAXZOOM,
+                    "bounds": bounds,
+                    "promoteId": "id",
+                }
+                for layer in public
+            },
         },
         "layers": [
             {"id": "background", "type": "background", "paint": {"background-color": "#f4f1ea"}},
+            *base_layers,
             *[drawn for layer in public for drawn in _draw(layer)],
         ],
     }

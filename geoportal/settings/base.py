@@ -359,6 +359,13 @@ HEALTH_WORKER_TIMEOUT = env_float("HEALTH_WORKER_TIMEOUT", 1.0, positive=True)
 HEALTH_BEAT_MAX_AGE = env_float("HEALTH_BEAT_MAX_AGE", 120.0, positive=True)
 # Rendered tiles are kept in the cache; off only to measure or debug rendering itself.
 TILES_CACHE = env_bool("TILES_CACHE", True)
+# A base map under the investment map (tiles/basemap.py). By default there is none to download:
+# the map draws the city from its own layers. BASEMAP_TILES: a self-hosted raster, one or more
+# XYZ URL templates separated by spaces (https://maps.example.gov.cn/{z}/{x}/{y}.png), with
+# BASEMAP_ATTRIBUTION; or TIANDITU_KEY: 天地图's vector map and labels (Chinese or English).
+BASEMAP_TILES = env_str("BASEMAP_TILES", "").split()
+BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
+TIANDITU_KEY = env_str("TIANDITU_KEY", "")
 
 # The audit log (audit/chain.py): the MAC key lives outside the database; SM3 under national
 # cryptography. Entries are kept at least 180 days (Cybersecurity Law §21) before a month may be

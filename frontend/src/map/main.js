@@ -138,6 +138,8 @@ function adaptStyle(style) {
       layer.paint['fill-opacity'] = ['case', lit, 0.8, byStatus];
     }
     if (source === 'divisions' && layer.type === 'fill') layer.paint['fill-opacity'] = 0.03;
+    // A configured base map (tiles/basemap.py) is always drawn.
+    if (layer.type === 'raster') continue;
     layer.layout = { ...(layer.layout || {}), visibility: drawn(source) ? 'visible' : 'none' };
   }
   style.sources.nearby = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
