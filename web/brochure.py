@@ -96,12 +96,17 @@ def _label(model: Any, field: str) -> str:
     return str(model._meta.get_field(field).verbose_name)
 
 
+def _name(obj: Any, lang: str) -> str:
+    """A record's name in the brochure's language (its English name where it has one)."""
+    return obj.name_en if lang == "en" and obj.name_en else obj.name
+
+
 def _places(obj: Any, lang: str) -> str:
     """The county and town the record lies in, from its division code."""
     code = obj.division_code or ""
     prefixes = [code[:6].ljust(12, "0"), code[:9].ljust(12, "0")] if code else []
     divisions = Division.objects.filter(code__in=prefixes).order_by("code")
-    return " · ".join((d.name_en if lang == "en" and d.name_en else d.name) for d in divisions)
+    return " · ".join(_name(d, lang) for d in divisions)
 
 
 def facts(layer: str, obj: Any, lang: str) -> list[tuple[str, str]]:
@@ -151,7 +156,7 @@ def facts(layer: str, obj: Any, lang: str) -> list[tuple[str, str]]:
         add("planning_files", "；".join(titles))
     park = getattr(obj, "park", None)
     if park is not None:
-        rows.append((_("所属园区"), park.name_en if lang == "en" and park.name_en else park.name))
+        rows.append((_("所属园区"), _name(park, lang)))
     places = _places(obj, lang)
     if places:
         rows.append((_("所在地"), places))
@@ -258,7 +263,7 @@ def brochure_pdf(layer: str, obj: Any, lang: str, url: str) -> bytes:
     page_w, page_h = A4
     margin = 42
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
-    name = (obj.name_en if lang == "en" and obj.name_en else obj.name) or getattr(obj, "code", "")
+    name = _name(obj, lang) or getattr(obj, "code", "")
     c.setTitle(name)
     c.setAuthor(_("云浮招商地图"))
     title = _wrap(name, 20, page_w - 2 * margin)[:2]

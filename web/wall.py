@@ -110,7 +110,6 @@ def _projects(sites: QuerySet, counties: QuerySet, today: date) -> dict[str, Any
             "projects": signed_n,
             "investment_wan": signed_wan,
             "by_month": trends.series({m: wan for m, (_n, wan) in signed.items()}, today),
-            "projects_by_month": trends.series({m: float(n) for m, (n, _wan) in signed.items()}, today),
         },
         "target": (
             {

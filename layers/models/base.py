@@ -123,16 +123,6 @@ def division_prefix_index(model_name: str) -> models.Index:
     )
 
 
-# The fields of a published investment contact: public by design, never masked (and so never
-# among a layer's personal_fields).
-PUBLISHED_CONTACT_FIELDS = (
-    "investment_contact_name",
-    "investment_contact_title",
-    "investment_contact_phone",
-    "investment_contact_email",
-)
-
-
 class InvestmentContact(models.Model):
     """招商联系人: the investment officer a park or a county publishes for investors to call. Not
     personal data: a work contact published on purpose (the drawer, the brochure), so it is
@@ -156,3 +146,8 @@ class InvestmentContact(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The fields of a published investment contact: public by design, never masked (and so never
+# among a layer's personal_fields).
+PUBLISHED_CONTACT_FIELDS = tuple(f.name for f in InvestmentContact._meta.local_fields)

@@ -141,7 +141,7 @@ export function setupMatch(ctx) {
 
 // The middle of a result's extent, where its rank is drawn.
 function middle(geometry) {
-  const flat = JSON.stringify(geometry.coordinates).match(/-?\d+(\.\d+)?(e-?\d+)?/g).map(Number);
+  const flat = geometry.coordinates.flat(Infinity);
   const xs = flat.filter((_v, i) => i % 2 === 0);
   const ys = flat.filter((_v, i) => i % 2 === 1);
   return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
