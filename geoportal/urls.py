@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/ingest/", include("ingest.urls")),
     path("api/exports/", include("exports.urls")),
     path("api/pipeline/", include("pipeline.urls")),
+    path("api/industries/", include("industries.urls")),
     path("api/audit/", include("audit.urls")),
     path("api/patrols/", include("patrols.urls")),
     path("api/sync/", include("sync.urls")),

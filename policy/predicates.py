@@ -22,6 +22,7 @@ from .resources import (
     DISPLAY_TOKEN_LAYERS,
     DISPLAY_TOKEN_VIEWS,
     EXPORT_JOBS,
+    INDUSTRY_TARGETS,
     INGEST_JOBS,
     INSPECTION_STEPS,
     INSPECTIONS,
@@ -187,6 +188,15 @@ def may_name_actor(user: Any, layer: LayerSpec | str, field_name: str) -> bool:
 
 def may_see_personal_data(user: Any) -> bool:
     return role_allows(user, PERSONAL_DATA, Action.READ)
+
+
+def industry_targets_prefix(user: Any) -> str | None:
+    """The division code prefix whose counties' chain gaps the user may read ("" for the whole
+    city), or None when they may read none (``INDUSTRY_TARGETS``)."""
+    if not role_allows(user, INDUSTRY_TARGETS, Action.READ):
+        return None
+    scope = scope_of(user)
+    return "" if scope.everything else scope.division_prefix
 
 
 def may_read_metrics(user: Any) -> bool:

@@ -191,6 +191,14 @@ LEADS = Resource(
     grants={OFFICERS: in_scope(R), LEADERS: in_scope(R)},
 )
 
+# 招商靶向 (issue 20): the chain links missing in each county, for the investment staff and the
+# wall. It names no enterprise beyond the published chain leaders, but it is the office's working
+# list, not a public page: officers and leaders read it for their division and below (their scope),
+# the wall's display for the whole city. Investors see the public side: gaps near one site.
+INDUSTRY_TARGETS = Resource(
+    "industry_targets", None, grants={(*OFFICERS, *LEADERS, Role.DISPLAY): anywhere(R)}
+)
+
 # --- rules without records ---------------------------------------------------------------------
 
 # Phone numbers and e-mail addresses unmasked (SPEC 9, privacy).
@@ -208,6 +216,7 @@ DISPLAY_TOKEN_VIEWS = frozenset(
         "web:wall-summary",
         "web:wall-points",
         "web:wall-events",  # the wall's event theme
+        "industries:targets",  # the wall's industry theme
         "web:stream-field-points",
         "spatial:rollup",
         "field_points-list",  # the wall's recent-points feed
@@ -416,6 +425,7 @@ RESOURCES: dict[str, Resource] = {
         OVERLAY_CHECKS,
         LEADS,
         PERSONAL_DATA,
+        INDUSTRY_TARGETS,
         PROJECTS,
         SAVED_VIEWS,
         REPORT_JOBS,

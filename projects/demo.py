@@ -32,6 +32,8 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from industries.demo import LINK_WEIGHTS
+from industries.models import ChainLink, Industry
 from layers.models import Division, Enterprise, EnterpriseTag, ProjectSite, ProjectStage
 from layers.models.enterprises import CREDIT_ALPHABET, credit_check_character
 
@@ -139,6 +141,26 @@ class _Builder:
         return created
 
 
+def _chain_link(rng: random.Random, links: list[ChainLink] | None) -> ChainLink | None:
+    if not links:
+        return None
+    return rng.choices(links, weights=LINK_WEIGHTS[: len(links)])[0]
+
+
+def _name_chain_leaders(projects: list[Project]) -> None:
+    """The biggest investor on each chain is its 链主."""
+    biggest: dict[int, tuple[Decimal, Enterprise]] = {}
+    for project in projects:
+        enterprise = getattr(project, "_demo_enterprise", None)
+        if enterprise is None or enterprise.chain_link is None:
+            continue
+        industry = enterprise.chain_link.industry_id
+        if industry not in biggest or project.investment_wan > biggest[industry][0]:
+            biggest[industry] = (project.investment_wan, enterprise)
+    for _, enterprise in biggest.values():
+        enterprise.chain_leader = True
+
+
 def load_projects(say: Say, as_of: datetime | None = None, seed: int = 2026) -> dict[str, int]:
     """One project per project site, and everything hanging off them. Call inside a transaction."""
     as_of = as_of or timezone.now()
@@ -149,6 +171,7 @@ def load_projects(say: Say, as_of: datetime | None = None, seed: int = 2026) -> 
     signed_at = ORDER.index(ProjectStage.SIGNED)
     projects: list[Project] = []
     enterprises: list[Enterprise] = []
+    chains = {i.name: list(i.links.all()) for i in Industry.objects.prefetch_related("links")}
     for site in sites:
         county = next((d for prefix, d in counties.items() if site.division_code.startswith(prefix)), None)
         if county is None:
@@ -193,6 +216,7 @@ def load_projects(say: Say, as_of: datetime | None = None, seed: int = 2026) -> 
                     name=f"云浮{brand}{project.industry}有限公司",
                     credit_code=_credit_code(rng, county.code) if rng.random() < 0.8 else None,
                     industry=project.industry,
+                    chain_link=_chain_link(rng, chains.get(project.industry)),
                     tags=rng.sample(EnterpriseTag.values, k=rng.choice((0, 0, 1, 2))),
                     registered_on=timezone.localdate(entered) if rng.random() < 0.75 else None,
                     contact_name="王经理",
@@ -204,6 +228,7 @@ def load_projects(say: Say, as_of: datetime | None = None, seed: int = 2026) -> 
             )
             project._demo_enterprise = enterprises[-1]  # type: ignore[attr-defined]
         projects.append(project)
+    _name_chain_leaders(projects)
     Enterprise.objects.bulk_create(enterprises, batch_size=1000)
     for project in projects:
         enterprise = getattr(project, "_demo_enterprise", None)

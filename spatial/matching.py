@@ -25,7 +25,7 @@ price           price ≤ the maximum (万元/亩 for land sold, 元/㎡·月   
 floor_load      floor load ≥ the minimum (buildings only)               to 0 at 30 % below it
 clear_height    clear height ≥ the minimum (buildings only)             to 0 at 30 % below it
 district        inside one of the preferred divisions                   no partial credit
-industry        in a park whose leading industries include it           no partial credit
+industry        in a park leading it (by code, in either language)       no partial credit
 amenity:<cat>   nearest <cat> within max_distance_m                     to 0 at twice the distance
 ==============  =====================================================  ===========================
 
@@ -57,6 +57,7 @@ import shapely
 from django.db.models import Q
 from pyproj import Transformer
 
+from industries.models import Industry
 from layers.models import MU_M2, AmenityCategory, Division
 from layers.registry import LAYERS
 
@@ -102,7 +103,7 @@ class Needs:
     max_sale_price_yuan_m2: float | None = None
     min_floor_load_kg_m2: float | None = None
     min_clear_height_m: float | None = None
-    industry: str | None = None
+    industry: Industry | None = None
     districts: tuple[Division, ...] = ()
     amenities: tuple[AmenityNeed, ...] = ()
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -336,9 +337,10 @@ def district_criterion(c: Candidates, needs: Needs) -> Criterion | None:
 def industry_criterion(c: Candidates, needs: Needs) -> Criterion | None:
     if not needs.industry:
         return None
-    wanted = needs.industry.strip()
-    has = np.array([wanted in industries for industries in c.industries], dtype=bool)
+    code = needs.industry.code
+    has = np.array([code in industries for industries in c.industries], dtype=bool)
     status = np.where(has, MET, MISSED).astype(object)
+    wanted = {"code": code, "name": needs.industry.name, "name_en": needs.industry.name_en}
     return Criterion(
         "industry", needs.weights["industry"], has.astype(float), status, np.full(len(c), np.nan), wanted, ""
     )
@@ -608,9 +610,9 @@ def _message(crit: Criterion, e: dict[str, Any], c: Candidates, i: int) -> str:
         return f"in {names}" if status == MET else f"not in {names}"
     if crit.name == "industry":
         return (
-            f"park's leading industries include {e['wanted']}"
+            f"park's leading industries include {e['wanted']['name_en']}"
             if status == MET
-            else f"not in a park leading in {e['wanted']}"
+            else f"not in a park leading in {e['wanted']['name_en']}"
         )
     label = e.get("category_label", crit.name)
     if actual is None:

@@ -638,8 +638,8 @@ def carrier_details(spec: LayerSpec, ids: Sequence[int], columns: Sequence[str])
 
 
 def park_industries() -> dict[int, list[str]]:
-    """Leading industries of every park (a handful of rows)."""
-    return dict(_fetch("SELECT id, leading_industries FROM layers_park WHERE deleted_at IS NULL", []))
+    """The codes of every park's leading industries (a handful of rows)."""
+    return dict(_fetch("SELECT id, industries FROM layers_park WHERE deleted_at IS NULL", []))
 
 
 def amenity_points(categories: Sequence[str]) -> list[tuple[int, str, str, float, float]]:

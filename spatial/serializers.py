@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from industries.models import Industry
 from layers.models import AmenityCategory, BuildingKind, LandUse, SupplyStatus
 from layers.registry import LAYERS
 
@@ -326,7 +327,10 @@ class MatchRequestSerializer(serializers.Serializer):
     min_floor_load_kg_m2 = serializers.FloatField(required=False, min_value=0, help_text="Factories.")
     min_clear_height_m = serializers.FloatField(required=False, min_value=0, help_text="Factories.")
     industry = serializers.CharField(
-        required=False, max_length=50, help_text="Matched against the park's leading industries."
+        required=False,
+        max_length=40,
+        help_text="A key industry's code (/api/industries/), matched against the codes of the park's "
+        "leading industries, so a request ranks the same in either language.",
     )
     districts = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="Preferred division codes."
@@ -344,6 +348,14 @@ class MatchRequestSerializer(serializers.Serializer):
         help_text=f"Override default weights {matching.DEFAULT_WEIGHTS}; each between "
         f"{matching.WEIGHT_MIN} and {matching.WEIGHT_MAX}.",
     )
+
+    def validate_industry(self, value: str) -> Industry:
+        found = Industry.objects.filter(code=value).first()
+        if found is None:
+            raise serializers.ValidationError(
+                _("没有产业代码“%(code)s”：请从 /api/industries/ 列出的重点产业中选择。") % {"code": value}
+            )
+        return found
 
     def validate_weights(self, value: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(value) - set(matching.DEFAULT_WEIGHTS))

@@ -31,6 +31,7 @@ from reportlab.pdfgen import canvas
 
 from audit.models import AuditAction
 from audit.writer import record
+from industries.queries import industry_names
 from layers.models import MU_M2, Division, Park
 from layers.registry import LAYERS
 from policy.predicates import read_filter
@@ -145,7 +146,7 @@ def facts(layer: str, obj: Any, lang: str) -> list[tuple[str, str]]:
         add("sale_price_yuan_m2", obj.sale_price_yuan_m2)
     else:
         add("level", obj.get_level_display())
-        add("leading_industries", "、".join(obj.leading_industries))
+        add("industries", ("、" if lang == "zh" else ", ").join(industry_names(obj.industries, lang)))
         add("area_m2", _area(obj.area_m2, lang))
         add("available_area_m2", _area(obj.available_area_m2, lang))
         add("power_capacity_kva", obj.power_capacity_kva)

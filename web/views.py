@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from core.auth import issue_ticket, refused, url_token, with_viewer
 from policy.actions import Action
-from policy.predicates import may, may_carry_url_token, may_watch_wall
+from policy.predicates import industry_targets_prefix, may, may_carry_url_token, may_watch_wall
 from tiles.style import city_bounds
 
 from . import stream
@@ -42,6 +42,8 @@ def investment_map(request: HttpRequest) -> HttpResponse:
         "lang": short_lang(code),
         "styleUrl": reverse("tile-style"),
         "mediaUrl": settings.MEDIA_URL,
+        # Whether the industry theme lists the counties' missing chain links (招商靶向) too.
+        "industryTargets": industry_targets_prefix(request.user) is not None,
         "pannellum": {
             "js": static("vendor/pannellum/pannellum.js"),
             "css": static("vendor/pannellum/pannellum.css"),

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "audit",
     "crypto",
     "jobs",
+    "industries",
     "layers",
     "spatial",
     "tiles",

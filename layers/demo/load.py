@@ -20,6 +20,8 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 
 from accounts.roles import Role
+from industries.demo import LINK_WEIGHTS, load_industries
+from industries.models import Industry
 from layers import models as m
 
 from . import vocab
@@ -34,6 +36,7 @@ from .bulk import bulk_load, next_ids
 from .city import City, person_name, phone_number
 from .geo import as_multipolygons
 from .images import panorama_jpeg
+from .parcels import Parcels
 from .places import places as demo_places
 
 Say = Callable[[str], None]
@@ -226,6 +229,8 @@ def load_city(city: City, say: Say) -> dict[str, int]:
     c = city.to_lonlat()
     for key, (zh, en, _share) in vocab.FIELD_POINT_CATEGORIES.items():
         m.FieldPointCategory.objects.get_or_create(key=key, defaults={"name_zh": zh, "name_en": en})
+    industries = load_industries()
+    industry_code = {name: industry.code for name, industry in industries.items()}
 
     div_ids = next_ids(m.Division, len(c.divisions))
     div_id = dict(zip([d.code for d in c.divisions], div_ids.tolist(), strict=True))
@@ -265,7 +270,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
         {
             "name": np.array([p.name for p in c.parks], dtype=object),
             "level": np.array([p.level for p in c.parks], dtype=object),
-            "leading_industries": _objects([p.industries for p in c.parks]),
+            "industries": _objects([[industry_code[name] for name in p.industries] for p in c.parks]),
             "contact_name": np.array([p.contact_name for p in c.parks], dtype=object),
             "contact_phone": np.array([p.contact_phone for p in c.parks], dtype=object),
             "policies": np.array([p.policies for p in c.parks], dtype=object),
@@ -280,6 +285,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
 
     p = c.parcels
     parcel_ids = _load(say, "land parcels", m.LandParcel, {**p.attrs, "geom": p.geom}, len(p))
+    occupants = _load_occupants(say, p, industries)
     b = c.buildings
     building_ids = _load(
         say,
@@ -354,6 +360,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
         "grid cells": len(c.grid_cells),
         "parks": len(c.parks),
         "land parcels": len(p),
+        "enterprises on industrial land": occupants,
         "buildings": len(b["geom"]),
         "project sites": len(pr["geom"]),
         "amenities": len(c.amenities["geom"]),
@@ -363,6 +370,39 @@ def load_city(city: City, say: Say) -> dict[str, int]:
         "places": len(made),
         "users": users,
     }
+
+
+def _load_occupants(say: Say, p: Parcels, industries: dict[str, Industry]) -> int:
+    """The firms already working on the city's industrial land, as enterprises on a link of their
+    industry's chain (weighted by ``LINK_WEIGHTS``: thin downstream links leave gaps): the industry
+    theme's counts. Projects add the enterprises they bring (projects.demo)."""
+    use = p.attrs["land_use"]
+    occupant = p.attrs["occupant_enterprise"]
+    on = np.flatnonzero(np.isin(use, ("industrial", "warehouse")) & (occupant != ""))
+    rng = np.random.default_rng(4870)
+    link_id = np.zeros(len(on), dtype=np.int64)
+    links = {name: list(i.links.values_list("id", flat=True)) for name, i in industries.items()}
+    for k, i in enumerate(on):
+        chain = links.get(p.industry[i])
+        if chain:
+            weights = np.array(LINK_WEIGHTS[: len(chain)])
+            link_id[k] = chain[rng.choice(len(chain), p=weights / weights.sum())]
+    keep = link_id > 0
+    on, link_id = on[keep], link_id[keep]
+    _load(
+        say,
+        "enterprises",
+        m.Enterprise,
+        {
+            "name": occupant[on],
+            "industry": p.industry[on],
+            "chain_link_id": link_id,
+            "geom": shapely.point_on_surface(p.geom[on]),
+            "is_public": False,
+        },
+        len(on),
+    )
+    return len(on)
 
 
 def _objects(items: list) -> np.ndarray:

@@ -6,6 +6,8 @@ checks them against the models so a renamed choice fails loudly instead of loadi
 
 from __future__ import annotations
 
+from industries.demo import CHAINS
+
 # (code, name, preferred direction from the city centre in degrees, counter-clockwise from east).
 # Real GB/T 2260 codes for the five real county-level divisions of Yunfu; 云浮新区 is invented.
 COUNTIES: list[tuple[str, str, float | None]] = [
@@ -41,18 +43,8 @@ ROADS = [
     "富民路",
 ]
 
-INDUSTRIES = [
-    "新材料",
-    "装备制造",
-    "生物医药",
-    "石材",
-    "电子信息",
-    "食品加工",
-    "不锈钢制品",
-    "现代物流",
-    "南药",
-    "农产品加工",
-]
+# The leading industries, named as the demo set of industries.demo names them.
+INDUSTRIES = [name for _, name, _, _ in CHAINS]
 BRANDS = list("华盛金达宏远恒通鸿基粤丰南方永兴中科立信天润嘉禾鼎盛安泰富源隆昌合力信德骏业瑞丰康华新锐")
 COMPANY_SUFFIX = ["有限公司", "股份有限公司", "科技有限公司", "实业有限公司", "集团有限公司"]
 RESIDENTIAL_DEVELOPER_SUFFIX = "置业有限公司"

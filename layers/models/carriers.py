@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from crypto.fields import EncryptedCharField
+from industries.validators import validate_industry_codes
 
 from .base import InvestmentContact, LayerFeature, division_prefix_index
 from .fields import derived_link_field, english_name_field, money_field, photos_field, rent_field
@@ -100,12 +101,13 @@ class Park(LayerFeature, InvestmentContact):
     level = models.CharField(
         _("园区级别"), max_length=16, choices=ParkLevel.choices, help_text=_("国家级、省级、市级或县级。")
     )
-    leading_industries = ArrayField(
-        models.CharField(max_length=50),
+    industries = ArrayField(
+        models.SlugField(max_length=40),
         verbose_name=_("主导产业"),
         default=list,
         blank=True,
-        help_text=_("园区主导产业列表，如“新材料”“装备制造”。"),
+        validators=[validate_industry_codes],
+        help_text=_("园区主导产业的代码（在“重点产业”中维护），如 new_materials。"),
     )
     area_m2 = models.FloatField(
         _("总面积（㎡）"), default=0, editable=False, help_text=_("按边界椭球面积自动计算。")

@@ -78,6 +78,20 @@ class Enterprise(LayerFeature):
         blank=True,
         help_text=_("专精特新、单项冠军等认定。"),
     )
+    chain_link = models.ForeignKey(
+        "industries.ChainLink",
+        verbose_name=_("产业链环节"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enterprises",
+        help_text=_("企业在重点产业链上所处的环节；不在重点产业链上的留空。"),
+    )
+    chain_leader = models.BooleanField(
+        _("链主企业"),
+        default=False,
+        help_text=_("产业链的链主：其名称会在公开的招商地图上展示。"),
+    )
     registered_on = models.DateField(
         _("注册日期"), null=True, blank=True, help_text=_("工商注册（开办）日期；已签约未注册的企业留空。")
     )

@@ -285,7 +285,7 @@ def test_every_layer_has_its_content(demo_city: str) -> None:
     assert m.ProjectSite.objects.count() >= 10
     assert not m.ProjectSite.objects.filter(is_public=True).exists()
     assert m.ProjectSite.objects.filter(parcel__isnull=False).exists()
-    assert m.Park.objects.filter(leading_industries__len__gte=2).exists()
+    assert m.Park.objects.filter(industries__len__gte=2).exists()
     assert all(len(p) == 11 and p.isdigit() for p in m.Park.objects.values_list("contact_phone", flat=True))
     assert m.Building.objects.filter(kind=m.BuildingKind.STANDARD_FACTORY, park__isnull=False).exists()
 

@@ -152,18 +152,48 @@ def test_buildings_with_factory_needs_and_not_applicable_criteria(api, city):
 
 
 def test_preferred_districts_and_industry(api, city):
+    from industries.demo import load_industries
     from layers.models import Park
 
-    Park.objects.filter(pk=city.park.pk).update(leading_industries=["新材料", "装备制造"])
+    load_industries()
+    Park.objects.filter(pk=city.park.pk).update(industries=["new_materials", "equipment"])
     in_park = parcel(city, city.inside(dx=0.01, dy=0.01))
     elsewhere = parcel(city, city.inside(county=1, dx=0.05, dy=0.05))
-    body = match(api, carrier="parcels", districts=[city.counties[1].code], industry="新材料", hard=[])
+    body = match(api, carrier="parcels", districts=[city.counties[1].code], industry="new_materials", hard=[])
     by_id = {f["properties"]["record_id"]: reasons(f) for f in body["features"]}
     assert (
         by_id[in_park.pk]["industry"]["status"] == "met"
         and by_id[in_park.pk]["district"]["status"] == "missed"
     )
+    assert by_id[in_park.pk]["industry"]["wanted"] == {
+        "code": "new_materials",
+        "name": "新材料",
+        "name_en": "New materials",
+    }
     assert by_id[elsewhere.pk]["district"]["status"] == "met"
+
+
+def test_industry_matches_by_code_in_either_language(api, city):
+    from industries.demo import load_industries
+    from layers.models import Park
+
+    load_industries()
+    Park.objects.filter(pk=city.park.pk).update(industries=["food"])
+    parcel(city, city.inside(dx=0.01, dy=0.01))
+    parcel(city, city.inside(county=1, dx=0.05, dy=0.05))
+    ranked = {}
+    for lang in ("zh-hans", "en"):
+        response = api.post(
+            "/api/spatial/match",
+            {"carrier": "parcels", "industry": "food", "hard": []},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=lang,
+        )
+        body = response.json()
+        ranked[lang] = [(f["properties"]["record_id"], f["properties"]["score"]) for f in body["features"]]
+    assert ranked["zh-hans"] == ranked["en"] and len(ranked["en"]) == 2
+    refused = api.post("/api/spatial/match", {"carrier": "parcels", "industry": "食品加工"}, format="json")
+    assert refused.status_code == 400 and "/api/industries/" in str(refused.json())
 
 
 def test_paged_with_count(api, city):

@@ -1,6 +1,7 @@
 // The detail drawer of a carrier: attributes (area in m² and mu), photos, panorama, orthophoto
 // overlay and nearby amenities with distances.
 import { bboxOf, esc } from '../common/format.js';
+import { industryNames, renderChainGaps } from './industries.js';
 import { openPanoramaViewer } from './panorama.js';
 import { onlyOne } from './sheets.js';
 
@@ -123,7 +124,7 @@ export function setupDrawer(ctx) {
     }
     return [
       row(t('level'), L('park_level', p.level)),
-      row(t('industries'), (p.leading_industries || []).join('、')),
+      row(t('industries'), (p.industries || []).join(t('list_sep'))),
       row(t('total_area'), fmt.area(p.area_m2)),
       row(t('available_area'), p.available_area_m2 ? fmt.area(p.available_area_m2) : null),
       row(t('contact'), [p.contact_name, p.contact_phone].filter(Boolean).join(' ')),
@@ -208,6 +209,7 @@ export function setupDrawer(ctx) {
       <div data-part="panorama"></div>
       <div data-part="ortho"></div>
       ${carrier ? '<div data-part="carried" hidden></div>' : ''}
+      <div data-part="chain" class="chain-near"></div>
       ${carrier || layer === 'parks' ? `<h3>${esc(t('nearby'))}</h3><div data-part="nearby" class="nearby">${esc(t('loading'))}</div>` : ''}`;
     body.querySelector('[data-act="locate"]').addEventListener('click', () => fit(feature.geometry));
     const cmpBtn = body.querySelector('[data-act="compare"]');
@@ -271,6 +273,14 @@ export function setupDrawer(ctx) {
       }).catch(() => {});
     }
     if (carrier || layer === 'parks') loadNearby(layer, id, mine);
+    renderChainGaps(ctx, body.querySelector('[data-part="chain"]'), layer, id, () => mine === request).catch(() => {});
+    if (layer === 'parks' && (p.industries || []).length) {
+      // The row holds the codes until the catalogue names them in the reader's language.
+      const cell = [...body.querySelectorAll('.attrs th')].find((th) => th.textContent === t('industries'));
+      industryNames(ctx, p.industries).then((n) => {
+        if (mine === request && cell) cell.nextElementSibling.textContent = n.join(t('list_sep'));
+      }).catch(() => {});
+    }
     if (carrier) loadCarried(layer, id, mine);
   };
 

@@ -3,6 +3,7 @@
 // the buildings are set aside by a condition only land has.
 import { esc } from '../common/format.js';
 import { COLOURS, LABELS } from '../common/labels.js';
+import { INDUSTRY_PARKS_COLOUR } from './industries.js';
 import { landOnly } from './state.js';
 
 // In the order of the land-use choices (industrial first), as the filters list them.
@@ -21,11 +22,12 @@ export function setupLegend(ctx) {
     const faded = [...states].filter((s) => s !== 'available');
     const bubbles = ['parcels', 'buildings'].filter((n) => rendered(`${n}-aggregates`).length);
     const setAside = ctx.state.layers.includes('buildings') && landOnly(ctx.state.f);
-    const key = JSON.stringify([uses, [...states].sort(), bubbles, setAside]);
+    const leading = rendered('industry-parks').length ? ctx.state.industry : null;
+    const key = JSON.stringify([uses, [...states].sort(), bubbles, setAside, leading]);
     if (key === shown) return;
     shown = key;
     box.dataset.landUses = uses.join(',');
-    box.hidden = !uses.length && !bubbles.length && !setAside;
+    box.hidden = !uses.length && !bubbles.length && !setAside && !leading;
     const swatch = (colour, cls = '') => `<i class="swatch ${cls}" data-swatch="${colour}"></i>`;
     box.innerHTML = `<h3>${esc(t('legend'))}</h3>${uses
       .map((u) => `<div class="legend-row">${swatch(COLOURS.land_use[u] || COLOURS.layers.parcels)}${esc(L('land_use', u))}</div>`)
@@ -33,9 +35,9 @@ export function setupLegend(ctx) {
       faded.length ? `<div class="legend-row">${swatch('#5f6b7a', 'faded')}${esc(t('legend_faded', { states: faded.map((s) => L('supply_status', s)).join(t('list_sep')) }))}</div>` : ''
     }${bubbles
       .map((n) => `<div class="legend-row">${swatch(COLOURS.layers[n], 'bubble')}${esc(t(`legend_bubble_${n}`))}</div>`)
-      .join('')}${setAside ? `<div class="legend-row legend-note" data-note="buildings-set-aside">${esc(t('legend_buildings_set_aside'))}</div>` : ''}`;
+      .join('')}${leading ? `<div class="legend-row">${swatch(INDUSTRY_PARKS_COLOUR, 'outline')}${esc(t('parks_leading'))}</div>` : ''}${setAside ? `<div class="legend-row legend-note" data-note="buildings-set-aside">${esc(t('legend_buildings_set_aside'))}</div>` : ''}`;
     // Colours through the CSSOM: the Content-Security-Policy refuses style="" attributes.
-    box.querySelectorAll('[data-swatch]').forEach((i) => { i.style.background = i.dataset.swatch; });
+    box.querySelectorAll('[data-swatch]').forEach((i) => { i.style.background = i.dataset.swatch; i.style.borderColor = i.dataset.swatch; });
   }
   map.on('idle', update);
 }

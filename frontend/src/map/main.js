@@ -19,6 +19,7 @@ import { fitMembers, setupClusters } from './clusters.js';
 import { setupLegend } from './legend.js';
 import { setupSaved } from './saved.js';
 import { setupSheets } from './sheets.js';
+import { setupIndustries } from './industries.js';
 import { setupMatch } from './match.js';
 import { setupPanels } from './panels.js';
 import { setupResults } from './results.js';
@@ -260,6 +261,7 @@ async function start() {
   setupInterest(ctx);
   setupMatch(ctx);
   setupPanels(ctx);
+  setupIndustries(ctx);
   setupResults(ctx);
   setupSaved(ctx);
   setupSearch(ctx);

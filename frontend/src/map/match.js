@@ -3,6 +3,7 @@
 // how many each set aside); the rest are weighted preferences. The results are drawn on the map
 // with their rank, and equal scores say so.
 import { MU_M2, esc } from '../common/format.js';
+import { industryOptions, loadIndustries } from './industries.js';
 import { chips } from './panels.js';
 
 const LAND_USES = ['industrial', 'warehouse', 'commercial', 'mixed'];
@@ -23,6 +24,10 @@ export function setupMatch(ctx) {
       .join('');
   };
   if (ctx.counties && ctx.counties.length) ctx.onCounties(ctx.counties);
+  // Industries by code: the same request ranks alike in Chinese and English.
+  loadIndustries(api).then((d) => {
+    form.elements.industry.innerHTML = industryOptions(ctx, d.industries, ctx.state.industry, t('any_industry'));
+  }).catch(() => {});
 
   function addAmenity(category = 'highway_exit', km = 10) {
     if (amenityBox.children.length >= 4) return;
@@ -69,6 +74,8 @@ export function setupMatch(ctx) {
     } else if (r.actual !== null && r.actual !== undefined && r.wanted !== null && typeof r.wanted !== 'object') {
       const unit = UNITS[r.unit] ? t(UNITS[r.unit]) : r.unit || '';
       detail = `${fmt.num(r.actual)} ${unit} / ${fmt.num(r.wanted)}`;
+    } else if (r.criterion === 'industry' && r.wanted) {
+      detail = fmt.name(r.wanted);
     } else if (ctx.lang === 'en' && r.message) {
       detail = r.message;
     }

@@ -50,6 +50,8 @@ export function setupPanels(ctx) {
   const districtSelect = document.getElementById('f-district');
   const parkSelect = document.getElementById('f-park');
   ctx.counties = [];
+  const parkNames = {};
+  ctx.parkName = (id) => parkNames[id] || `#${id}`;
 
   api.get('/api/divisions/', { level: 'county', page_size: 100, ordering: 'code' }).then((fc) => {
     ctx.counties = fc.features.map((f) => ({ code: f.properties.code, name: ctx.fmt.name(f.properties), geometry: f.geometry, props: f.properties }));
@@ -58,7 +60,11 @@ export function setupPanels(ctx) {
     ctx.refreshResults && ctx.refreshResults(); // the rows name their county
   }).catch(() => {});
   api.get('/api/parks/', { page_size: 200, ordering: 'name' }).then((fc) => {
-    for (const f of fc.features) parkSelect.add(new Option(ctx.fmt.name(f.properties), String(f.id), false, String(f.id) === state.f.park));
+    for (const f of fc.features) {
+      parkNames[f.id] = ctx.fmt.name(f.properties);
+      parkSelect.add(new Option(parkNames[f.id], String(f.id), false, String(f.id) === state.f.park));
+    }
+    ctx.onParks && ctx.onParks();
   }).catch(() => {});
 
   const readNumber = (v) => (v === '' || Number.isNaN(Number(v)) ? null : Number(v));

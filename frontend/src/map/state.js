@@ -32,7 +32,8 @@ export function readState(search = window.location.search) {
     },
     sel: /^(parcels|buildings|parks):\d+$/.test(p.get('sel') || '') ? p.get('sel') : null,
     cmp: list(p.get('cmp')).filter((r) => /^(parcels|buildings):\d+$/.test(r)).slice(0, 3),
-    panel: ['filters', 'layers', 'match'].includes(p.get('panel')) ? p.get('panel') : null,
+    panel: ['filters', 'layers', 'match', 'chains'].includes(p.get('panel')) ? p.get('panel') : null,
+    industry: /^[a-z0-9_-]{1,40}$/.test(p.get('industry') || '') ? p.get('industry') : null,
     sort: Object.hasOwn(SORTS, p.get('sort') || '') ? p.get('sort') : DEFAULT_SORT,
     lang: p.get('lang') || null,
   };
@@ -66,6 +67,7 @@ export function writeState(state) {
   if (state.sel) p.set('sel', state.sel);
   if (state.cmp.length) p.set('cmp', state.cmp.join(','));
   if (state.panel) p.set('panel', state.panel);
+  if (state.industry) p.set('industry', state.industry);
   if (state.sort && state.sort !== DEFAULT_SORT) p.set('sort', state.sort);
   const qs = p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/').replace(/%3A/g, ':');
   const url = `${window.location.pathname}${qs ? '?' + qs : ''}`;
