@@ -216,7 +216,8 @@ DISPLAY_TOKEN_VIEWS = frozenset(
         "web:wall-summary",
         "web:wall-points",
         "web:wall-events",  # the wall's event theme
-        "industries:targets",  # the wall's industry theme
+        "industries:list",  # the wall's industry theme: the chains
+        "industries:targets",  # and the counties' missing links
         "web:stream-field-points",
         "spatial:rollup",
         "field_points-list",  # the wall's recent-points feed

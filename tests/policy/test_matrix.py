@@ -375,6 +375,26 @@ def test_personal_data_and_url_tokens(world, role):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", list(IN_SCOPE), ids=str)
+def test_industry_targets_cover_the_readers_division(world, role):
+    """招商靶向 (INDUSTRY_TARGETS): officers and leaders read their division's counties, the wall
+    and administrators the whole city, nobody else any."""
+    from policy.predicates import industry_targets_prefix
+
+    city, _records = world
+    user = AnonymousUser() if role == ANON else city.users[role]
+    expected = {
+        Role.DISTRICT_OFFICER: city.counties[0].prefix,
+        Role.DISTRICT_LEADER: city.counties[0].prefix,
+        Role.CITY_OFFICER: city.city.prefix,
+        Role.CITY_LEADER: city.city.prefix,
+        Role.DISPLAY: "",
+        Role.ADMIN: "",
+    }
+    assert industry_targets_prefix(user) == expected.get(role)
+
+
+@pytest.mark.django_db
 def test_scope_is_computed_once_per_user_object(world, django_assert_num_queries):
     from policy.scope import scope_of
 

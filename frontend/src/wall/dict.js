@@ -19,6 +19,9 @@ export const WALL_DICT = {
     target_year: '年度投资目标完成率', target_signed: '已签约投资', target_goal: '计划投资目标', target_projects: '签约项目 / 目标',
     target_none: '本年度尚未设定招商任务目标。',
     legend_parcels: '可供地块（个）', legend_buildings: '可租售楼宇（栋）', legend_parks: '产业园区', legend_heat: '近30天打点热力',
+    theme_industries: '重点产业', county_industries: '各区县待补链环节（个）', breakdown_industries: '重点产业链上企业（家）',
+    kpi_industries: '重点产业', kpi_chain_firms: '链上企业', kpi_chain_leaders: '链主企业', kpi_chain_gaps: '待补链环节',
+    gaps_title: '招商靶向：各区县缺失的产业链环节', gaps_none: '各区县主导产业链均已补齐。', list_sep: '、',
     legend_field_points: '信息打点（件）', legend_live: '刚上报', legend_project_sites: '招商项目（个）', legend_late: '超期（闪烁）',
   },
   en: {
@@ -41,6 +44,9 @@ export const WALL_DICT = {
     target_year: 'Investment target reached', target_signed: 'Investment signed', target_goal: 'Target', target_projects: 'Projects / target',
     target_none: 'No investment target is set for this year.',
     legend_parcels: 'Available parcels', legend_buildings: 'Buildings to let or sell', legend_parks: 'Industrial parks', legend_heat: 'Field points, 30 days',
+    theme_industries: 'Key industries', county_industries: 'Missing chain links by county', breakdown_industries: 'Enterprises along each chain',
+    kpi_industries: 'Key industries', kpi_chain_firms: 'Enterprises on chains', kpi_chain_leaders: 'Chain leaders', kpi_chain_gaps: 'Links to fill',
+    gaps_title: 'Targeting: missing links by county', gaps_none: 'Every county has every link of its leading chains.', list_sep: ', ',
     legend_field_points: 'Field points', legend_live: 'Just reported', legend_project_sites: 'Projects', legend_late: 'Overdue (blinking)',
   },
 };

@@ -87,10 +87,19 @@ const THEMES = [
     colour: '#ef4444',
     trend: (_s, e) => e && e.by_month,
   },
+  {
+    // 重点产业招商 (seed 001 L487): the chains, their leaders, and each county's missing links.
+    key: 'industries',
+    layers: ['parks-fill', 'parks-line'],
+    data: ['parks-fill'],
+    rollup: null, // its counts by county are the targeting list's (/api/industries/targets/)
+    metric: 'count',
+    colour: '#f59e0b',
+  },
 ];
 const ALL_THEME_LAYERS = [...new Set(THEMES.flatMap((th) => th.layers))];
 
-const state = { theme: 0, summary: null, events: null, categories: {}, counties: {}, heat: [], live: [], feed: 0, timers: [] };
+const state = { theme: 0, summary: null, events: null, industries: null, categories: {}, counties: {}, heat: [], live: [], feed: 0, timers: [] };
 window.__geoportal = { firstDataRender: null, events: 0, lastEventAt: null, theme: null, rotations: 0 };
 
 // One composite source: a tile of every layer the themes draw comes in one request.
@@ -307,6 +316,7 @@ function showTheme(i) {
   map.easeTo({ bearing: [0, -6, 5][i % 3], duration: 2500 });
   if (started) loadCounties(theme);
   if (started && theme.key === 'events') loadEvents();
+  if (started && theme.key === 'industries') loadIndustries();
   drawTheme(theme);
   blinkEvents(theme.key === 'events');
   // A transform, not the width: it runs on the compositor, with no layout or paint of a 4K page
@@ -364,7 +374,8 @@ async function loadCounties(theme) {
   const title = document.getElementById('county-title');
   title.textContent = theme.key === 'events' ? t('events_by_county') : t(`county_${theme.key}`);
   try {
-    const [data] = await Promise.all([theme.rollup ? api.get('/api/spatial/rollup', { level: 'county', ...theme.rollup }) : eventCounties(), charts()]);
+    const counts = theme.rollup ? api.get('/api/spatial/rollup', { level: 'county', ...theme.rollup }) : theme.key === 'industries' ? industryCounties() : eventCounties();
+    const [data] = await Promise.all([counts, charts()]);
     if (THEMES[state.theme] !== theme) return; // the wall has moved on meanwhile
     const rows = data.rows.map((r) => ({ name: fmt.name(r), value: theme.metric === 'area_mu' ? Math.round(r.area_mu || 0) : r.count }));
     chart.county.setOption(barsOption(echarts, rows, { colour: theme.colour, label: unitLabel(theme) }), { notMerge: true });
@@ -377,7 +388,7 @@ async function loadCounties(theme) {
 async function drawTheme(theme) {
   const s = state.summary;
   const e = state.events;
-  document.getElementById('kpis').innerHTML = panels.kpis(theme.key, s, e);
+  document.getElementById('kpis').innerHTML = panels.kpis(theme.key, s, e, state.industries);
   drawLegend(theme);
   if (!s) return;
   await charts();
@@ -390,6 +401,14 @@ async function drawTheme(theme) {
     panels.paintFunnel(funnel);
     document.getElementById('target-figures').innerHTML = panels.target(s);
     chart.gauge.setOption(gaugeOption(s.target ? s.target.completion : null), { notMerge: true });
+  } else if (theme.key === 'industries') {
+    breakdown.textContent = t('breakdown_industries');
+    const ind = state.industries;
+    if (ind) {
+      const rows = ind.catalogue.industries.map((i) => ({ name: fmt.name(i), value: i.enterprises }));
+      chart.breakdown.setOption(barsOption(echarts, rows, { colour: theme.colour, label: (v) => fmt.num(v, 0) }), { notMerge: true });
+      document.getElementById('gaps').innerHTML = panels.gaps(ind.targets);
+    }
   } else if (theme.key !== 'events') {
     breakdown.textContent = t(`breakdown_${theme.key}`);
     const rows =
@@ -510,6 +529,28 @@ function drawEvents(data) {
     loadCounties(THEMES[state.theme]);
     drawTheme(THEMES[state.theme]);
   }
+}
+
+// The industry theme's data: the chains (public) and the counties' missing links (the display's
+// and the staff's targeting list), refreshed each time the theme comes round.
+async function loadIndustries() {
+  try {
+    const [catalogue, targets] = await Promise.all([api.get('/api/industries/'), api.get('/api/industries/targets/')]);
+    state.industries = { catalogue, targets };
+    window.__geoportal.industries = state.industries;
+  } catch {
+    return;
+  }
+  if (THEMES[state.theme].key === 'industries') {
+    loadCounties(THEMES[state.theme]);
+    drawTheme(THEMES[state.theme]);
+  }
+}
+
+async function industryCounties() {
+  if (!state.industries) await loadIndustries();
+  const counties = state.industries ? state.industries.targets.counties : [];
+  return { rows: counties.map((c) => ({ ...c, count: c.missing })) };
 }
 
 function renderAlerts(alerts) {

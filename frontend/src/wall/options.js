@@ -20,7 +20,7 @@ export function barsOption(echarts, rows, { colour, label }) {
     ...base(),
     grid: { left: '2%', right: '14%', top: '2%', bottom: '2%', containLabel: true },
     xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { lineStyle: { color: RULE } } },
-    yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.name), axisLabel: { color: MUTED, fontSize: remPx(1.2) }, axisLine: { lineStyle: { color: '#1d5fa8' } }, axisTick: { show: false } },
+    yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.name), axisLabel: { color: MUTED, fontSize: remPx(1.2), interval: 0 }, axisLine: { lineStyle: { color: '#1d5fa8' } }, axisTick: { show: false } },
     series: [
       {
         type: 'bar',

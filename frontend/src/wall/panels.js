@@ -41,11 +41,31 @@ export function makePanels({ t, L, fmt }) {
             kpi('events_month', count(e.by_month.at(-1).value)),
           ]
         : [],
+    industries: (_s, _e, ind) =>
+      ind
+        ? [
+            kpi('industries', count(ind.catalogue.industries.length)),
+            kpi('chain_firms', count(ind.catalogue.industries.reduce((n, i) => n + i.enterprises, 0))),
+            kpi('chain_leaders', count(ind.catalogue.industries.reduce((n, i) => n + i.links.reduce((m, l) => m + l.leaders.length, 0), 0))),
+            kpi('chain_gaps', count(ind.targets.counties.reduce((n, c) => n + c.missing, 0))),
+          ]
+        : [],
   };
 
   return {
-    kpis(theme, summary, events) {
-      return summary ? KPIS[theme](summary, events).join('') : '';
+    kpis(theme, summary, events, industries) {
+      return summary ? KPIS[theme](summary, events, industries).join('') : '';
+    },
+
+    // 招商靶向: per county, the chains its parks lead and the links nobody fills there.
+    gaps(targets) {
+      const rows = targets.counties
+        .map((c) => ({ county: c, short: c.industries.filter((i) => i.missing.length) }))
+        .filter((r) => r.short.length)
+        .map(({ county, short }) => `<li><b>${esc(fmt.name(county))}</b><span>${short
+          .map((i) => `<span class="industry">${esc(fmt.name(i))}</span> <span class="links">${esc(i.missing.map((l) => fmt.name(l)).join(t('list_sep')))}</span>`)
+          .join('<br>')}</span></li>`);
+      return rows.length ? rows.join('') : `<li class="none">${esc(t('gaps_none'))}</li>`;
     },
 
     // A true funnel: projects that reached each stage or went beyond it, beside those at it now
