@@ -46,9 +46,11 @@ RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.txt \
 
 COPY . .
 COPY --from=frontend /build/static-build ./static-build
+# The map's label glyphs are made here, from the font installed above (tiles/glyphs.py).
 # The code stays owned by root (read-only for the app); only the data directories are writable.
 # They are created here so that named volumes mounted on them start out owned by the app user.
 RUN pip install --no-cache-dir --no-deps . \
+ && python -m tiles.glyphs static-build/glyphs \
  && rm -rf build ./*.egg-info \
  && chmod 0755 deploy/docker-entrypoint.sh \
  && mkdir -p /app/static /app/media /app/data /app/backups \

@@ -150,6 +150,16 @@ LAYERS: dict[str, LayerSpec] = {
             ("Point",),
         ),
         LayerSpec(
+            "transport",
+            m.TransportLine,
+            "交通水系",
+            "Transport and water",
+            Family.REFERENCE,
+            True,
+            ("kind", "name", "ref"),
+            ("LineString", "MultiLineString"),
+        ),
+        LayerSpec(
             "grid_cells",
             m.GridCell,
             "网格",

@@ -63,6 +63,10 @@ LAYER_RULES: dict[str, Resource] = {
             ]
         ),
         Resource("amenities", "layers.Amenity", published="is_public", grants={OFFICERS: in_scope(*CRUD)}),
+        # Roads, railways and rivers: the base map, kept by the officers of the area they cross.
+        Resource(
+            "transport", "layers.TransportLine", published="is_public", grants={OFFICERS: in_scope(*CRUD)}
+        ),
         Resource(
             "grid_cells",
             "layers.GridCell",

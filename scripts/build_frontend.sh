@@ -27,3 +27,13 @@ if [ ! -f "$bundle_stamp" ] || [ "$(cat "$bundle_stamp")" != "$bundle_hash" ] ||
   (cd "$ROOT" && node frontend/build.mjs >"$LOG_DIR/esbuild.log" 2>&1) || die "the front-end build failed; see $LOG_DIR/esbuild.log"
   echo "$bundle_hash" >"$bundle_stamp"
 fi
+
+# The map's label glyphs (tiles/glyphs.py) from the packaged font (fonts-wqy-microhei), for the
+# Latin and punctuation of labels; the browser draws the ideographs itself.
+glyph_stamp=$OUT/.glyphs
+glyph_hash=$(cat "$ROOT/tiles/glyphs.py" | sha256sum | cut -c1-16)
+if [ ! -f "$glyph_stamp" ] || [ "$(cat "$glyph_stamp")" != "$glyph_hash" ] || [ ! -d "$OUT/glyphs" ]; then
+  say "building the map's label glyphs"
+  (cd "$ROOT" && "$PY" -m tiles.glyphs "$OUT/glyphs" >"$LOG_DIR/glyphs.log" 2>&1) || die "building the glyphs failed; see $LOG_DIR/glyphs.log"
+  echo "$glyph_hash" >"$glyph_stamp"
+fi

@@ -30,6 +30,9 @@ class TileLayer:
     aggregate: bool = False
     # Simplify before transforming: worth it for long rings (boundaries, tracks), not for parcels.
     simplify: bool = False
+    # A second MVT layer, ``<name>_labels``, of one label point per feature (tiles.sql.labels):
+    # the names the base map writes (divisions, parks).
+    labels: bool = False
 
     @property
     def name(self) -> str:
@@ -62,8 +65,13 @@ _P = LAYERS
 TILE_LAYERS: dict[str, TileLayer] = {
     t.name: t
     for t in [
-        TileLayer(_P["divisions"], ("code", "name", "level"), simplify=True),
-        TileLayer(_P["parks"], ("name", "name_en", "level", "area_mu", "available_area_m2"), simplify=True),
+        TileLayer(_P["divisions"], ("code", "name", "level"), simplify=True, labels=True),
+        TileLayer(
+            _P["parks"],
+            ("name", "name_en", "level", "area_mu", "available_area_m2"),
+            simplify=True,
+            labels=True,
+        ),
         TileLayer(
             _P["parcels"],
             # name, name_en: the hover card on the investment map (frontend/src/map/hovercard.js).
@@ -88,6 +96,7 @@ TILE_LAYERS: dict[str, TileLayer] = {
             aggregate=True,
         ),
         TileLayer(_P["amenities"], ("name", "category"), detail_minzoom=11, aggregate=True),
+        TileLayer(_P["transport"], ("name", "name_en", "ref", "kind"), simplify=True),
         TileLayer(_P["grid_cells"], ("code", "name"), detail_minzoom=11, simplify=True),
         TileLayer(
             _P["project_sites"],

@@ -97,7 +97,13 @@ def render(layer: TileLayer, z: int, x: int, y: int, user: Any, filters: Mapping
     with read_cursor() as cursor:
         cursor.execute(query, params)
         row = cursor.fetchone()
-    return bytes(row[0]) if row and row[0] else b""
+        body = bytes(row[0]) if row and row[0] else b""
+        if layer.labels and z >= layer.detail_minzoom:
+            # A second MVT layer in the same tile: MVT layers concatenate.
+            cursor.execute(sql.labels(layer, where), {**params, "label_name": f"{layer.name}_labels"})
+            row = cursor.fetchone()
+            body += bytes(row[0]) if row and row[0] else b""
+    return body
 
 
 SIDES = ("west", "south", "east", "north")

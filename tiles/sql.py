@@ -68,6 +68,29 @@ def detail(layer: TileLayer, where: str, simplify_tolerance: float | None) -> st
     """
 
 
+def labels(layer: TileLayer, where: str) -> str:
+    """One label point per feature (``ST_PointOnSurface`` of the whole shape, so every tile agrees
+    where it is), drawn only in the tile that holds it: a name is never written twice along tile
+    edges, as it would be if the style labelled each tile's piece of a polygon. The layer is
+    ``<name>_labels``, with the name in both languages."""
+    table = q(layer.spec.model._meta.db_table)
+    return f"""
+        WITH tile AS (
+            SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS merc,
+                   ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS lonlat
+        )
+        SELECT ST_AsMVT(features, %(label_name)s, {EXTENT}, 'geom', 'id') FROM (
+            SELECT {table}.id, {table}.name, {table}.name_en,
+                   ST_AsMVTGeom(ST_Transform(ST_PointOnSurface({table}.geom), 3857),
+                                tile.merc, {EXTENT}, 0, true) AS geom
+            FROM {table}, tile
+            WHERE {table}.geom && tile.lonlat AND ({where})
+              AND ST_Intersects(ST_PointOnSurface({table}.geom), tile.lonlat)
+        ) features
+        WHERE geom IS NOT NULL
+    """
+
+
 def division_counts(layer: TileLayer, where: str, level: str) -> str:
     """Features per division at ``level`` over the whole (permission-cut) table, by code prefix,
     with the extent of those features (west, south, east, north): a click on a count fits the map

@@ -1,13 +1,17 @@
 """TileJSON documents and a MapLibre style that draws every public layer with no outside resources.
 
-The style has no ``glyphs`` or ``sprite``: both would be downloads. Low-zoom aggregates are drawn as
-circles whose size follows their ``count``; front ends label them with their own HTML if they wish.
+Its base map is the platform's own data: division and park names, roads, railways and rivers
+(the ``transport`` layer), written with glyphs built into the static files (tiles.glyphs) and,
+for Chinese, the browser's own font. No sprite: the symbols are circles and lines. Low-zoom
+aggregates are drawn as circles whose size follows their ``count``; front ends label them with
+their own HTML if they wish.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest
@@ -17,7 +21,8 @@ from layers.models import Division
 
 from . import basemap
 from .cache import CACHE_DOWN, version_of, versions
-from .config import SOURCE_MAXZOOM, TILE_LAYERS, TileLayer
+from .config import SOURCE_MAXZOOM, TILE_LAYERS, TileLayer, division_level_for
+from .glyphs import FONTSTACK, LOCAL_IDEOGRAPHS
 
 FALLBACK_BOUNDS = [111.3, 22.3, 112.9, 23.4]  # Yunfu, when no division is loaded yet
 
@@ -35,7 +40,22 @@ COLOURS = {
     "places": "#d95f02",
     "field_points": "#ff7f00",
     "patrol_tracks": "#a6761d",
+    "transport": "#e8a33d",
 }
+# The base map's lines, bottom to top (rivers, railways, roads by class): colour, width at zoom 8
+# and at zoom 14.
+TRANSPORT_LINES = {
+    "river": ("#8ab8e6", 1.4, 4),
+    "waterway": ("#7aaee3", 3, 10),
+    "air_route": ("#9aa5b8", 0.8, 1.2),
+    "railway": ("#7d8594", 1.1, 2.5),
+    "high_speed_rail": ("#5b6270", 1.4, 3),
+    "county_road": ("#ffffff", 0.8, 3.5),
+    "provincial_road": ("#f7dc9c", 1.2, 4.5),
+    "national_road": ("#f2c46d", 1.6, 5.5),
+    "expressway": ("#e8a33d", 2.2, 7),
+}
+HALO = {"text-halo-color": "#ffffff", "text-halo-width": 1.4}
 LAND_USE_COLOURS = {
     "industrial": "#c8815a",
     "warehouse": "#b39b6b",
@@ -150,8 +170,119 @@ def tilejson(
     }
 
 
+def _width(narrow: float, wide: float) -> list[Any]:
+    return ["interpolate", ["exponential", 1.6], ["zoom"], 8, narrow, 14, wide]
+
+
+def _transport(base: dict[str, str]) -> list[dict[str, Any]]:
+    """Rivers under railways under roads, each class its own colour and width; railways dashed."""
+    out: list[dict[str, Any]] = []
+    for kind, (colour, narrow, wide) in TRANSPORT_LINES.items():
+        out.append(
+            {
+                "id": f"transport-{kind}",
+                "type": "line",
+                **base,
+                "filter": ["==", ["get", "kind"], kind],
+                "layout": {"line-join": "round", "line-cap": "round"},
+                "paint": {"line-color": colour, "line-width": _width(narrow, wide)},
+            }
+        )
+        if kind.endswith("rail") or kind == "railway":
+            out.append(
+                {
+                    "id": f"transport-{kind}-ties",
+                    "type": "line",
+                    **base,
+                    "minzoom": 10,
+                    "filter": ["==", ["get", "kind"], kind],
+                    "paint": {
+                        "line-color": "#ffffff",
+                        "line-width": _width(narrow * 0.5, wide * 0.5),
+                        "line-dasharray": [2, 2],
+                    },
+                }
+            )
+    return out
+
+
+def _name(lang: str) -> list[Any]:
+    return ["coalesce", ["get", "name_en"], ["get", "name"]] if lang == "en" else ["get", "name"]
+
+
+def _by_division_level(values: dict[str, Any]) -> list[Any]:
+    """A ``step`` over the zoom that follows the division level the tiles show there
+    (``division_level_for``), so a label's size changes where the boundaries do."""
+    expr: list[Any] = ["step", ["zoom"], values[division_level_for(0)]]
+    for z in range(1, SOURCE_MAXZOOM + 1):
+        if division_level_for(z) != division_level_for(z - 1):
+            expr += [z, values[division_level_for(z)]]
+    return expr
+
+
+def labels(layers: list[TileLayer], lang: str) -> list[dict[str, Any]]:
+    """The base map's names: roads and rivers along their lines (a road by its number where it has
+    one), divisions at their label points, sized by the level the zoom shows, parks from zoom 10."""
+    font = {"text-font": [FONTSTACK]}
+    names = {layer.name for layer in layers}
+    out: list[dict[str, Any]] = []
+    if "transport" in names:
+        out.append(
+            {
+                "id": "transport-labels",
+                "type": "symbol",
+                "source": "transport",
+                "source-layer": "transport",
+                "minzoom": 9,
+                "layout": {
+                    **font,
+                    "symbol-placement": "line",
+                    "text-field": ["case", ["!=", ["get", "ref"], ""], ["get", "ref"], _name(lang)],
+                    "text-size": 12,
+                    "symbol-spacing": 400,
+                },
+                "paint": {"text-color": "#5a4a2f", **HALO},
+            }
+        )
+    if "divisions" in names:
+        sizes = {"county": 16, "town": 13, "village": 12}
+        out.append(
+            {
+                "id": "divisions-labels",
+                "type": "symbol",
+                "source": "divisions",
+                "source-layer": "divisions_labels",
+                "layout": {
+                    **font,
+                    "text-field": _name(lang),
+                    "text-size": _by_division_level(sizes),
+                    "text-max-width": 8,
+                    # Below the point: the pages put their count pills on the same label point.
+                    "text-anchor": "top",
+                    "text-offset": [0, 1.3],
+                },
+                "paint": {"text-color": "#3b4a63", **HALO},
+            }
+        )
+    if "parks" in names:
+        out.append(
+            {
+                "id": "parks-labels",
+                "type": "symbol",
+                "source": "parks",
+                "source-layer": "parks_labels",
+                "minzoom": 10,
+                "layout": {**font, "text-field": _name(lang), "text-size": 12, "text-max-width": 9},
+                "paint": {"text-color": "#1f6b43", **HALO},
+            }
+        )
+    return out
+
+
 def _draw(layer: TileLayer) -> list[dict[str, Any]]:
     name, colour = layer.name, COLOURS[layer.name]
+    if name == "transport":
+        return _transport({"source": name, "source-layer": name})
     geometry = layer.spec.geometry_types
     base = {"source": name, "source-layer": name}
     out: list[dict[str, Any]] = []
@@ -231,7 +362,16 @@ def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
     lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
     base_sources, base_layers = basemap.style_parts(lang)
     public = [layer for layer in TILE_LAYERS.values() if layer.spec.public]
-    order = ["divisions", "orthophotos", "parks", "parcels", "buildings", "amenities", "panoramas"]
+    order = [
+        "divisions",
+        "orthophotos",
+        "transport",
+        "parks",
+        "parcels",
+        "buildings",
+        "amenities",
+        "panoramas",
+    ]
     public.sort(key=lambda layer: order.index(layer.name) if layer.name in order else len(order))
     try:
         tokens: dict[str, str] = versions(layer.name for layer in public)
@@ -242,6 +382,8 @@ def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
         "name": "Geoportal",
         "center": [round((bounds[0] + bounds[2]) / 2, 5), round((bounds[1] + bounds[3]) / 2, 5)],
         "zoom": 9,
+        "glyphs": request.build_absolute_uri(f"{settings.STATIC_URL}glyphs/") + "{fontstack}/{range}.pbf",
+        "metadata": {"geoportal:localIdeographFontFamily": LOCAL_IDEOGRAPHS},
         "sources": {
             **base_sources,
             **{
@@ -262,5 +404,6 @@ def maplibre_style(request: HttpRequest, bounds: list[float]) -> dict[str, Any]:
             {"id": "background", "type": "background", "paint": {"background-color": "#f4f1ea"}},
             *base_layers,
             *[drawn for layer in public for drawn in _draw(layer)],
+            *labels(public, lang),
         ],
     }

@@ -10,6 +10,7 @@ import gzip
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -172,6 +173,13 @@ def _data_version(names: list[str]) -> str | None:
         return None
 
 
+STYLE_LANGUAGES = {"zh": "zh-hans", "en": "en"}
+
+
 def style_view(request: HttpRequest) -> HttpResponse:
-    """The same for everyone: it draws public layers only (``maplibre_style``)."""
-    return JsonResponse(maplibre_style(request, city_bounds()))
+    """The same for everyone: it draws public layers only (``maplibre_style``). Its labels are in
+    the page's language, ``?lang=zh|en`` (the page names it: a browser's Accept-Language is not the
+    page's choice), else the request's."""
+    language = STYLE_LANGUAGES.get(request.GET.get("lang", ""), translation.get_language())
+    with translation.override(language):
+        return JsonResponse(maplibre_style(request, city_bounds()))

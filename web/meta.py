@@ -40,9 +40,17 @@ from layers.models import (
     ServicedLevel,
     SupplyMode,
     SupplyStatus,
+    TransportKind,
 )
 from tiles.config import SOURCE_MAXZOOM, TILE_LAYERS
-from tiles.style import COLOURS, EVENT_STATUS_COLOURS, FALLBACK_BOUNDS, LAND_USE_COLOURS, STAGE_COLOURS
+from tiles.style import (
+    COLOURS,
+    EVENT_STATUS_COLOURS,
+    FALLBACK_BOUNDS,
+    LAND_USE_COLOURS,
+    STAGE_COLOURS,
+    TRANSPORT_LINES,
+)
 
 GENERATED = Path(settings.BASE_DIR) / "frontend" / "src" / "generated" / "meta.json"
 COMMAND = "python manage.py frontend_meta"
@@ -61,6 +69,7 @@ LABEL_GROUPS: dict[str, type[models.TextChoices]] = {
     "division_level": DivisionLevel,
     "event_status": EventStatus,
     "risk_level": RiskLevel,
+    "transport_kind": TransportKind,
 }
 
 
@@ -115,6 +124,7 @@ def build_meta() -> dict[str, Any]:
             "land_use": dict(LAND_USE_COLOURS),
             "stage": dict(STAGE_COLOURS),
             "event_status": dict(EVENT_STATUS_COLOURS),
+            "transport_kind": {kind: line[0] for kind, line in TRANSPORT_LINES.items()},
         },
     }
 
@@ -165,7 +175,7 @@ _META = inline_serializer(
         ),
         "colours": serializers.DictField(
             child=serializers.DictField(child=serializers.CharField()),
-            help_text="colours[group][value] (land_use, stage, event_status).",
+            help_text="colours[group][value] (land_use, stage, event_status, transport_kind).",
         ),
     },
 )

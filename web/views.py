@@ -40,7 +40,7 @@ def investment_map(request: HttpRequest) -> HttpResponse:
     code, explicit = page_language(request)
     config = {
         "lang": short_lang(code),
-        "styleUrl": reverse("tile-style"),
+        "styleUrl": f"{reverse('tile-style')}?lang={short_lang(code)}",
         "mediaUrl": settings.MEDIA_URL,
         # Whether the industry theme lists the counties' missing chain links (招商靶向) too.
         "industryTargets": industry_targets_prefix(request.user) is not None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiLineString
+from shapely.geometry import MultiLineString
 from shapely.geometry.base import BaseGeometry
 
 from . import vocab
@@ -59,39 +59,22 @@ def _along(line: BaseGeometry, n: int, rng: np.random.Generator) -> np.ndarray:
     return shapely.get_coordinates(shapely.line_interpolate_point(line, frac, normalized=True))
 
 
-def _highways(city: Region, towns: list[Region], rng: np.random.Generator) -> list[BaseGeometry]:
-    """Two highways across the city: west-east through the southern towns, north-south through the east."""
-    x0, y0, x1, y1 = city.geom.bounds
-    seats = _centres([t for t in towns if t.code.endswith("001000")])
-    south = seats[seats[:, 1] < np.median(seats[:, 1])] if len(seats) > 2 else seats
-    we = np.vstack([[x0 - 5000, rng.uniform(y0, 0) / 2], south[np.argsort(south[:, 0])], [x1 + 5000, 0]])
-    ns = np.array(
-        [
-            [rng.uniform(0, x1 / 2), y1 + 5000],
-            [rng.uniform(0, x1 / 2), 0],
-            [rng.uniform(0, x1 / 2), y0 - 5000],
-        ]
-    )
-    return [city.geom.intersection(LineString(we)), city.geom.intersection(LineString(ns))]
-
-
-def _river(city: Region, rng: np.random.Generator) -> BaseGeometry:
-    """The 西江 along the north of the city, meandering."""
-    x0, _, x1, y1 = city.geom.bounds
-    x = np.linspace(x0 - 5000, x1 + 5000, 60)
-    y = y1 * 0.55 + 4000 * np.sin(x / 9000 + rng.uniform(0, 6)) + 1500 * np.sin(x / 3100)
-    return city.geom.intersection(LineString(np.column_stack([x, y])))
-
-
 def _on_lines(lines: list[BaseGeometry], n: int, rng: np.random.Generator) -> np.ndarray:
     share = allocate(n, [ln.length for ln in lines])
     return np.vstack([_along(ln, int(k), rng) for ln, k in zip(lines, share, strict=True)])
 
 
 def amenities(
-    scale: float, city: Region, towns: list[Region], villages: list[Region], rng: np.random.Generator
+    scale: float,
+    city: Region,
+    towns: list[Region],
+    villages: list[Region],
+    lines: list[BaseGeometry],
+    river: BaseGeometry,
+    rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
-    """About 3,000 x scale points of interest, at least two of every category."""
+    """About 3,000 x scale points of interest, at least two of every category: highway exits on the
+    expressways, ports on the river (``layers.demo.transport``)."""
     total = round(3000 * scale)
     shares = allocate(total, list(vocab.AMENITY_SHARE.values()))
     counts = {c: max(2, int(k)) for c, k in zip(vocab.AMENITY_SHARE, shares, strict=True)}
@@ -99,7 +82,6 @@ def amenities(
     weights = np.array([2.0 if t.kind == "street" else 1.0 for t in towns])
     seats = town_xy[[i for i, t in enumerate(towns) if t.code.endswith("001000")]]
     village_xy, village_geoms = _centres(villages), np.array([v.geom for v in villages], dtype=object)
-    lines, river = _highways(city, towns, rng), _river(city, rng)
 
     def in_city(n: int) -> np.ndarray:
         return np.full(n, city.geom, dtype=object)

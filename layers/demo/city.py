@@ -22,6 +22,7 @@ from . import vocab
 from .activity import amenities, field_points, patrol_tracks, project_sites
 from .geo import Frame, as_multipolygons, partition, rectangles
 from .parcels import Parcels, buildings, land_parcels, overlap_copies, plant_overlaps
+from .transport import expressways, transport_lines, xijiang
 
 CITY_SIZE_M = (110_000, 80_000)
 FULL_SCALE = 0.5  # from this scale on the division tree has its full size
@@ -65,6 +66,7 @@ class City:
     parcels: Parcels
     buildings: dict[str, np.ndarray]
     amenities: dict[str, np.ndarray]
+    transport: dict[str, np.ndarray]
     projects: dict[str, np.ndarray]
     field_points: dict[str, np.ndarray]
     tracks: dict[str, np.ndarray]
@@ -89,6 +91,7 @@ class City:
         for table in (
             self.buildings,
             self.amenities,
+            self.transport,
             self.projects,
             self.field_points,
             self.tracks,
@@ -321,6 +324,8 @@ def build_city(scale: float, seed: int = 2026, as_of: datetime | None = None) ->
     plant_overlaps(parcels, parks, streams[3])
     bldg = buildings(scale, parcels, streams[4])
     demo_cell = _demo_cell(cells, towns, counties[0])
+    roads = np.random.default_rng([seed, 324])
+    highways, river = expressways(divisions[0], towns, roads), xijiang(divisions[0], roads)
     city = City(
         scale=scale,
         seed=seed,
@@ -330,7 +335,8 @@ def build_city(scale: float, seed: int = 2026, as_of: datetime | None = None) ->
         parks=parks,
         parcels=parcels,
         buildings=bldg,
-        amenities=amenities(scale, divisions[0], towns, villages, streams[5]),
+        amenities=amenities(scale, divisions[0], towns, villages, highways, river, streams[5]),
+        transport=transport_lines(divisions[0], towns, highways, river, roads),
         projects=project_sites(scale, parcels, bldg, parks, towns, streams[6]),
         field_points=field_points(scale, divisions[0], towns, villages, demo_cell, streams[7], as_of),
         tracks=patrol_tracks(scale, cells, demo_cell, streams[8], as_of),

@@ -48,6 +48,7 @@ LAYER_MODELS: list[type[m.LayerFeature]] = [
     m.Building,
     m.ProjectSite,
     m.Amenity,
+    m.TransportLine,
     m.FieldPoint,
     m.PatrolTrack,
     m.Panorama,
@@ -323,6 +324,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
             " AND p.deleted_at IS NULL), 0)"
         )
     _load(say, "amenities", m.Amenity, {**c.amenities, "is_public": True}, len(c.amenities["geom"]))
+    _load(say, "transport", m.TransportLine, {**c.transport, "is_public": True}, len(c.transport["geom"]))
     category_id = dict(m.FieldPointCategory.objects.values_list("key", "id"))
     fp = c.field_points
     _load(
@@ -364,6 +366,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
         "buildings": len(b["geom"]),
         "project sites": len(pr["geom"]),
         "amenities": len(c.amenities["geom"]),
+        "transport lines": len(c.transport["geom"]),
         "field points": len(fp["geom"]),
         "patrol tracks": len(tr["geom"]),
         "panoramas": len(c.panoramas["geom"]),

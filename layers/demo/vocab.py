@@ -200,7 +200,8 @@ AMENITY_NAMES = {
     "petrol_station": ["中国石化{}加油站", "中国石油{}加油站"],
     "parking": ["公共停车场", "地下停车场", "停车场"],
 }
-HIGHWAY_NAMES = ["汕湛高速", "广梧高速"]
+# The expressways across the city, with their national route numbers.
+HIGHWAYS = [("汕湛高速", "G78"), ("广梧高速", "G80")]
 
 # FieldPointCategory rows the demo needs: key -> (name_zh, name_en, share).
 FIELD_POINT_CATEGORIES = {

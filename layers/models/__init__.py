@@ -20,6 +20,7 @@ from .grid import EventStatus, FieldPoint, FieldPointCategory, GridCell, PatrolT
 from .media import Orthophoto, Panorama
 from .places import Place, PlaceClass, PlaceTag, PlaceTagCategory, RiskLevel
 from .projects import ProjectSite, ProjectStage
+from .transport import TransportKind, TransportLine
 
 __all__ = [
     "MU_M2",
@@ -38,6 +39,8 @@ __all__ = [
     "FieldPoint",
     "FieldPointCategory",
     "GridCell",
+    "TransportKind",
+    "TransportLine",
     "LandParcel",
     "LandUse",
     "LayerFeature",

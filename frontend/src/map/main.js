@@ -79,9 +79,12 @@ function tileUrl(layer) {
 // condition only land has (state.landOnly).
 const drawn = (layer) => state.layers.includes(layer) && !(layer === 'buildings' && landOnly(state.f));
 
+// The layer a style layer draws: its source layer, a layer's label points (<name>_labels) included.
+const layerOf = (styleLayer) => (styleLayer['source-layer'] || styleLayer.source || '').replace(/_labels$/, '');
+
 function showLayer(map, name) {
   for (const layer of map.getStyle().layers) {
-    if ((layer['source-layer'] || layer.source) === name && !layer.id.startsWith('district-')) {
+    if (layerOf(layer) === name && !layer.id.startsWith('district-')) {
       map.setLayoutProperty(layer.id, 'visibility', drawn(name) ? 'visible' : 'none');
     }
   }
@@ -141,7 +144,7 @@ function adaptStyle(style) {
     if (source === 'divisions' && layer.type === 'fill') layer.paint['fill-opacity'] = 0.03;
     // A configured base map (tiles/basemap.py) is always drawn.
     if (layer.type === 'raster') continue;
-    layer.layout = { ...(layer.layout || {}), visibility: drawn(source) ? 'visible' : 'none' };
+    layer.layout = { ...(layer.layout || {}), visibility: drawn(layerOf(layer)) ? 'visible' : 'none' };
   }
   style.sources.nearby = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
   style.sources.matches = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
@@ -206,6 +209,8 @@ async function start() {
   const map = new maplibregl.Map({
     container: 'map',
     style,
+    // Chinese labels are drawn from the browser's own font; the style's glyphs hold the rest.
+    localIdeographFontFamily: (style.metadata || {})['geoportal:localIdeographFontFamily'],
     center: view.center,
     zoom: view.zoom,
     bearing: view.bearing || 0,

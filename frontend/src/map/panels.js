@@ -1,11 +1,10 @@
 // The side panel: filters, layer switcher with legend, and (in match.js) site matching.
 import { COLOURS } from '../common/labels.js';
 import { onlyOne } from './sheets.js';
-import { activeFilterCount } from './state.js';
+import { ALL_LAYERS, activeFilterCount } from './state.js';
 
 const LAND_USES = ['industrial', 'warehouse', 'commercial', 'mixed', 'residential', 'public'];
 const STATUSES = ['available', 'reserved', 'leased', 'sold', 'in_use'];
-const LAYER_KEYS = ['parcels', 'buildings', 'parks', 'amenities', 'panoramas', 'divisions', 'orthophotos'];
 // Colours come from the server's style (frontend/src/generated/meta.json), as the map draws them.
 const SWATCH = COLOURS.layers;
 
@@ -126,7 +125,7 @@ export function setupPanels(ctx) {
 
   // --- layers ---
   const list = document.getElementById('layer-list');
-  list.innerHTML = LAYER_KEYS.map(
+  list.innerHTML = ALL_LAYERS.map(
     (k) => `<label class="layer-row"><input type="checkbox" value="${k}" ${state.layers.includes(k) ? 'checked' : ''}><i data-swatch="${SWATCH[k]}"></i><span>${t(k)}</span></label>`,
   ).join('');
   list.addEventListener('change', (e) => ctx.setLayerVisible(e.target.value, e.target.checked));

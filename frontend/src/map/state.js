@@ -1,7 +1,7 @@
 // The view state lives in the URL's query string, so a link reproduces the view.
 
-export const DEFAULT_LAYERS = ['parcels', 'buildings', 'parks', 'divisions', 'panoramas'];
-export const ALL_LAYERS = ['parcels', 'buildings', 'parks', 'amenities', 'panoramas', 'divisions', 'orthophotos'];
+export const DEFAULT_LAYERS = ['parcels', 'buildings', 'parks', 'divisions', 'transport', 'panoramas'];
+export const ALL_LAYERS = ['parcels', 'buildings', 'parks', 'amenities', 'panoramas', 'divisions', 'transport', 'orthophotos'];
 
 // The results list's orders (results.js), by name in the URL (?sort=), as the layer API's ordering.
 export const SORTS = {

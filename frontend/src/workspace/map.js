@@ -8,7 +8,7 @@ import { ErrorNote, html, useEffect, useRef, useState } from '../staff/kit.js';
 
 // The style's layers that give the project's carriers their surroundings; the rest would only
 // add tile requests.
-const CONTEXT_SOURCES = ['divisions', 'parks', 'parcels', 'buildings'];
+const CONTEXT_SOURCES = ['divisions', 'transport', 'parks', 'parcels', 'buildings'];
 const POLYGONS = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];
 const POINTS = ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]];
 const LINES = ['in', ['geometry-type'], ['literal', ['LineString', 'MultiLineString']]];
