@@ -141,11 +141,11 @@ def _site(request: Request, data: dict[str, Any]) -> tuple[float, float, list[st
     if "layer" not in data:
         return data["lon"], data["lat"], []
     spec = LAYERS[data["layer"]]
-    record = spec.model.objects.filter(read_filter(request.user, spec), pk=data["id"]).first()
+    record: Any = spec.model.objects.filter(read_filter(request.user, spec), pk=data["id"]).first()
     if record is None:
         raise NotFound(_("没有这个地点，或它不公开：请从地图上重新选择。"))
-    point = record.geom.point_on_surface if record.geom.geom_type != "Point" else record.geom
-    park = record if data["layer"] == "parks" else getattr(record, "park", None)
+    point = record.geom.point_on_surface
+    park = record if data["layer"] == "parks" else record.park
     return point.x, point.y, list(park.industries) if park else []
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -24,7 +25,7 @@ class LinkNear:
     leaders: list[tuple[str, float]]  # (name, metres) of the chain leaders on this link in reach
 
 
-def _rows(sql: str, params: Sequence[object]) -> list[tuple]:
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()

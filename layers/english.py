@@ -35,6 +35,10 @@ TERMS: dict[str, str] = {
     "仓库": "Warehouse",
     "大厦": "Tower",
     "地块": "Plot",
+    "高速铁路": "High-speed Railway",
+    "铁路": "Railway",
+    "高速": "Expressway",
+    "公路": "Road",
 }
 # One-character endings of place names, translated only at the very end (云城区, not 城区 inside).
 ENDINGS: dict[str, str] = {

@@ -153,7 +153,7 @@ LAYERS: dict[str, LayerSpec] = {
             "transport",
             m.TransportLine,
             "交通水系",
-            "Transport and water",
+            "Roads, rail and rivers",
             Family.REFERENCE,
             True,
             ("kind", "name", "ref"),

@@ -12,7 +12,7 @@ if [ "${1:-}" = "--lint-only" ]; then
 fi
 
 # Type-checked packages (settings in pyproject.toml, [tool.mypy]); those that do not exist yet are skipped.
-read -r -a MYPY_PACKAGES <<<"${MYPY_PACKAGES:-policy jobs core crypto audit workdays projects inbox grid patrols sync editing exports ogc backups}"
+read -r -a MYPY_PACKAGES <<<"${MYPY_PACKAGES:-policy jobs core crypto audit workdays projects inbox grid patrols sync editing exports ogc backups industries}"
 
 bash "$ROOT/scripts/provision.sh"
 [ "$LINT_ONLY" = 1 ] || bash "$ROOT/scripts/services.sh" start

@@ -139,6 +139,11 @@ def make_record(layer: str, c: City, where: Point, **overrides: Any) -> m.LayerF
         "parcels": lambda: m.LandParcel(code=f"T-{uuid.uuid4().hex[:8]}", land_use="industrial", geom=small),
         "buildings": lambda: m.Building(kind="standard_factory", name="1号厂房", geom=small),
         "amenities": lambda: m.Amenity(category="hospital", name="人民医院", geom=where),
+        "transport": lambda: m.TransportLine(
+            name="新路",
+            kind="county_road",
+            geom=MultiLineString(LineString((x, y), (x + 0.001, y)), srid=4326),
+        ),
         "grid_cells": lambda: m.GridCell(code=f"G{uuid.uuid4().hex[:10]}", name="新网格", geom=small),
         "project_sites": lambda: m.ProjectSite(
             project_code=f"P-{uuid.uuid4().hex[:8]}", project_name="新项目", geom=where

@@ -7,7 +7,7 @@ every layer go into one list ranked, best first, by:
    code, then its start, then anywhere in the name or code, and only then an address or a
    category's name (in either language: "高速" finds the highway exits, whatever they are called);
 2. **what it is:** the places people look for by name (divisions, parks), then the carriers
-   (parcels, buildings), then amenities and organisations;
+   (parcels, buildings), then amenities, organisations and the roads and rivers;
 3. **the shorter name** (the closer match), then the layer and the id, so equal hits keep their
    order from one search to the next.
 
@@ -52,6 +52,8 @@ LAYER_SEARCH: dict[str, Searched] = {
     "buildings": Searched(names=("name", "name_en"), rank=1, labelled="kind"),
     "amenities": Searched(names=("name",), rank=2, descriptions=("address",), labelled="category"),
     "places": Searched(names=("name",), rank=2, descriptions=("address",)),
+    # Roads, railways and rivers by name or route number (高速, G324): the map fits the line.
+    "transport": Searched(names=("name", "name_en", "ref"), rank=2, labelled="kind"),
 }
 # The match qualities, best first (also returned with each hit as ``match``).
 MATCHES = ("exact", "prefix", "name", "description")
@@ -97,6 +99,8 @@ def _detail(layer: str, record: Any) -> dict[str, Any]:
         return {"detail": record.get_level_display(), "level": record.level}
     if layer == "parks":
         return {"detail": record.get_level_display()}
+    if layer == "transport":
+        return {"detail": record.get_kind_display()}
     return {}
 
 

@@ -16,7 +16,17 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
+from layers.english import english_name
+
 from . import vocab
+
+# English names pinyin would spell badly (layers.english makes the rest).
+ENGLISH = {
+    "国道324线": "National Highway 324",
+    "省道113线": "Provincial Road 113",
+    "西江": "Xi River",
+    "南江": "Nan River",
+}
 
 if TYPE_CHECKING:
     from .city import Region
@@ -123,6 +133,7 @@ def transport_lines(
     kept = [row for row in kept if row[3] is not None]
     return {
         "name": np.array([n for n, _, _, _ in kept], dtype=object),
+        "name_en": np.array([ENGLISH.get(n) or english_name(n) for n, _, _, _ in kept], dtype=object),
         "ref": np.array([r for _, r, _, _ in kept], dtype=object),
         "kind": np.array([k for _, _, k, _ in kept], dtype=object),
         "geom": np.array([g for _, _, _, g in kept], dtype=object),

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import LineString, MultiLineString, Point
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from rasterio.transform import from_bounds
@@ -93,6 +93,24 @@ def geotiff(path: Path, bounds: tuple[float, float, float, float]) -> bytes:
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(np.stack([band, band.T, np.full_like(band, 90)]))
     return path.read_bytes()
+
+
+def _chain_in_park(city) -> None:
+    """The demo chains, the test park leading food, and one firm on its food-production link."""
+    from industries.demo import load_industries
+    from industries.models import ChainLink
+
+    load_industries()
+    m.Park.objects.filter(pk=city.park.pk).update(industries=["food"])
+    link = ChainLink.objects.get(industry__code="food", code="processing")
+    make_record(
+        "enterprises",
+        city,
+        city.inside(dx=0.02, dy=0.02),
+        chain_link=link,
+        name="禾恒食品",
+        chain_leader=True,
+    )
 
 
 def _wait_ready(page):
@@ -571,6 +589,7 @@ def test_wall_themes_at_1080p_and_4k(live_server, open_page, seeded, lang):
     from projects.models import CountyTarget
 
     CountyTarget.objects.create(division=city.counties[0], year=time.localtime().tm_year, investment_wan=5000)
+    _chain_in_park(city)
     _record, token = tokens.issue(city.users[Role.DISPLAY], TokenKind.DISPLAY)
     width, height = (1920, 1080) if lang == "en" else (3840, 2160)
     p = open_page(width, height)
@@ -609,6 +628,20 @@ def test_wall_themes_at_1080p_and_4k(live_server, open_page, seeded, lang):
                 >= 28
             )
         p.shot(f"wall-{theme}-{lang}-{width}")
+    # 重点产业: the chains' numbers, and the county whose park leads food lacks five of its six links.
+    page.evaluate("window.__geoportal.showTheme('industries')")
+    page.wait_for_selector("#gaps li b")
+    assert page.inner_text("#kpis [data-kpi=chain_gaps] .kpi-value") == "5"
+    gaps = page.inner_text("#gaps")
+    assert (
+        ("Food packaging" in gaps and "Food production" not in gaps) if lang == "en" else "食品包装" in gaps
+    )
+    assert page.evaluate("document.body.dataset.trend") == "off"
+    page.wait_for_timeout(900)
+    if lang == "en":
+        _assert_wall_legible(page)
+    p.shot(f"wall-industries-{lang}-{width}")
+    page.evaluate("window.__geoportal.showTheme('events')")
     words = page.inner_text("#trend-changes")
     assert ("MoM" in words and "YoY" in words) if lang == "en" else ("环比" in words and "同比" in words)
     assert p.errors == []
@@ -808,4 +841,76 @@ def test_results_list_counts_what_the_api_counts_and_offers_near_misses(live_ser
     page.wait_for_function("() => document.getElementById('results-count').dataset.count === '8'")
     page.click("#saved-list [data-forget]")
     assert page.locator("#saved-list a").count() == 0
+    assert p.errors == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_base_map_draws_names_roads_and_rivers_from_our_own_data(live_server, open_page, seeded, lang):
+    """Division and park names, a road with its number and a river, in the page's language: the
+    Latin from the glyphs built into the static files, Chinese from the browser's font."""
+    city, _parcels = seeded
+    line = MultiLineString(LineString((112.0, 22.95), (112.2, 22.95)), srid=4326)
+    make_record(
+        "transport", city, city.inside(), name="国道324线", ref="G324", kind="national_road", geom=line
+    )
+    river = MultiLineString(LineString((112.0, 22.99), (112.2, 22.97)), srid=4326)
+    make_record("transport", city, city.inside(), name="西江", kind="waterway", geom=river)
+    p = open_page(1440, 900)
+    page = p.page
+    glyphs = []
+    page.on("response", lambda r: glyphs.append((r.url, r.status)) if "/static/glyphs/" in r.url else None)
+    page.goto(f"{live_server.url}/?{VIEW}&lang={lang}")
+    _wait_ready(page)
+    page.wait_for_function(
+        "() => ['divisions-labels', 'transport-labels', 'transport-waterway']"
+        ".every((id) => window.__geoportal.map.queryRenderedFeatures({layers: [id]}).length)"
+    )
+    names = {f["name"] for f in _rendered(page, "divisions-labels")}
+    assert names <= {d.name for d in m.Division.objects.all()} and names
+    assert {f["ref"] for f in _rendered(page, "transport-labels")} >= {"G324"}
+    assert glyphs and all(status == 200 for _url, status in glyphs), glyphs
+    text_field = page.evaluate(
+        "JSON.stringify(window.__geoportal.map.getLayoutProperty('divisions-labels', 'text-field'))"
+    )
+    assert ("name_en" in text_field) == (lang == "en")
+    page.wait_for_selector("#map-legend [data-transport]")
+    drawn = {
+        f["kind"] for id in ("transport-national_road", "transport-waterway") for f in _rendered(page, id)
+    }
+    listed = set(
+        page.eval_on_selector_all("#map-legend [data-transport]", "els => els.map(e => e.dataset.transport)")
+    )
+    assert listed == drawn == {"national_road", "waterway"}
+    p.shot(f"map-base-{lang}")
+    assert p.errors == []
+
+
+def test_the_industry_chain_panel_and_the_supply_chain_near_a_site(live_server, open_page, seeded, api):
+    city, parcels = seeded
+    _chain_in_park(city)
+    p = open_page(1440, 900)
+    page = p.page
+    page.goto(f"{live_server.url}/?{VIEW}&panel=chains&industry=food")
+    _wait_ready(page)
+    page.wait_for_selector("#industry-body .chain-link")
+    catalogue = next(i for i in api.get("/api/industries/").json()["industries"] if i["code"] == "food")
+    counts = page.eval_on_selector_all(
+        "#industry-body .chain-link .count", "els => els.map(e => e.textContent)"
+    )
+    assert counts == [f"{link['enterprises']} 家" for link in catalogue["links"]]
+    assert page.locator("#industry-body .chain-link.is-gap").count() == 5
+    assert "链主 · 禾恒食品" in page.inner_text("#industry-body")
+    page.wait_for_function(
+        "() => window.__geoportal.map.queryRenderedFeatures({layers: ['industry-parks']}).length"
+    )
+    assert "主导该产业的园区" in page.inner_text("#map-legend")
+    p.shot("map-industry-chains")
+    # The drawer of a plot in the park: the chain within 30 km, the empty links said in words.
+    target = parcels[0]
+    page.goto(f"{live_server.url}/?{VIEW}&sel=parcels:{target.pk}")
+    page.wait_for_selector("#drawer .chain-near .gap-list .gap")
+    gaps = page.locator("#drawer .chain-near .gap").all_inner_texts()
+    assert len(gaps) == 5 and "30 公里内没有“食品包装”企业" in gaps
+    page.locator("#drawer .chain-near").scroll_into_view_if_needed()
+    p.shot("map-drawer-supply-chain")
     assert p.errors == []

@@ -43,7 +43,7 @@ export function setupSearch(ctx) {
     box.hidden = true;
     input.blur();
     const [minx, miny, maxx, maxy] = h.bbox;
-    if (h.layer === 'divisions') {
+    if (h.layer === 'divisions' || h.layer === 'transport') {
       map.fitBounds([[minx, miny], [maxx, maxy]], { padding: 40, duration: 700 });
     } else if (h.layer === 'amenities') {
       map.easeTo({ center: h.center, zoom: 15.5 });
