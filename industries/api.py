@@ -64,7 +64,8 @@ def _industry(industry: Industry, **extra: Any) -> dict[str, Any]:
 
 
 class IndustryListView(APIView):
-    """The key industries and their chains, with enterprise counts per link and the chain leaders."""
+    """The key industries and their chains, with enterprise counts per link, the chain leaders and
+    the parks the caller may read that lead each industry."""
 
     @extend_schema(
         tags=["industries"],
@@ -74,7 +75,11 @@ class IndustryListView(APIView):
     )
     def get(self, request: Request) -> Response:
         counts = queries.counts_by_link()
-        parks = queries.parks_leading(public_only=not request.user.is_authenticated)
+        parks: dict[str, list[int]] = {}
+        readable = LAYERS["parks"].model.objects.filter(read_filter(request.user, "parks"))
+        for pk, codes in readable.order_by("pk").values_list("pk", "industries"):
+            for code in codes:
+                parks.setdefault(code, []).append(pk)
         leaders: dict[int, list[dict[str, str]]] = {}
         for name, link, code in queries.leaders():
             leaders.setdefault(link, []).append({"name": name, "division_code": code})

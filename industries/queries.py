@@ -112,16 +112,6 @@ def parks_by_county(prefix: str = "") -> dict[str, set[str]]:
     return out
 
 
-def parks_leading(public_only: bool) -> dict[str, list[int]]:
-    """Park ids by the industry codes they lead."""
-    rows = _rows(
-        "SELECT code, array_agg(id ORDER BY id) FROM layers_park, unnest(industries) AS code"
-        " WHERE deleted_at IS NULL" + (" AND is_public" if public_only else "") + " GROUP BY code",
-        [],
-    )
-    return dict(rows)
-
-
 def industry_names(codes: Iterable[str], lang: str) -> list[str]:
     """The names of these industries in the reader's language, in the order given."""
     codes = list(codes)
