@@ -172,6 +172,8 @@ def load_projects(say: Say, as_of: datetime | None = None, seed: int = 2026) -> 
     projects: list[Project] = []
     enterprises: list[Enterprise] = []
     chains = {i.name: list(i.links.all()) for i in Industry.objects.prefetch_related("links")}
+    # Links drawn from their own stream, so the projects' draws (stages, cards, reviews) stay put.
+    link_rng = random.Random(seed + 487)
     for site in sites:
         county = next((d for prefix, d in counties.items() if site.division_code.startswith(prefix)), None)
         if county is None:
@@ -216,7 +218,7 @@ def load_projects(say: Say, as_of: datetime | None = None, seed: int = 2026) -> 
                     name=f"云浮{brand}{project.industry}有限公司",
                     credit_code=_credit_code(rng, county.code) if rng.random() < 0.8 else None,
                     industry=project.industry,
-                    chain_link=_chain_link(rng, chains.get(project.industry)),
+                    chain_link=_chain_link(link_rng, chains.get(project.industry)),
                     tags=rng.sample(EnterpriseTag.values, k=rng.choice((0, 0, 1, 2))),
                     registered_on=timezone.localdate(entered) if rng.random() < 0.75 else None,
                     contact_name="王经理",

@@ -306,7 +306,7 @@ def brochure_pdf(layer: str, obj: Any, lang: str, url: str) -> bytes:
     c.setFillColorRGB(*MUTED)
     c.setFont(font, 9)
     c.drawCentredString(right_x + box / 2, qr_y - 14, _("扫码在地图上查看、转发或表达投资意向"))
-    policies = getattr(obj, "policies", "")
+    policies = (lang == "en" and getattr(obj, "policies_en", "")) or getattr(obj, "policies", "")
     if policies:
         y -= 10
         c.setFillColorRGB(*ACCENT)

@@ -50,6 +50,7 @@ class ParkSpec:
     contact_name: str
     contact_phone: str
     policies: str
+    policies_en: str
     town: str
     geom: BaseGeometry
     centre: tuple[float, float]
@@ -286,20 +287,25 @@ def make_parks(towns: list[Region], counties: list[Region], rng: np.random.Gener
         industries = [
             str(x) for x in rng.choice(vocab.INDUSTRIES, size=int(rng.integers(2, 4)), replace=False)
         ]
+        # In the order the generator has always drawn them, so a seed keeps making the same city.
+        name = f"{short}{town.name[:2]}{rng.choice(vocab.PARK_SUFFIX)}"
+        contact_name, contact_phone = person_name(rng), phone_number(rng)
+        terms = {
+            "invest": int(rng.integers(1, 6)),
+            "years": int(rng.integers(2, 6)),
+            "share": int(rng.choice([30, 50, 80, 100])),
+            "rent_years": int(rng.integers(1, 4)),
+            "days": int(rng.integers(3, 11)),
+        }
         parks.append(
             ParkSpec(
-                name=f"{short}{town.name[:2]}{rng.choice(vocab.PARK_SUFFIX)}",
+                name=name,
                 level=vocab.PARK_LEVELS[len(parks) % len(vocab.PARK_LEVELS)],
                 industries=industries,
-                contact_name=person_name(rng),
-                contact_phone=phone_number(rng),
-                policies=vocab.PARK_POLICY.format(
-                    invest=int(rng.integers(1, 6)),
-                    years=int(rng.integers(2, 6)),
-                    share=int(rng.choice([30, 50, 80, 100])),
-                    rent_years=int(rng.integers(1, 4)),
-                    days=int(rng.integers(3, 11)),
-                ),
+                contact_name=contact_name,
+                contact_phone=contact_phone,
+                policies=vocab.PARK_POLICY.format(**terms),
+                policies_en=vocab.PARK_POLICY_EN.format(**terms),
                 town=town.code,
                 geom=shape,
                 centre=tuple(shapely.get_coordinates(shape.centroid)[0]),

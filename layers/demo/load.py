@@ -275,6 +275,7 @@ def load_city(city: City, say: Say) -> dict[str, int]:
             "contact_name": np.array([p.contact_name for p in c.parks], dtype=object),
             "contact_phone": np.array([p.contact_phone for p in c.parks], dtype=object),
             "policies": np.array([p.policies for p in c.parks], dtype=object),
+            "policies_en": np.array([p.policies_en for p in c.parks], dtype=object),
             **investment_contacts([p.name for p in c.parks], "管委会"),
             **park_utilities([p.name for p in c.parks]),
             "geom": as_multipolygons([p.geom for p in c.parks]),

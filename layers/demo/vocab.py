@@ -59,6 +59,14 @@ PARK_POLICY = (
     "三、租用标准厂房的企业，前{rent_years}年租金减半；"
     "四、园区提供“一站式”代办服务，{days}个工作日内完成项目备案。"
 )
+PARK_POLICY_EN = (
+    "1. Industrial projects investing over CNY {invest}00 million in fixed assets buy land at the "
+    "floor price for industrial land here. "
+    "2. For {years} years from the start of production, {share}% of the local share of taxes is paid "
+    "back as a reward. "
+    "3. Firms renting standard factories pay half rent for the first {rent_years} years. "
+    "4. The park's one-stop service files a project within {days} working days."
+)
 
 # Land-use mix per zone: (value, weight). Town-centre weights depend on the distance from the
 # centre, so commerce sits in the core and industry and farmland at the edge.

@@ -129,6 +129,9 @@ class Park(LayerFeature, InvestmentContact):
         _("联系电话"), max_length=20, blank=True, help_text=_("个人信息，无权限时脱敏显示。")
     )
     policies = models.TextField(_("优惠政策"), blank=True, help_text=_("园区招商政策说明。"))
+    policies_en = models.TextField(
+        _("优惠政策（英文）"), blank=True, help_text=_("英文页面显示的招商政策；留空则显示中文。")
+    )
     policy_files = models.JSONField(
         _("政策文件"), default=list, blank=True, help_text=_("政策附件地址列表。")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -286,6 +287,11 @@ def test_every_layer_has_its_content(demo_city: str) -> None:
     assert not m.ProjectSite.objects.filter(is_public=True).exists()
     assert m.ProjectSite.objects.filter(parcel__isnull=False).exists()
     assert m.Park.objects.filter(industries__len__gte=2).exists()
+    # The incentives in English too, for the English pages and brochures: the same terms.
+    park = m.Park.objects.exclude(policies_en="").first()
+    assert park and not re.search(r"[\u4e00-\u9fff]", park.policies_en)
+    share = re.compile(r"(\d+)%")
+    assert share.search(park.policies).group(1) == share.search(park.policies_en).group(1)
     assert all(len(p) == 11 and p.isdigit() for p in m.Park.objects.values_list("contact_phone", flat=True))
     assert m.Building.objects.filter(kind=m.BuildingKind.STANDARD_FACTORY, park__isnull=False).exists()
 

@@ -289,6 +289,11 @@ def _calls(path: str, method: str, records: dict[str, models.Model], where: Poin
         "/api/patrols/monitor/": "",
         "/api/patrols/places/report/": "",
         "/api/sync/area/": "",  # the caller's cells, their points and places
+        # Chains count enterprises and name only the chain leaders (none here); the targets name
+        # the counties of the caller's scope.
+        "/api/industries/": "",
+        "/api/industries/gaps/": f"layer=parcels&id={records['parcels'].pk}",
+        "/api/industries/targets/": "",
     }
     if method == "post" and path == "/api/inbox/read-all/":
         return [(path, {})]  # marks the caller's own messages only

@@ -223,7 +223,9 @@ def test_tilejson_and_style_are_self_contained(client, city):
     assert doc["tilejson"] == "3.0.0" and "/tiles/parcels/{z}/{x}/{y}.mvt?v=" in doc["tiles"][0]
     assert doc["vector_layers"][0]["id"] == "parcels" and "land_use" in doc["vector_layers"][0]["fields"]
     style = client.get("/tiles/style.json").json()
-    assert style["version"] == 8 and "glyphs" not in style and "sprite" not in style
+    # Glyphs from our own static files (tiles.glyphs), no sprite: nothing from outside.
+    assert style["version"] == 8 and "sprite" not in style
+    assert style["glyphs"] == "http://testserver/static/glyphs/{fontstack}/{range}.pbf"
     assert "field_points" not in style["sources"], "internal layers stay out of the public style"
     urls = [url for source in style["sources"].values() for url in source["tiles"]]
     assert urls and all(url.startswith("http://testserver/tiles/") for url in urls)

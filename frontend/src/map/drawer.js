@@ -132,7 +132,7 @@ export function setupDrawer(ctx) {
       row(t('water_supply'), unit(p.water_supply_t_day, t('t_day'), 0)),
       row(t('gas_supply'), unit(p.gas_supply_m3_day, t('m3_day'), 0)),
       row(t('sewage_capacity'), unit(p.sewage_capacity_t_day, t('t_day'), 0)),
-      row(t('policies'), p.policies),
+      row(t('policies'), (ctx.lang === 'en' && p.policies_en) || p.policies),
     ].join('') + planningRow(p.planning_files);
   }
 
