@@ -501,7 +501,7 @@ def test_wall_shows_a_new_field_point_pushed_by_the_server(live_server, open_pag
     _record, token = tokens.issue(city.users[Role.DISPLAY], TokenKind.DISPLAY)
     p = open_page(1920, 1080)
     page = p.page
-    page.goto(f"{live_server.url}/wall/?token={token}&rotate=5")
+    page.goto(f"{live_server.url}/wall/?token={token}&rotate=3600")
     _wait_ready(page)
     page.wait_for_selector("#live-status.on")
     page.wait_for_selector("#feed li")  # the recent points
@@ -540,6 +540,8 @@ def test_wall_shows_a_new_field_point_pushed_by_the_server(live_server, open_pag
     (ARTIFACTS / "wall-live-latency.json").write_text(json.dumps({"create_to_feed_ms": latency_ms}))
 
     # Themes rotate by themselves (every 5 s here).
+    page.goto(f"{live_server.url}/wall/?token={token}&rotate=5")
+    _wait_ready(page)
     page.wait_for_function("() => window.__geoportal.theme === 'governance'", timeout=20000)
     page.wait_for_function("() => window.__geoportal.map.areTilesLoaded()")
     p.shot("wall-governance")
