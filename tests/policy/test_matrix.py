@@ -28,6 +28,9 @@ from tests.builders import X0, Y0, build_city, make_record, rect
 
 ANON = "anonymous"
 PLACES = ("own", "neighbour", "outside")
+# Reference data kept by the officers alone (amenities, roads and rivers): nobody else reads what
+# is not yet published.
+OFFICERS_ONLY = {"amenities", "transport"}
 
 # role -> layer -> actions allowed on an *unpublished* record in the user's own scope.
 IN_SCOPE: dict[str, dict[str, str]] = {
@@ -49,11 +52,11 @@ IN_SCOPE: dict[str, dict[str, str]] = {
         "panoramas": "RCUD",
     },
     Role.DISTRICT_OFFICER: {name: "RCUD" for name in LAYERS if name != "divisions"},
-    Role.DISTRICT_LEADER: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
+    Role.DISTRICT_LEADER: {name: "R" for name in LAYERS if name not in {"divisions", *OFFICERS_ONLY}},
     Role.CITY_OFFICER: {name: "RCUD" for name in LAYERS if name != "divisions"},
-    Role.CITY_LEADER: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
+    Role.CITY_LEADER: {name: "R" for name in LAYERS if name not in {"divisions", *OFFICERS_ONLY}},
     Role.ADMIN: {name: "RCUD" for name in LAYERS},
-    Role.DISPLAY: {name: "R" for name in LAYERS if name not in {"divisions", "amenities"}},
+    Role.DISPLAY: {name: "R" for name in LAYERS if name not in {"divisions", *OFFICERS_ONLY}},
     Role.AUDITOR: {},
 }
 # Which places each role's scope covers.
