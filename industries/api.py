@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers.models import Division, DivisionLevel
+from layers.models import Division, DivisionLevel, Park
 from layers.registry import LAYERS
 from policy.predicates import industry_targets_prefix, read_filter
 
@@ -76,7 +76,7 @@ class IndustryListView(APIView):
     def get(self, request: Request) -> Response:
         counts = queries.counts_by_link()
         parks: dict[str, list[int]] = {}
-        readable = LAYERS["parks"].model.objects.filter(read_filter(request.user, "parks"))
+        readable = Park.objects.filter(read_filter(request.user, "parks"))
         for pk, codes in readable.order_by("pk").values_list("pk", "industries"):
             for code in codes:
                 parks.setdefault(code, []).append(pk)

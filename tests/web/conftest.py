@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -86,3 +87,12 @@ def not_blank(path: Path) -> bool:
     img = Image.open(path).convert("RGB").resize((320, 200))
     colours = img.getcolors(maxcolors=320 * 200)
     return colours is not None and len(colours) > 40
+
+
+def log_in(p, base: str, user) -> None:
+    """The browser of ``p`` logged in as ``user`` (a session made by Django's test client)."""
+    client = Client()
+    client.force_login(user)
+    p.page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+    )

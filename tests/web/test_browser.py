@@ -30,7 +30,7 @@ from layers.demo.images import panorama_jpeg
 from pipeline.models import Lead
 from tests.builders import build_city, make_record, rect
 
-from .conftest import ARTIFACTS, not_blank
+from .conftest import ARTIFACTS, log_in, not_blank
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 VIEW = "map=12.05/22.948/112.090"
@@ -915,4 +915,12 @@ def test_the_industry_chain_panel_and_the_supply_chain_near_a_site(live_server, 
     assert len(gaps) == 5 and "30 公里内没有“食品包装”企业" in gaps
     page.locator("#drawer .chain-near").scroll_into_view_if_needed()
     p.shot("map-drawer-supply-chain")
+    # 招商靶向: an officer's panel lists the missing links of their county too; the public's does not.
+    assert page.locator("#industry-body .targets").count() == 0
+    log_in(p, live_server.url, city.users[Role.DISTRICT_OFFICER])
+    page.goto(f"{live_server.url}/?{VIEW}&panel=chains&industry=food")
+    page.wait_for_selector("#industry-body .targets .tag-gap")
+    targets = page.inner_text("#industry-body .targets")
+    assert city.counties[0].name in targets and "食品包装" in targets and city.counties[1].name not in targets
+    p.shot("map-industry-targets-officer")
     assert p.errors == []

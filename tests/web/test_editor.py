@@ -22,8 +22,7 @@ from editing.models import Changeset, ChangesetState
 from layers.models import LandParcel
 from tests.builders import X0, Y0, build_city, rect, survey_parcels, survey_shapefile
 
-from .conftest import not_blank
-from .test_events_desk import log_in
+from .conftest import log_in, not_blank
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

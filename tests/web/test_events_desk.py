@@ -13,7 +13,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -25,7 +24,7 @@ from layers.models import Division
 from tests.builders import build_city, make_record
 from workdays.calendar import add_workdays
 
-from .conftest import not_blank
+from .conftest import log_in, not_blank
 from .test_workspace import expected_errors
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -71,14 +70,6 @@ def people(city):
         centre.members.add(city.users[role])
         centres[level] = city.users[role]
     return {"handler": handler, "department": department, **centres}
-
-
-def log_in(p, base: str, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    p.page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-    )
 
 
 def open_as(open_page, base: str, user: User):

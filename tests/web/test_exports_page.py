@@ -18,8 +18,7 @@ from exports.models import ExportJob
 from layers.models import LandParcel
 from tests.builders import make_record
 
-from .conftest import not_blank
-from .test_events_desk import log_in
+from .conftest import log_in, not_blank
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

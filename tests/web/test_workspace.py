@@ -9,15 +9,13 @@ import importlib
 import re
 
 import pytest
-from django.test import Client
 
-from accounts.models import User
 from accounts.roles import Role
 from layers.models import SupplyStatus
 from projects.models import Card, Project, SavedView
 from tests.builders import PDF, build_city, make_record
 
-from .conftest import not_blank
+from .conftest import log_in, not_blank
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -36,14 +34,6 @@ def restore_stage_rules() -> None:
     for name in ("0002_default_stage_rules", "0006_default_attachments"):
         migration = importlib.import_module(f"projects.migrations.{name}")
         (migration.add if hasattr(migration, "add") else migration.apply)(apps, None)
-
-
-def log_in(p, base: str, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    p.page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-    )
 
 
 def project(city, name: str = "新能源电池项目", county: int = 0, **fields) -> Project:
