@@ -1,6 +1,6 @@
 // The desk's map: events as points, patrol tracks as lines and task areas as polygons, each
 // feature coloured by its ``colour`` property, over the platform's own style (the project page's:
-// no downloaded basemap, no glyphs). A click on a point or a line hands its feature to ``onPick``.
+// the platform's own base map and names, nothing downloaded). A click on a point or a line hands its feature to ``onPick``.
 import { ErrorNote, html, useEffect, useRef, useState } from '../staff/kit.js';
 import { baseStyle, bounds, loadMapLibre } from '../workspace/map.js';
 

@@ -207,9 +207,9 @@ function startMap() {
   window.addEventListener('resize', () => map.fitBounds(cityBox(), { padding: framePadding(), duration: 0 }));
 }
 
-// Counts on the cluster bubbles of the theme on screen. There are no map fonts offline (no glyph
-// server), so they are DOM markers, kept in a pool and reused: after hours of rotation there are
-// never more than the bubbles currently drawn.
+// Counts on the cluster bubbles of the theme on screen, as DOM markers in the page's own type (at
+// least 1.2 rem, measured by the tests; the wall's dark style draws no text), kept in a pool and
+// reused: after hours of rotation there are never more than the bubbles currently drawn.
 const labels = new Map();
 function updateClusterLabels() {
   const layers = THEMES[state.theme].layers.filter((id) => id.endsWith('-aggregates') && map.getLayer(id));
@@ -466,7 +466,7 @@ function drawLegend(theme) {
   panels.paintLegend(legend);
 }
 
-// The county names, as DOM markers (the map has no glyphs offline), placed once.
+// The county names, as DOM markers in the page's own type (the wall's dark style draws no text), placed once.
 let countyNames = null;
 function placeCountyNames(counties) {
   if (countyNames || !map) return;

@@ -1,7 +1,7 @@
 // The project page's map: its sites and carriers (GET /api/projects/<id>/map/) over the platform's
-// own style (/tiles/style.json: divisions, parks, parcels and buildings for context; no glyphs, no
-// sprite, nothing from outside). MapLibre comes in its own bundle, loaded on first use. Names are
-// listed beside the map, as the style has no fonts to label with.
+// own style (/tiles/style.json: divisions, roads and rivers, parks, parcels and buildings for context,
+// named in glyphs from our own static files; nothing from outside). MapLibre comes in its own
+// bundle, loaded on first use. The sites' own names are listed beside the map.
 import { COLOURS, makeLabel } from '../common/labels.js';
 import META from '../generated/meta.json';
 import { ErrorNote, html, useEffect, useRef, useState } from '../staff/kit.js';
@@ -36,7 +36,7 @@ export function loadMapLibre(c) {
   return loading;
 }
 
-/** The platform's style cut to the context layers (no glyphs, no sprite, nothing from outside). */
+/** The platform's style cut to the context layers, their names included (nothing from outside). */
 export async function baseStyle(c, api) {
   const plain = { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } }] };
   try {
